@@ -1,0 +1,149 @@
+"""The example model shared by readers, the store, checks, review and exports.
+
+An example is kept as the JSON object the user's file held (``data``), unknown keys included, so
+nothing a user imported is dropped. The store also keeps a few extracted fields (prompt,
+completion, label) so that filters and label counts are plain SQL.
+
+Schemas:
+- ``completion``: ``{"prompt": str, "completion": str}`` (the legacy prompt/completion form)
+- ``chat``: ``{"messages": [{"role", "content", ...}], "tools"?, "parallel_tool_calls"?}``
+- ``preference``: ``{"input": {"messages": [...]}, "preferred_output": [...],
+  "non_preferred_output": [...]}`` (DPO)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Schema = Literal["completion", "chat", "preference"]
+SCHEMAS: tuple[Schema, ...] = ("completion", "chat", "preference")
+SCHEMA_LABELS = {
+    "completion": "prompt/completion",
+    "chat": "chat",
+    "preference": "preference (DPO)",
+}
+
+# Keys each schema knows; anything else is kept with the example and reported as unknown.
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "completion": frozenset({"prompt", "completion"}),
+    "chat": frozenset({"messages", "tools", "parallel_tool_calls", "functions"}),
+    "preference": frozenset({"input", "preferred_output", "non_preferred_output"}),
+}
+
+
+@dataclass(slots=True)
+class Example:
+    """One example as read from a file: its JSON object and where it came from."""
+
+    data: dict[str, Any]
+    source_row: int  # 1-based line (JSONL/TXT), spreadsheet row (CSV/TSV/XLSX) or element (JSON)
+    unknown_keys: tuple[str, ...] = field(default=())
+    # The compact JSON text of ``data`` when the reader already has it (JSONL lines): saves
+    # re-serialising a million rows on import. Must satisfy json.loads(raw_json) == data.
+    raw_json: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Extracted:
+    """Plain-text fields the store indexes for filtering, searching and label counts."""
+
+    prompt: str
+    completion: str
+    label: str | None
+
+
+def content_text(content: Any) -> str:
+    """Text of a message's content, whether a string or a list of parts."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for part in content:
+            if isinstance(part, dict):
+                if isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+                elif isinstance(part.get("refusal"), str):
+                    texts.append(part["refusal"])
+            elif isinstance(part, str):
+                texts.append(part)
+        return "\n".join(texts)
+    return json.dumps(content, ensure_ascii=False)
+
+
+def _message_text(message: Any) -> str:
+    if not isinstance(message, dict):
+        return ""
+    text = content_text(message.get("content"))
+    calls = message.get("tool_calls")
+    if not text and isinstance(calls, list) and calls:
+        text = json.dumps(calls, ensure_ascii=False)
+    return text
+
+
+def _messages(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _split_chat(messages: list[Any]) -> tuple[str, str]:
+    """Prompt = everything before the last assistant message; completion = that message."""
+    last_assistant = None
+    for index in range(len(messages) - 1, -1, -1):
+        message = messages[index]
+        if isinstance(message, dict) and message.get("role") == "assistant":
+            last_assistant = index
+            break
+    if last_assistant is None:
+        return _render_turns(messages), ""
+    return _render_turns(messages[:last_assistant]), _message_text(messages[last_assistant])
+
+
+def _render_turns(messages: list[Any]) -> str:
+    lines = []
+    for message in messages:
+        if isinstance(message, dict):
+            lines.append(f"{message.get('role', '?')}: {_message_text(message)}")
+    return "\n".join(lines)
+
+
+def extract(schema: str, data: dict[str, Any]) -> Extracted:
+    """The prompt, completion and label of an example, as text.
+
+    The label is the completion without surrounding whitespace; whether a dataset is
+    classification-like is decided over all labels (see ``is_classification``).
+    """
+    if schema == "completion":
+        prompt = data.get("prompt")
+        completion = data.get("completion")
+        prompt_s = prompt if isinstance(prompt, str) else ("" if prompt is None else str(prompt))
+        comp_s = (
+            completion
+            if isinstance(completion, str)
+            else ("" if completion is None else str(completion))
+        )
+        return Extracted(prompt_s, comp_s, comp_s.strip() or None)
+    if schema == "chat":
+        prompt_s, comp_s = _split_chat(_messages(data.get("messages")))
+        return Extracted(prompt_s, comp_s, comp_s.strip() or None)
+    if schema == "preference":
+        source = data.get("input")
+        inner = source.get("messages") if isinstance(source, dict) else None
+        prompt_s = _render_turns(_messages(inner))
+        preferred = _messages(data.get("preferred_output"))
+        comp_s = _message_text(preferred[0]) if preferred else ""
+        return Extracted(prompt_s, comp_s, None)
+    raise ValueError(f"unknown schema {schema!r}")
+
+
+def is_classification(*, n_examples: int, n_distinct_labels: int) -> bool:
+    """prepare_data's rule: a classification task has fewer unique completions than n/3."""
+    return n_examples > 0 and 0 < n_distinct_labels < n_examples / 3
+
+
+def unknown_keys(schema: str, data: dict[str, Any]) -> tuple[str, ...]:
+    """Top-level keys the schema does not know (kept with the example, reported on import)."""
+    known = KNOWN_KEYS.get(schema, frozenset())
+    return tuple(key for key in data if key not in known)

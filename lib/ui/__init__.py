@@ -1,0 +1,1 @@
+"""The only package that imports streamlit: guard, sidebar and shared widgets."""
