@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.errors import UserError
-from lib.store.db import get_engine
+from lib.store.db import database_url, get_engine
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,11 @@ class Context:
 
 
 @st.cache_resource(show_spinner="Opening the store…")
-def _store() -> Engine:
+def _store(url: str) -> Engine:
+    # Keyed by URL: tests (and a changed DATABASE_URL) get their own store.
     from lib.samples import load_samples_once
 
-    engine = get_engine()
+    engine = get_engine(url)
     load_samples_once(engine)
     return engine
 
@@ -59,7 +60,7 @@ def guard(*, title: str | None = None) -> Context:
     """Run once at the top of every page; stops the script with a message if the store fails."""
     st.set_page_config(page_title="Tunelab", page_icon="🎛️", layout="wide")
     try:
-        engine = _store()
+        engine = _store(database_url())
     except UserError as exc:
         st.error(str(exc))
         st.stop()

@@ -1,0 +1,239 @@
+"""The review page wired together (AppTest): table edits, focus view, verdicts, conflicts,
+samples, double review and guidelines, against a real SQLite store in a private data dir."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib.examples import Example
+from lib.paths import REPO_ROOT
+from lib.store.datasets import import_examples, set_guidelines
+from lib.store.db import dispose_all, get_engine
+from lib.store.examples import Change, get_example, list_revisions, update_example
+
+PAGE = str(REPO_ROOT / "pages" / "review.py")
+HTML_PROMPT = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script>'
+
+
+@pytest.fixture
+def store(data_dir):
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    engine = get_engine()
+    rows = [
+        Example(data={"prompt": f"Prompt {i}", "completion": f" {'ab'[i % 2]}"}, source_row=i + 1)
+        for i in range(60)
+    ]
+    rows[1] = Example(data={"prompt": HTML_PROMPT, "completion": " b"}, source_row=2)
+    ds = import_examples(engine, name="Stars", schema="completion", rows=rows).dataset_id
+    yield engine, ds
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    dispose_all()
+
+
+def _app(ds: int, reviewer: str | None = "Ana", mode: str | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["selected_dataset_id"] = ds
+    if reviewer:
+        at.session_state["reviewer_name"] = reviewer
+    if mode:
+        at.session_state["review_mode"] = mode
+    return at.run()
+
+
+def _example(engine, example_id):
+    with engine.connect() as conn:
+        return get_example(conn, example_id)
+
+
+def _area(at: AppTest, example_id: int, name: str):
+    """The focus view's text area for one field (its key carries version and generation)."""
+    (area,) = [
+        t for t in at.text_area if t.key.startswith(f"rv_{example_id}_") and t.key.endswith(f"_{name}")
+    ]
+    return area
+
+
+def _edit(at: AppTest, rows: dict) -> AppTest:
+    key = f"review_table_{at.session_state['review_table_nonce'] if 'review_table_nonce' in at.session_state else 0}"
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def test_table_shows_one_page_from_the_store(store):
+    engine, ds = store
+    at = _app(ds)
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert len(frame) == 50  # one page, not the dataset
+    assert HTML_PROMPT in list(frame["prompt"])  # HTML is a cell's text
+    assert any("60 matching examples" in c.value for c in at.caption)
+    at.number_input(key="review_page").set_value(2).run()
+    assert len(at.dataframe[0].value) == 10
+
+
+def test_table_edits_are_saved_with_the_version_read(store):
+    engine, ds = store
+    at = _app(ds)
+    _edit(at, {0: {"completion": " b", "comment": "was wrong"}, 2: {"status": "approved"}})
+    assert not at.exception
+    first, third = _example(engine, 1), _example(engine, 3)
+    assert first.data["completion"] == " b" and first.comment == "was wrong"
+    assert first.version == 2 and first.updated_by == "Ana"
+    assert third.status == "approved"
+    with engine.connect() as conn:
+        assert list_revisions(conn, 1)[0].reason == "table edit"
+    frame = at.dataframe[0].value
+    assert frame.loc[frame["id"] == 1, "completion"].item() == " b"
+
+
+def test_table_edit_without_a_reviewer_is_kept_and_refused_with_a_hint(store):
+    engine, ds = store
+    at = _app(ds, reviewer=None)
+    _edit(at, {0: {"completion": " b"}})
+    assert any("Enter your name in the sidebar" in w.value for w in at.warning)
+    assert _example(engine, 1).version == 1
+    assert at.number_input(key="review_page").disabled  # no page change that would drop it
+    at.sidebar.text_input(key="reviewer_name").input("Ana").run()
+    assert _example(engine, 1).data["completion"] == " b"
+
+
+def test_table_edit_over_someone_elses_save_opens_the_conflict_dialog(store):
+    engine, ds = store
+    at = _app(ds)
+    update_example(engine, Change(1, 1, data={"prompt": "Ben's fix", "completion": " a"}), author="Ben")
+    _edit(at, {0: {"completion": " b"}})
+    assert any("was saved by someone else" in m.value for m in at.markdown)
+    assert "Ben's fix" in [t.value for t in at.text]  # their version is shown beside mine
+    at.button(key="rv_conflict_mine").click().run()
+    saved = _example(engine, 1)
+    assert saved.data == {"prompt": "Prompt 0", "completion": " b"}  # mine: the prompt I read
+    with engine.connect() as conn:
+        assert [r.author for r in list_revisions(conn, 1)] == ["Ben", "Ana"]
+
+
+def test_focus_view_save_and_save_next(store):
+    engine, ds = store
+    at = _app(ds, mode="Focus")
+    assert any("Example 1 of 60" in c.value for c in at.caption)
+    _area(at, 1, "prompt").input("A better prompt").run()
+    at.button(key="rv_save_next").click().run()
+    assert not at.exception
+    assert _example(engine, 1).data["prompt"] == "A better prompt"
+    assert any("Example 2 of 60" in c.value for c in at.caption)
+    assert _area(at, 2, "prompt").value == HTML_PROMPT  # inert text
+
+
+def test_drafts_survive_navigation(store):
+    engine, ds = store
+    at = _app(ds, mode="Focus")
+    _area(at, 1, "completion").input(" b").run()
+    at.button(key="rv_next").click().run()
+    assert any("Unsaved edits are kept for 1 other example" in i.value for i in at.info)
+    at.button(key="rv_prev").click().run()
+    assert _area(at, 1, "completion").value == " b"
+    assert _example(engine, 1).version == 1
+    at.button(key="rv_save").click().run()
+    assert _example(engine, 1).data["completion"] == " b"
+
+
+def test_approve_with_a_comment_and_move_on(store):
+    engine, ds = store
+    at = _app(ds, mode="Focus")
+    _area(at, 1, "comment").input("looks right").run()
+    at.button(key="rv_approved").click().run()
+    example = _example(engine, 1)
+    assert (example.status, example.comment, example.updated_by) == ("approved", "looks right", "Ana")
+    assert any("Example 2 of 60" in c.value for c in at.caption)
+    at.button(key="rv_rejected").click().run()
+    assert _example(engine, 2).status == "rejected"
+
+
+def test_focus_conflict_keep_theirs_and_merge(store):
+    engine, ds = store
+    at = _app(ds, mode="Focus")
+    _area(at, 1, "completion").input(" b").run()
+    update_example(engine, Change(1, 1, data={"prompt": "Ben", "completion": " a"}), author="Ben")
+    at.button(key="rv_save").click().run()
+    assert at.button(key="rv_conflict_theirs")
+    texts = [t.value for t in at.text]
+    assert "Ben" in texts and "Prompt 0" in texts  # both versions shown
+    at.button(key="rv_conflict_merge").click().run()  # the merge: Ben's prompt, my completion
+    assert _example(engine, 1).data == {"prompt": "Ben", "completion": " b"}
+    # keep theirs writes nothing
+    _area(at, 1, "completion").input(" a").run()
+    update_example(engine, Change(1, 3, status="flagged"), author="Ben")
+    at.button(key="rv_save").click().run()
+    at.button(key="rv_conflict_theirs").click().run()
+    example = _example(engine, 1)
+    assert (example.version, example.status, example.data["completion"]) == (4, "flagged", " b")
+
+
+def test_save_is_refused_without_a_reviewer(store):
+    engine, ds = store
+    at = _app(ds, reviewer=None, mode="Focus")
+    assert at.button(key="rv_save").disabled and at.button(key="rv_approved").disabled
+    assert any("Enter your name in the sidebar" in i.value for i in at.info)
+
+
+def test_history_diff_and_revert(store):
+    engine, ds = store
+    update_example(engine, Change(1, 1, data={"prompt": "Edited", "completion": " a"}), author="Ben")
+    at = _app(ds, mode="Focus")
+    codes = [c.value for c in at.code]
+    assert any("-Prompt 0" in c and "+Edited" in c for c in codes)
+    at.button(key="rv_restore_1").click().run()  # back to the imported text
+    example = _example(engine, 1)
+    assert (example.version, example.data["prompt"]) == (3, "Prompt 0")
+    with engine.connect() as conn:
+        revisions = list_revisions(conn, 1)
+    assert [r.reason for r in revisions] == ["edit", "revert to version 1"]
+    assert revisions[-1].author == "Ana"
+    revert = [b for b in at.button if b.key == f"rv_revert_1_{revisions[0].id}"]
+    revert[0].click().run()  # and forward again to Ben's edit
+    assert _example(engine, 1).data["prompt"] == "Edited"
+
+
+def test_guidelines_render_without_active_links(store):
+    engine, ds = store
+    set_guidelines(engine, ds, "Be kind. [x](javascript:alert(1)) <img src=x onerror=alert(1)>")
+    at = _app(ds, mode="Focus")
+    rendered = [m.value for m in at.markdown if "Be kind" in m.value]
+    assert rendered and "](javascript" not in rendered[0] and "<img" not in rendered[0]
+
+
+def test_random_sample_progress_and_estimate(store):
+    engine, ds = store
+    at = _app(ds, mode="Random sample")
+    at.number_input(key="review_rs_n").set_value(2)
+    at.button(key="review_rs_draw").click().run()
+    at.button(key="review_rs_rejected").click().run()
+    assert any("1 of 2 reviewed" in str(p.proto) for p in at.get("progress"))
+    at = _app(ds, mode="Random sample")  # a reload: progress is in the store
+    assert any("1 of 2 reviewed" in str(p.proto) for p in at.get("progress"))
+    at.button(key="review_rs_approved").click().run()
+    assert any("Estimated error rate" in str(m.proto) for m in at.get("metric"))
+    assert any("95% Wilson interval: 9.5% – 90.5%" in c.value for c in at.caption)
+
+
+def test_double_review_is_blind_then_settled_by_a_third_person(store):
+    engine, ds = store
+    at = _app(ds, mode="Double review")
+    at.text_input(key="review_dr_b").input("Ben")
+    at.number_input(key="review_dr_n").set_value(1)
+    at.button(key="review_dr_start").click().run()
+    at.text_input(key=next(t.key for t in at.text_input if t.key.startswith("review_dr_type_"))).input("a")
+    at.button(key="review_dr_save").click().run()
+    assert not at.exception
+    ben = _app(ds, reviewer="Ben", mode="Double review")
+    assert not [t for t in ben.text if t.value == "a"]  # Ana's label is not shown to Ben
+    key = next(t.key for t in ben.text_input if t.key.startswith("review_dr_type_"))
+    ben.text_input(key=key).input("b")
+    ben.button(key="review_dr_save").click().run()
+    assert any("Disagreements (1)" in s.value for s in ben.subheader)
+    cleo = _app(ds, reviewer="Cleo", mode="Double review")
+    cleo.button(key="review_dr_settle_btn").click().run()
+    assert not cleo.exception

@@ -1,0 +1,109 @@
+"""The snapshots page wired together (AppTest): preview counts, create, download, estimate."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from lib.examples import Example
+from lib.paths import REPO_ROOT
+from lib.store.datasets import import_examples
+from lib.store.db import dispose_all, get_engine
+from lib.store.snapshots import list_snapshots
+
+PAGE = str(REPO_ROOT / "pages" / "snapshots.py")
+
+
+@pytest.fixture
+def store(data_dir):
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    engine = get_engine()
+    rows = [
+        Example(
+            data={"prompt": f"ticket {i} ->", "completion": f" {'aab'[i % 3]}\n"}, source_row=i + 1
+        )
+        for i in range(90)
+    ]
+    dataset_id = import_examples(engine, name="Tickets", schema="completion", rows=rows).dataset_id
+    yield engine, dataset_id
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    dispose_all()
+
+
+def _app(dataset_id: int, reviewer: str | None = "Ana") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["selected_dataset_id"] = dataset_id
+    if reviewer:
+        at.session_state["reviewer_name"] = reviewer
+    return at.run()
+
+
+def _texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def test_preview_create_download_and_estimate(store) -> None:
+    engine, dataset_id = store
+    at = _app(dataset_id)
+    assert not at.exception
+    # preview: sizes and per-class counts before anything is written
+    assert [m.value for m in at.metric] == ["72", "9", "9"]
+    preview = at.dataframe[0].value
+    assert list(preview["label"]) == ["a", "b", "all labels"]
+    assert list(preview["train"]) == [48, 24, 72]
+    assert "This dataset has no snapshots yet." in [i.value for i in at.info]
+    with engine.connect() as conn:
+        assert list_snapshots(conn) == []
+
+    at.button(key="snap_create").click().run()
+    assert not at.exception
+    assert "Snapshot 1 created: 90 examples." in [s.value for s in at.success]
+    with engine.connect() as conn:
+        assert [s.sizes for s in list_snapshots(conn)] == [{"train": 72, "valid": 9, "test": 9}]
+    listed = at.dataframe[1].value
+    assert list(listed["train"]) == [72] and list(listed["split"]) == ["stratified"]
+
+    buttons = at.get("download_button")
+    assert len(buttons) == 1
+    assert "Tickets_snapshot1_train.jsonl" in " ".join(_texts(at))
+
+    texts = _texts(at)
+    assert "Training examples: 72; epochs: 3 (auto)" in texts
+    assert any(t.startswith("Estimated cost: $") for t in texts)
+    assert any(t.startswith("Break-even after") for t in texts)
+    assert len(at.get("plotly_chart")) == 1
+    assert any("Prices as read on" in c.value for c in at.caption)
+
+
+def test_balance_preview_and_xlsx_download(store) -> None:
+    _, dataset_id = store
+    at = _app(dataset_id)
+    at.selectbox(key="snap_balance").set_value("under").run()
+    assert [m.value for m in at.metric] == ["48", "9", "9"]
+    at.button(key="snap_create").click().run()
+    at.selectbox(key="snap_export_format").set_value("xlsx").run()
+    at.selectbox(key="snap_export_split").set_value("all").run()
+    assert not at.exception
+    assert "Tickets_snapshot1.xlsx" in " ".join(_texts(at))
+    assert len(at.get("download_button")) == 1
+
+
+def test_without_a_name_nothing_can_be_created(store) -> None:
+    _, dataset_id = store
+    at = _app(dataset_id, reviewer=None)
+    assert at.button(key="snap_create").disabled
+    assert any("Enter your name in the sidebar" in i.value for i in at.info)
+
+
+def test_epochs_and_model_choice_change_the_estimate(store) -> None:
+    _, dataset_id = store
+    at = _app(dataset_id)
+    at.button(key="snap_create").click().run()
+    at.radio(key="snap_cost_epochs_mode").set_value("fixed").run()
+    at.number_input(key="snap_cost_epochs").set_value(7).run()
+    assert "Training examples: 72; epochs: 7 (chosen)" in _texts(at)
+    at.selectbox(key="snap_cost_model").set_value("engine/tunelab-base").run()
+    assert "Estimated cost: $0.00" in _texts(at)
