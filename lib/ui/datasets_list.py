@@ -32,16 +32,20 @@ def _table(infos: list[DatasetInfo], labels: dict[int, dict[str, int]]) -> pd.Da
     rows = []
     for info in infos:
         counts = labels[info.id]
-        classification = is_classification(n_examples=info.n_examples, n_distinct_labels=len(counts))
-        rows.append({
-            "Name": info.name,
-            "Rows": info.n_examples,
-            "Schema": SCHEMA_LABELS.get(info.schema, info.schema),
-            "Labels": len(counts) if classification else None,
-            "Source": info.source_name or "",
-            "Created": info.created_at.strftime("%Y-%m-%d %H:%M"),
-            "Updated": info.updated_at.strftime("%Y-%m-%d %H:%M"),
-        })
+        classification = is_classification(
+            n_examples=info.n_examples, n_distinct_labels=len(counts)
+        )
+        rows.append(
+            {
+                "Name": info.name,
+                "Rows": info.n_examples,
+                "Schema": SCHEMA_LABELS.get(info.schema, info.schema),
+                "Labels": len(counts) if classification else None,
+                "Source": info.source_name or "",
+                "Created": info.created_at.strftime("%Y-%m-%d %H:%M"),
+                "Updated": info.updated_at.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
     frame = pd.DataFrame(rows)
     frame["Labels"] = frame["Labels"].astype("Int64")  # blank, not "None", for generation sets
     return frame
@@ -62,8 +66,10 @@ def _details(engine: Engine, info: DatasetInfo, counts: dict[str, int]) -> None:
         st.code("\n".join(f"{k} = {v!r}" for k, v in source["mapping"].items()), language=None)
     unknown = info.meta.get("unknown_keys") or {}
     if unknown:
-        st.info("Kept with the examples but not used for training: "
-                + ", ".join(f"{k} ({n:,} rows)" for k, n in unknown.items()))
+        st.info(
+            "Kept with the examples but not used for training: "
+            + ", ".join(f"{k} ({n:,} rows)" for k, n in unknown.items())
+        )
     if is_classification(n_examples=info.n_examples, n_distinct_labels=len(counts)):
         ratio = imbalance_ratio(counts)
         st.plotly_chart(
@@ -73,7 +79,9 @@ def _details(engine: Engine, info: DatasetInfo, counts: dict[str, int]) -> None:
         if ratio and ratio >= 5:
             st.caption(f"The largest class is {ratio:.0f}× the smallest.")
     elif counts:
-        st.caption(f"{len(counts):,} distinct completions: a generation dataset, not classification.")
+        st.caption(
+            f"{len(counts):,} distinct completions: a generation dataset, not classification."
+        )
 
 
 def _manage(engine: Engine, info: DatasetInfo) -> None:
@@ -90,12 +98,14 @@ def _manage(engine: Engine, info: DatasetInfo) -> None:
             "snapshots? This cannot be undone."
         )
         yes, no = st.columns(2)
-        if yes.button(f"Yes, delete “{info.name}”", type="primary", key=f"delete_yes_{info.id}"):
-            if run_action(lambda: delete_dataset(engine, info.id) or True):
-                st.session_state.pop(_CONFIRM_DELETE_KEY, None)
-                st.session_state.pop(SELECTED_DATASET_KEY, None)
-                st.session_state[_FLASH_KEY] = f"Deleted “{info.name}”."
-                st.rerun()
+        confirmed = yes.button(
+            f"Yes, delete “{info.name}”", type="primary", key=f"delete_yes_{info.id}"
+        )
+        if confirmed and run_action(lambda: delete_dataset(engine, info.id) or True):
+            st.session_state.pop(_CONFIRM_DELETE_KEY, None)
+            st.session_state.pop(SELECTED_DATASET_KEY, None)
+            st.session_state[_FLASH_KEY] = f"Deleted “{info.name}”."
+            st.rerun()
         if no.button("Cancel", key=f"delete_no_{info.id}"):
             st.session_state.pop(_CONFIRM_DELETE_KEY, None)
             st.rerun()
@@ -114,14 +124,21 @@ def render_list(engine: Engine) -> None:
         st.info("No datasets yet: upload a file above.")
         return
     labels = {info.id: _label_counts(engine, info.id, info.data_version) for info in infos}
-    st.dataframe(_table(infos, labels), hide_index=True, width="stretch",
-                 column_config={"Rows": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(
+        _table(infos, labels),
+        hide_index=True,
+        width="stretch",
+        column_config={"Rows": st.column_config.NumberColumn(format="%d")},
+    )
     by_id = {info.id: info for info in infos}
     chosen = st.session_state.get(SELECTED_DATASET_KEY)
     ids = list(by_id)
     picked = st.selectbox(
-        "Details of", ids, index=ids.index(chosen) if chosen in by_id else 0,
-        format_func=lambda i: by_id[i].name, key="datasets_details_pick",
+        "Details of",
+        ids,
+        index=ids.index(chosen) if chosen in by_id else 0,
+        format_func=lambda i: by_id[i].name,
+        key="datasets_details_pick",
     )
     st.session_state[SELECTED_DATASET_KEY] = picked
     info = by_id[picked]

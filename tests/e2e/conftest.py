@@ -11,6 +11,8 @@ Contract used by every e2e test:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import socket
@@ -62,12 +64,21 @@ class AppServer:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(self.port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none",
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
             ],
             cwd=REPO_ROOT,
             env=full_env,
@@ -89,27 +100,28 @@ class AppServer:
             except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not become healthy:\n{self.log_path.read_text()[-3000:]}")
+        raise RuntimeError(
+            f"streamlit did not become healthy:\n{self.log_path.read_text()[-3000:]}"
+        )
 
     def stop(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self._stop_engine()
         self._log.close()
 
     def _stop_engine(self) -> None:
-        # The app starts the built-in engine as its own long-lived process; stop it too.
+        # The app starts the built-in engine detached (it outlives reruns); stop it too.
+        record = self.data_dir / "engine" / "engine.json"
         try:
-            from lib.engine.local import stop_engine_in
-        except ImportError:
-            return
-        stop_engine_in(self.data_dir / "engine")
+            pid = int(json.loads(record.read_text())["pid"])
+            os.kill(pid, signal.SIGTERM)
+        except (OSError, ValueError, KeyError):
+            pass
 
 
 @pytest.fixture(scope="module")
