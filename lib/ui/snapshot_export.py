@@ -6,7 +6,15 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.errors import UserError
-from lib.io.writers import ExportFile, ExportOptions, export_bytes, formats_for, snapshot_export
+from lib.io.writers import (
+    ExportFile,
+    ExportOptions,
+    dataset_export,
+    export_bytes,
+    formats_for,
+    snapshot_export,
+)
+from lib.store.datasets import DatasetInfo
 from lib.store.snapshots import SPLIT_CHOICES, SnapshotInfo
 
 SPLIT_LABELS = {"train": "train", "valid": "valid", "test": "test", "all": "all splits"}
@@ -22,6 +30,50 @@ def _export(
         return export_bytes(source, key, options=ExportOptions(system=system or None))
     except UserError as exc:
         return str(exc)
+
+
+@st.cache_data(max_entries=8, show_spinner="Preparing the file…")
+def _export_dataset(
+    _engine: Engine, dataset_id: int, data_version: int, key: str
+) -> ExportFile | str:
+    """The whole dataset as it is now (cached per data version, so a save invalidates it)."""
+    del data_version
+    try:
+        return export_bytes(dataset_export(_engine, dataset_id), key)
+    except UserError as exc:
+        return str(exc)
+
+
+def _download(result: ExportFile | str, *, key: str) -> None:
+    if isinstance(result, str):
+        st.error(result)
+        return
+    st.text(f"{result.file_name} · {len(result.data):,} bytes")
+    st.download_button(
+        "Download",
+        data=result.data,
+        file_name=result.file_name,
+        mime=result.mime,
+        key=key,
+        on_click="ignore",
+        type="primary",
+    )
+
+
+def render_dataset_export(engine: Engine, info: DatasetInfo) -> None:
+    """Export the live dataset without freezing it (no splits)."""
+    with st.expander("Export the whole dataset as it is now (no snapshot, no splits)"):
+        formats = {f.key: f for f in formats_for(info.schema)}
+        key = st.selectbox(
+            "Format",
+            list(formats),
+            format_func=lambda k: formats[k].label,
+            key="dataset_export_format",
+        )
+        if st.toggle("Prepare the file", key="dataset_export_go"):
+            _download(
+                _export_dataset(engine, info.id, info.data_version, key), key="dataset_download"
+            )
 
 
 def render_exports(engine: Engine, snap: SnapshotInfo) -> None:
@@ -51,17 +103,4 @@ def render_exports(engine: Engine, snap: SnapshotInfo) -> None:
             "Cells starting with = + - @ tab or CR get a leading ' so spreadsheets show them "
             "as text instead of running them (the ' stays if the file is imported again)."
         )
-    result = _export(engine, snap.id, key, split, system or None)
-    if isinstance(result, str):
-        st.error(result)
-        return
-    st.text(f"{result.file_name} · {len(result.data):,} bytes")
-    st.download_button(
-        "Download",
-        data=result.data,
-        file_name=result.file_name,
-        mime=result.mime,
-        key="snap_download",
-        on_click="ignore",
-        type="primary",
-    )
+    _download(_export(engine, snap.id, key, split, system or None), key="snap_download")

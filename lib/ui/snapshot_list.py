@@ -61,16 +61,21 @@ def render_list(engine: Engine, info: DatasetInfo, reviewer: str | None) -> Snap
         st.dataframe(counts_rows(snap.counts), hide_index=True)
     for note in snap.settings.get("notes", []):
         st.caption(f"Note: {note}.")
-    _delete(engine, snap, reviewer)
+    _delete_panel(engine, snap, reviewer)
     return snap
 
 
-def _delete(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> None:
+def _delete(engine: Engine, snapshot_id: int) -> bool:
+    delete_snapshot(engine, snapshot_id)
+    return True
+
+
+def _delete_panel(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> None:
     with st.expander("Delete this snapshot"):
         st.caption("The dataset is not touched; exports already downloaded stay as they are.")
         sure = st.checkbox(f"Yes, delete snapshot #{snap.id}", key=f"snap_delete_sure_{snap.id}")
         if st.button(
             "Delete snapshot", disabled=not (sure and reviewer), key=f"snap_delete_{snap.id}"
-        ) and run_action(lambda: delete_snapshot(engine, snap.id) or True):
+        ) and run_action(lambda: _delete(engine, snap.id)):
             st.session_state.pop(SELECTED_SNAPSHOT_KEY, None)
             st.rerun()

@@ -107,3 +107,46 @@ def test_epochs_and_model_choice_change_the_estimate(store) -> None:
     assert "Training examples: 72; epochs: 7 (chosen)" in _texts(at)
     at.selectbox(key="snap_cost_model").set_value("engine/tunelab-base").run()
     assert "Estimated cost: $0.00" in _texts(at)
+
+
+def test_price_table_edit_changes_the_estimate(store) -> None:
+    engine, dataset_id = store
+    at = _app(dataset_id)
+    at.button(key="snap_create").click().run()
+    before = next(t for t in _texts(at) if t.startswith("Estimated cost:"))
+    # gpt-4o-mini is row 4 of the built-in table: make its training 100× dearer
+    at.session_state["price_editor"] = {
+        "edited_rows": {4: {"training": 300.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.text_input(key="price_read_on").set_value("2026-11-21").run()
+    at.button(key="price_save").click().run()
+    assert not at.exception
+    assert "Prices saved; the estimates above use them." in [s.value for s in at.success]
+    after = next(t for t in _texts(at) if t.startswith("Estimated cost:"))
+    assert before == "Estimated cost: $0.0039"  # 72 × 6 tokens × 3 epochs = 1,296 × $3/M
+    assert after == "Estimated cost: $0.39"  # 1,296 × $300/M
+    assert any("Prices as read on 2026-11-21" in c.value for c in at.caption)
+
+
+def test_delete_a_snapshot(store) -> None:
+    engine, dataset_id = store
+    at = _app(dataset_id)
+    at.button(key="snap_create").click().run()
+    at.checkbox(key="snap_delete_sure_1").check().run()
+    at.button(key="snap_delete_1").click().run()
+    assert not at.exception
+    with engine.connect() as conn:
+        assert list_snapshots(conn) == []
+    assert "This dataset has no snapshots yet." in [i.value for i in at.info]
+
+
+def test_whole_dataset_export(store) -> None:
+    _, dataset_id = store
+    at = _app(dataset_id)
+    at.selectbox(key="dataset_export_format").set_value("csv").run()
+    at.toggle(key="dataset_export_go").set_value(True).run()
+    assert not at.exception
+    assert any(t.startswith("Tickets.csv · ") for t in _texts(at))
+    assert len(at.get("download_button")) == 1
