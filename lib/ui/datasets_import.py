@@ -27,15 +27,21 @@ def _inspect(
     data: bytes, file_name: str, sheet: str | None, mapping_json: str | None
 ) -> Inspection:
     mapping = json.loads(mapping_json) if mapping_json else None
-    return inspect_source(data, file_name=file_name, sheet=sheet, mapping=mapping,
-                          preview_rows=PREVIEW_ROWS)
+    return inspect_source(
+        data, file_name=file_name, sheet=sheet, mapping=mapping, preview_rows=PREVIEW_ROWS
+    )
 
 
 def _text_frame(rows: tuple[dict, ...]) -> pd.DataFrame:
     # Every cell as text: user data is shown, never interpreted.
     return pd.DataFrame(
-        [{k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for k, v in r.items()}
-         for r in rows]
+        [
+            {
+                k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                for k, v in r.items()
+            }
+            for r in rows
+        ]
     )
 
 
@@ -56,7 +62,8 @@ def _detected(inspection: Inspection) -> None:
 def _mapping_editor(inspection: Inspection) -> dict[str, str] | None:
     """Templates such as ``{review_title}\\n\\n{review_body}`` → prompt; None = use as is."""
     wanted = inspection.needs_mapping or st.toggle(
-        "Map columns with templates", key="import_map_toggle",
+        "Map columns with templates",
+        key="import_map_toggle",
         help="Build the prompt and completion from other columns, e.g. {title}\\n\\n{body}.",
     )
     if not wanted:
@@ -70,7 +77,10 @@ def _mapping_editor(inspection: Inspection) -> dict[str, str] | None:
     mapping: dict[str, str] = {}
     for field in TARGETS[target]:
         value = st.text_area(
-            field, value=suggested.get(field, ""), key=f"import_map_{target}_{field}", height=68,
+            field,
+            value=suggested.get(field, ""),
+            key=f"import_map_{target}_{field}",
+            height=68,
             help="Leave empty to leave this field out." if field == "system" else None,
         )
         if value.strip():
@@ -82,7 +92,8 @@ def render_import(engine: Engine, reviewer: str | None) -> None:
     nonce = st.session_state.setdefault(_NONCE_KEY, 0)
     uploaded = st.file_uploader(
         "Upload a CSV, TSV, XLSX, JSON (array of objects), JSONL or TXT file",
-        type=UPLOAD_TYPES, key=f"{_UPLOADER_KEY}_{nonce}",
+        type=UPLOAD_TYPES,
+        key=f"{_UPLOADER_KEY}_{nonce}",
     )
     last = st.session_state.pop(_LAST_IMPORT_KEY, None)
     if last:
@@ -96,7 +107,9 @@ def render_import(engine: Engine, reviewer: str | None) -> None:
         sheet = None
         if first.sheets:
             sheet = st.selectbox(
-                "Sheet", first.sheets, index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
+                "Sheet",
+                first.sheets,
+                index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
                 key=f"import_sheet_{digest}",
             )
         base = first if sheet == first.sheet else _inspect(data, uploaded.name, sheet, None)
@@ -104,7 +117,8 @@ def render_import(engine: Engine, reviewer: str | None) -> None:
         mapping = _mapping_editor(base)
         inspection = (
             _inspect(data, uploaded.name, sheet, json.dumps(mapping, sort_keys=True))
-            if mapping else base
+            if mapping
+            else base
         )
     except UserError as exc:
         st.error(str(exc))
@@ -112,8 +126,10 @@ def render_import(engine: Engine, reviewer: str | None) -> None:
     if inspection.schema is None:
         st.info("Map the columns to prompt and completion (or chat roles) to import this file.")
         return
-    st.caption(f"Preview: the first {len(inspection.preview_examples)} examples as they will be "
-               f"stored ({SCHEMA_LABELS[inspection.schema]})")
+    st.caption(
+        f"Preview: the first {len(inspection.preview_examples)} examples as they will be "
+        f"stored ({SCHEMA_LABELS[inspection.schema]})"
+    )
     st.dataframe(_text_frame(inspection.preview_examples), hide_index=True, width="stretch")
     with engine.connect() as conn:
         suggestion = unique_name(conn, default_name(uploaded.name))
@@ -121,15 +137,17 @@ def render_import(engine: Engine, reviewer: str | None) -> None:
     if st.button("Import", type="primary", key="import_button"):
         try:
             with st.spinner("Importing…"):
-                summary = import_file(engine, data, file_name=uploaded.name, name=name,
-                                      sheet=sheet, mapping=mapping)
+                summary = import_file(
+                    engine, data, file_name=uploaded.name, name=name, sheet=sheet, mapping=mapping
+                )
         except UserError as exc:
             st.error(f"Nothing was imported. {exc}")
             return
         st.session_state[_LAST_IMPORT_KEY] = (
             f"Imported {summary.n_examples:,} examples into “{summary.name}” "
             f"({SCHEMA_LABELS[summary.schema]}"
-            + (f", {summary.n_labels} labels" if summary.classification else "") + ")."
+            + (f", {summary.n_labels} labels" if summary.classification else "")
+            + ")."
         )
         st.session_state[_NONCE_KEY] = nonce + 1  # a fresh, empty uploader
         st.session_state["selected_dataset_id"] = summary.dataset_id
