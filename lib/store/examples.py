@@ -234,7 +234,9 @@ def _require_author(author: str) -> str:
     return clean
 
 
-def update_example(engine: Engine, change: Change, *, author: str, reason: str = "edit") -> ExampleRow:
+def update_example(
+    engine: Engine, change: Change, *, author: str, reason: str = "edit"
+) -> ExampleRow:
     """Apply one change as one revision; refuses a stale version and writes nothing then."""
     who = _require_author(author)
     now = utcnow()

@@ -94,3 +94,22 @@ eval_votes = sa.Table(
         "run_id", "example", "model_a", "model_b", "reviewer", name="uq_eval_votes_one"
     ),
 )
+
+runner_batches = sa.Table(
+    "runner_batches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "run_id", sa.Integer, sa.ForeignKey("runner_runs.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("model", sa.String(300), nullable=False),
+    sa.Column("endpoint", sa.String(20), nullable=False),
+    # submitting → the provider's statuses (validating, in_progress, …) → collected | failed …
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("provider_batch_id", sa.String(200)),
+    sa.Column("n_requests", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_runner_batches_run", "run_id"),
+)
