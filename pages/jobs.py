@@ -1,7 +1,18 @@
-"""Jobs & models (not available yet)."""
+"""Jobs & models: every fine-tuning job across providers, one job live, and fine-tuned models."""
+
+import streamlit as st
 
 from lib.ui.guard import guard
-from lib.ui.widgets import not_available_yet
 
-guard(title="Jobs & models")
-not_available_yet("Jobs & models", "Watching jobs and managing models arrive with the training work.")
+ctx = guard(title="Jobs & models")
+
+from lib.ui.train_jobs import render_flash, render_job, render_jobs, render_models  # noqa: E402
+
+render_flash()
+jobs_tab, models_tab = st.tabs(["Jobs", "Fine-tuned models"])
+with jobs_tab:
+    job = render_jobs(ctx.engine)
+    if job is not None:
+        render_job(ctx.engine, job)
+with models_tab:
+    render_models(ctx.engine)

@@ -1,7 +1,9 @@
-"""Fine-tune (not available yet)."""
+"""Fine-tune: pick a snapshot, a provider and a model; review checks and cost; launch once."""
 
 from lib.ui.guard import guard
-from lib.ui.widgets import not_available_yet
 
-guard(title="Fine-tune")
-not_available_yet("Fine-tune", "Launching fine-tuning jobs arrives with the training work.")
+ctx = guard(title="Fine-tune")
+
+from lib.ui.train_launch import render_launch  # noqa: E402 - the guard runs first
+
+render_launch(ctx.engine, ctx.reviewer)

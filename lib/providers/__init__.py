@@ -1,0 +1,82 @@
+"""Model servers Tunelab talks to, and the one way to build an ``openai`` client for each.
+
+Every provider — OpenAI, Azure OpenAI, any OpenAI-compatible base URL (vLLM, llama.cpp server,
+Ollama, hosted services) and the built-in engine — is reached through the same ``openai`` SDK.
+Provider-specific code lives here only: building the client (:func:`client_for`), what each
+kind can do (:func:`capabilities`), and turning the SDK's exceptions into sentences for people
+(:func:`translate_error`, :func:`provider_errors`).
+
+Usage::
+
+    from lib.providers import default_provider, client_for, provider_errors
+
+    config = default_provider(store_engine)
+    client = client_for(config, secrets=st_secrets_or_none)
+    with provider_errors(config, "run the evaluation"):
+        client.chat.completions.create(...)
+"""
+
+from lib.providers.clients import (
+    api_key,
+    base_url_of,
+    capabilities,
+    client_for,
+    engine_base_url,
+    key_status,
+)
+from lib.providers.config import (
+    BUILT_IN,
+    ENGINE_NAME,
+    KINDS,
+    OPENAI_NO_NEW_JOBS,
+    OPENAI_SHUTDOWN,
+    OPENAI_TUNABLE_BASES,
+    WIND_DOWN_TEXT,
+    Capabilities,
+    ConnectionResult,
+    ModelInfo,
+    ProviderConfig,
+    default_provider,
+    get_provider,
+    list_providers,
+    remove_provider,
+    save_provider,
+    set_default_provider,
+    validate,
+)
+from lib.providers.errors import provider_errors, redact, translate_error
+from lib.providers.models import base_of, list_models, test_connection, wind_down_note
+
+__all__ = [
+    "BUILT_IN",
+    "ENGINE_NAME",
+    "KINDS",
+    "OPENAI_NO_NEW_JOBS",
+    "OPENAI_SHUTDOWN",
+    "OPENAI_TUNABLE_BASES",
+    "WIND_DOWN_TEXT",
+    "Capabilities",
+    "ConnectionResult",
+    "ModelInfo",
+    "ProviderConfig",
+    "api_key",
+    "base_of",
+    "base_url_of",
+    "capabilities",
+    "client_for",
+    "default_provider",
+    "engine_base_url",
+    "get_provider",
+    "key_status",
+    "list_models",
+    "list_providers",
+    "provider_errors",
+    "redact",
+    "remove_provider",
+    "save_provider",
+    "set_default_provider",
+    "test_connection",
+    "translate_error",
+    "validate",
+    "wind_down_note",
+]

@@ -1,0 +1,135 @@
+"""Listing a provider's models for pickers: fine-tunable first, with shutdown dates, and a
+connection test that answers in one sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import openai
+
+from lib.errors import UserError
+from lib.providers.clients import capabilities, client_for
+from lib.providers.config import (
+    OPENAI_NO_NEW_JOBS,
+    OPENAI_SHUTDOWN,
+    OPENAI_TUNABLE_BASES,
+    ConnectionResult,
+    ModelInfo,
+    ProviderConfig,
+)
+from lib.providers.errors import provider_errors
+
+# ---------------------------------------------------------------------------- models
+
+
+def wind_down_note(config: ProviderConfig, model_id: str, *, today: date | None = None) -> str:
+    """A short note for OpenAI models that the self-serve fine-tuning wind-down affects."""
+    if config.kind != "openai":
+        return ""
+    base = base_of(model_id)
+    if base not in OPENAI_TUNABLE_BASES and not model_id.startswith("ft:"):
+        return ""
+    today = today or date.today()
+    if today >= OPENAI_SHUTDOWN:
+        return f"shut down {OPENAI_SHUTDOWN:%Y-%m-%d} (OpenAI fine-tuning wind-down)"
+    if today >= OPENAI_NO_NEW_JOBS:
+        return f"no new jobs; shuts down {OPENAI_SHUTDOWN:%Y-%m-%d}"
+    return f"no new jobs from {OPENAI_NO_NEW_JOBS:%Y-%m-%d}; shuts down {OPENAI_SHUTDOWN:%Y-%m-%d}"
+
+
+def base_of(model_id: str) -> str:
+    """``ft:<base>:org:suffix:id`` → ``<base>``; any other id as is."""
+    if model_id.startswith("ft:"):
+        parts = model_id.split(":")
+        if len(parts) > 1 and parts[1]:
+            return parts[1]
+    return model_id
+
+
+def _is_tunable(config: ProviderConfig, model: Any) -> bool:
+    model_id = str(model.id)
+    if model_id.startswith("ft:"):
+        return False
+    if config.kind == "engine":
+        return True
+    if config.kind == "openai":
+        return model_id in OPENAI_TUNABLE_BASES
+    if config.kind == "azure":
+        extra = getattr(model, "model_extra", None) or {}
+        caps = extra.get("capabilities") or {}
+        return bool(caps.get("fine_tune")) if isinstance(caps, Mapping) else False
+    return config.can_train
+
+
+def _sort_key(info: ModelInfo) -> tuple[int, int, str]:
+    """Fine-tunable bases first (newest first), then fine-tuned models, then the rest."""
+    rank = 0 if info.fine_tunable else 1 if info.fine_tuned else 2
+    return rank, -(info.created or 0), info.id
+
+
+def list_models(
+    config: ProviderConfig,
+    *,
+    secrets: Mapping[str, Any] | None = None,
+    client: openai.OpenAI | None = None,
+    today: date | None = None,
+) -> list[ModelInfo]:
+    """The provider's models: fine-tunable bases first, then fine-tuned ones, then the rest.
+
+    Azure deployments configured for the provider are added (they are what chat calls use).
+    """
+    client = client or client_for(config, secrets=secrets)
+    with provider_errors(config, "list its models", secrets=secrets):
+        models = list(client.models.list())
+    seen: set[str] = set()
+    infos: list[ModelInfo] = []
+    for model in models:
+        model_id = str(model.id)
+        if model_id in seen:
+            continue
+        seen.add(model_id)
+        infos.append(
+            ModelInfo(
+                id=model_id,
+                owned_by=str(getattr(model, "owned_by", "") or ""),
+                created=getattr(model, "created", None),
+                shutdown_date=getattr(model, "shutdown_date", None),
+                fine_tunable=_is_tunable(config, model),
+                fine_tuned=model_id.startswith("ft:"),
+                note=wind_down_note(config, model_id, today=today),
+            )
+        )
+    for deployment in config.deployments:
+        if deployment not in seen:
+            infos.append(ModelInfo(id=deployment, owned_by="deployment", note="deployment"))
+    return sorted(infos, key=_sort_key)
+
+
+def test_connection(
+    config: ProviderConfig, *, secrets: Mapping[str, Any] | None = None, timeout: float = 15.0
+) -> ConnectionResult:
+    """Try the provider once (list its models) and say in one sentence how it went."""
+    try:
+        client = client_for(config, secrets=secrets, timeout=timeout, max_retries=0)
+        models = list_models(config, secrets=secrets, client=client)
+    except UserError as exc:
+        return ConnectionResult(ok=False, message=str(exc))
+    tunable = sum(1 for m in models if m.fine_tunable)
+    tuned = sum(1 for m in models if m.fine_tuned)
+    caps = capabilities(config)
+    trains = (
+        f"{tunable} can be fine-tuned, {tuned} are fine-tuned"
+        if caps.can_train
+        else "this provider is not set up for fine-tuning"
+    )
+    return ConnectionResult(
+        ok=True,
+        message=f"Connected to {config.name}: {len(models)} models available ({trains}).",
+    )
+
+
+# pytest would otherwise collect the function wherever a test module imports it.
+test_connection.__test__ = False  # type: ignore[attr-defined]

@@ -1,0 +1,82 @@
+"""AppTest of Providers & settings: list, key status, add, refuse a pasted key, test, remove."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib.paths import REPO_ROOT
+from lib.providers import list_providers
+from lib.store.db import dispose_all, get_engine
+
+PAGE = str(REPO_ROOT / "pages" / "providers.py")
+
+
+@pytest.fixture
+def app_env(data_dir, engine_url, monkeypatch):
+    monkeypatch.setenv("TUNELAB_ENGINE_URL", engine_url)
+    monkeypatch.delenv("TUNELAB_TEST_SERVER_KEY", raising=False)
+    dispose_all()
+    yield data_dir
+    dispose_all()
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=60)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _fill_compatible(at: AppTest, *, name: str, url: str, key_env: str) -> None:
+    at.selectbox(key="providers_kind_None").set_value("compatible")
+    _run(at)
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Name"].set_value(name)
+    inputs["Base URL"].set_value(url)
+    inputs["Name of the environment variable or secret holding the key"].set_value(key_env)
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Save provider").click()
+
+
+def test_built_in_engine_is_listed_with_its_key_set(app_env):
+    at = _run(AppTest.from_file(PAGE))
+    table = at.dataframe[0].value
+    assert list(table["provider"]) == ["Built-in engine"]
+    assert list(table["key"]) == ["set"]
+    assert list(table["default"]) == ["yes"]
+    at.button(key="providers_test").click()
+    _run(at)
+    assert at.success[0].value.startswith("Connected to Built-in engine: ")
+
+
+def test_add_a_server_whose_key_is_not_set_then_remove_it(app_env, engine_url):
+    at = _run(AppTest.from_file(PAGE))
+    _fill_compatible(at, name="Team vLLM", url=engine_url, key_env="TUNELAB_TEST_SERVER_KEY")
+    _run(at)
+    assert "Saved Team vLLM. Its key is not set." in [s.value for s in at.success]
+    table = at.dataframe[0].value
+    assert list(table["provider"]) == ["Built-in engine", "Team vLLM"]
+    assert list(table["key"]) == ["set", "not set"]
+    assert list(table["key variable"])[1] == "TUNELAB_TEST_SERVER_KEY"
+
+    at.selectbox(key="providers_selected").set_value("Team vLLM")
+    _run(at)
+    at.button(key="providers_test").click()
+    _run(at)
+    error = at.error[0].value.replace("\\", "")  # messages are markdown-escaped
+    assert "TUNELAB_TEST_SERVER_KEY" in error and "not set" in error
+
+    at.button(key="providers_remove").click()
+    _run(at)
+    at.button(key="providers_remove_yes").click()
+    _run(at)
+    assert "Removed Team vLLM." in [s.value for s in at.success]
+    assert [p.name for p in list_providers(get_engine())] == ["Built-in engine"]
+
+
+def test_a_pasted_key_is_refused_and_nothing_is_stored(app_env, engine_url):
+    at = _run(AppTest.from_file(PAGE))
+    _fill_compatible(at, name="Oops", url=engine_url, key_env="sk-live-1234567890abcdef")
+    _run(at)
+    assert "NAME of an environment variable" in at.error[0].value
+    assert [p.name for p in list_providers(get_engine())] == ["Built-in engine"]

@@ -1,0 +1,76 @@
+"""In Chromium: on the sample reviews with the built-in engine, launch a fine-tuning job,
+watch it succeed on Jobs & models, and see its loss chart."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from lib.store.datasets import find_dataset
+from lib.store.db import create_engine_for
+from lib.store.snapshots import create_snapshot
+from tests.e2e.helpers import assert_no_exception, wait_for_idle
+
+OVERRIDE = "I have read the warnings and want to launch anyway"
+
+
+def make_snapshot(app_server) -> None:  # noqa: ANN001 - AppServer
+    """A snapshot of the sample reviews, which the app loaded on its first page view."""
+    store = create_engine_for(f"sqlite:///{app_server.data_dir / 'tunelab.db'}")
+    try:
+        deadline = time.monotonic() + 120
+        dataset = None
+        while dataset is None and time.monotonic() < deadline:
+            try:
+                with store.connect() as conn:
+                    dataset = find_dataset(conn, "Product reviews (stars)")
+            except sa.exc.OperationalError:  # the app has not created its tables yet
+                dataset = None
+            if dataset is None:
+                time.sleep(0.5)
+        assert dataset is not None, "the app did not load its sample datasets"
+        create_snapshot(store, dataset.id, author="e2e", name="e2e train reviews")
+    finally:
+        store.dispose()
+
+
+def test_launch_watch_success_and_see_the_loss_chart(app_server, page) -> None:  # noqa: ANN001
+    app_url = app_server.url
+    page.goto(app_url)
+    wait_for_idle(page)
+    make_snapshot(app_server)
+
+    page.goto(f"{app_url}/train?reviewer=Ana")
+    wait_for_idle(page)
+    assert_no_exception(page)
+    review = page.get_by_role("button", name="Review checks and cost")
+    review.wait_for(timeout=120_000)  # the app starts its engine to list the models
+    assert "train 800 / valid 100" in page.locator('[data-testid="stMain"]').inner_html()
+    assert "tunelab-base · fine-tunable" in page.locator('[data-testid="stMain"]').inner_html()
+    review.click()
+    wait_for_idle(page)
+    assert_no_exception(page)
+    page.get_by_text("The format checks found").first.wait_for()
+    page.get_by_text("Estimated cost: $0.00").wait_for()
+    if page.get_by_text(OVERRIDE).count():
+        page.get_by_text(OVERRIDE).click()
+        wait_for_idle(page)
+    launch = page.get_by_role("button", name="Launch fine-tuning job")
+    assert launch.is_enabled()
+    launch.click()
+    page.get_by_text("Launched job ftjob-").wait_for(timeout=120_000)
+    assert_no_exception(page)
+
+    page.goto(f"{app_url}/jobs?reviewer=Ana")
+    wait_for_idle(page)
+    assert_no_exception(page)
+    # The live fragment refreshes the job until it has finished.
+    page.locator('[data-testid="stMetricValue"]', has_text="succeeded").wait_for(timeout=180_000)
+    page.get_by_text("Metrics from the result file.").wait_for(timeout=60_000)
+    lines = page.locator(".js-plotly-plot g.scatterlayer g.trace")
+    lines.first.wait_for(timeout=60_000)
+    assert lines.count() >= 2  # train loss and train accuracy at least
+    assert page.get_by_text("Train / valid loss").count() >= 1
+    assert page.locator('[data-testid="stCode"]', has_text="ft:tunelab-base:").count() >= 1
+    assert_no_exception(page)
