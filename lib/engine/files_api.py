@@ -1,0 +1,123 @@
+"""``/v1/files``: upload, list, retrieve, delete and download, as OpenAI's Files API does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from lib.engine.errors import ApiError, bad_request
+from lib.engine.server import api, engine_of, int_query
+from lib.engine.state import State, new_id, now, paginate
+
+UPLOAD_PURPOSES = {"fine-tune", "batch", "user_data"}
+
+
+def file_not_found(file_id: str) -> ApiError:
+    return ApiError(404, f"No such File object: {file_id}", param="id", code="file_not_found")
+
+
+def store_file(state: State, *, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
+    """Keep the bytes and describe them as a ``file`` object (also used for outputs)."""
+    file_id = new_id("file-")
+    path = state.file_path(file_id)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    obj = {
+        "id": file_id,
+        "object": "file",
+        "bytes": len(content),
+        "created_at": now(),
+        "filename": filename,
+        "purpose": purpose,
+        "status": "processed",
+        "status_details": None,
+        "expires_at": None,
+    }
+    return state.put("file", obj)
+
+
+def get_file(state: State, file_id: str) -> dict[str, Any]:
+    obj = state.get("file", file_id)
+    if obj is None:
+        raise file_not_found(file_id)
+    return obj
+
+
+@api
+async def create_file(request: Request) -> Response:
+    engine = engine_of(request)
+    form = await request.form(max_files=1, max_fields=20)
+    try:
+        purpose = form.get("purpose")
+        upload = form.get("file")
+        if not isinstance(purpose, str) or purpose not in UPLOAD_PURPOSES:
+            raise bad_request(
+                f"'purpose' must be one of {', '.join(sorted(UPLOAD_PURPOSES))}; got {purpose!r}.",
+                param="purpose",
+            )
+        if not isinstance(upload, UploadFile):
+            raise bad_request("'file' is required (a multipart file part).", param="file")
+        content = await upload.read()
+        filename = upload.filename or "upload.jsonl"
+    finally:
+        await form.close()
+    obj = await run_in_threadpool(
+        store_file, engine.state, content=content, filename=filename, purpose=purpose
+    )
+    return JSONResponse(obj)
+
+
+@api
+async def list_files(request: Request) -> Response:
+    state = engine_of(request).state
+    order = request.query_params.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise bad_request("'order' must be 'asc' or 'desc'.", param="order")
+    items = await run_in_threadpool(state.list, "file", newest_first=order == "desc")
+    purpose = request.query_params.get("purpose")
+    if purpose:
+        items = [f for f in items if f["purpose"] == purpose]
+    limit = int_query(request, "limit") or 10_000
+    return JSONResponse(paginate(items, after=request.query_params.get("after"), limit=limit))
+
+
+@api
+async def retrieve_file(request: Request) -> Response:
+    obj = await run_in_threadpool(
+        get_file, engine_of(request).state, request.path_params["file_id"]
+    )
+    return JSONResponse(obj)
+
+
+@api
+async def delete_file(request: Request) -> Response:
+    state = engine_of(request).state
+    file_id = request.path_params["file_id"]
+    await run_in_threadpool(get_file, state, file_id)
+    await run_in_threadpool(state.delete, "file", file_id)
+    state.file_path(file_id).unlink(missing_ok=True)
+    return JSONResponse({"id": file_id, "object": "file", "deleted": True})
+
+
+@api
+async def file_content(request: Request) -> Response:
+    state = engine_of(request).state
+    file_id = request.path_params["file_id"]
+    await run_in_threadpool(get_file, state, file_id)
+    content = await run_in_threadpool(state.file_path(file_id).read_bytes)
+    return Response(content, media_type="application/octet-stream")
+
+
+ROUTES = [
+    Route("/v1/files", create_file, methods=["POST"]),
+    Route("/v1/files", list_files, methods=["GET"]),
+    Route("/v1/files/{file_id}", retrieve_file, methods=["GET"]),
+    Route("/v1/files/{file_id}", delete_file, methods=["DELETE"]),
+    Route("/v1/files/{file_id}/content", file_content, methods=["GET"]),
+]
