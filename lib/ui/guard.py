@@ -56,8 +56,24 @@ def _login_gate() -> str | None:
     return str(st.user.get("email") or st.user.get("name") or "signed-in user")
 
 
+def _leave_pages_folder_mode() -> None:
+    """Rerun through app.py when Streamlit ran this page file directly.
+
+    With a ``pages/`` folder, Streamlit's first request after a server start (a deep link
+    such as /results) runs the page inside its old folder-based navigation, listing raw file
+    names, until app.py has called ``st.navigation`` once. Clearing that flag and rerunning
+    makes Streamlit run app.py, which resolves the same page by its URL path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def guard(*, title: str | None = None) -> Context:
     """Run once at the top of every page; stops the script with a message if the store fails."""
+    _leave_pages_folder_mode()
     st.set_page_config(page_title="Tunelab", page_icon="🎛️", layout="wide")
     try:
         engine = _store(database_url())

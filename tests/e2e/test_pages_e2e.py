@@ -8,8 +8,18 @@ import pytest
 from tests.e2e.conftest import AppServer
 from tests.e2e.helpers import assert_no_exception, wait_for_idle
 
-PAGES = ["", "review", "checks", "snapshots", "synthetic", "train", "jobs", "providers",
-         "evaluate", "results"]
+PAGES = [
+    "",
+    "review",
+    "checks",
+    "snapshots",
+    "synthetic",
+    "train",
+    "jobs",
+    "providers",
+    "evaluate",
+    "results",
+]
 
 
 @pytest.fixture(scope="module")
