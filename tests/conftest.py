@@ -34,13 +34,17 @@ def shared_datasets() -> Path:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A private TUNELAB_DATA_DIR (and SQLite store) for one test."""
     folder = tmp_path / "data"
     folder.mkdir()
     monkeypatch.setenv("TUNELAB_DATA_DIR", str(folder))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    return folder
+    yield folder
+    # A page under test may have started the app's shared engine in this folder.
+    from lib.engine.local import stop_shared_engine
+
+    stop_shared_engine(data_dir=folder / "engine")
 
 
 def _sqlite_url(tmp_path: Path) -> str:

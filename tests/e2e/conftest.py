@@ -116,12 +116,9 @@ class AppServer:
 
     def _stop_engine(self) -> None:
         # The app starts the built-in engine detached (it outlives reruns); stop it too.
-        record = self.data_dir / "engine" / "engine.json"
-        try:
-            pid = int(json.loads(record.read_text())["pid"])
-            os.kill(pid, signal.SIGTERM)
-        except (OSError, ValueError, KeyError):
-            pass
+        from lib.engine.local import stop_shared_engine
+
+        stop_shared_engine(data_dir=self.data_dir / "engine")
 
 
 @pytest.fixture(scope="module")
