@@ -12,7 +12,6 @@ Contract used by every e2e test:
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
