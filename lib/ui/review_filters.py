@@ -8,13 +8,18 @@ from sqlalchemy.engine import Engine
 from lib.review import query
 from lib.store.datasets import DatasetInfo
 from lib.store.examples import STATUSES
-from lib.ui.review_state import IDS_FROM_OTHER_SCREENS, labels_of, statuses_of
+from lib.ui.review_state import FOCUS_INDEX_KEY, IDS_FROM_OTHER_SCREENS, labels_of, statuses_of
 
 _ANY = "any"
 
 
 def render_filters(engine: Engine, info: DatasetInfo) -> query.Filters:
     """Draw the filters and return them (kept in widget state, so they survive reruns)."""
+    if st.session_state.get("review_filters_dataset") != info.id:
+        # Another dataset: its labels differ, and a page number or cursor would point nowhere.
+        for key in ("review_f_label", "review_page", FOCUS_INDEX_KEY):
+            st.session_state.pop(key, None)
+        st.session_state["review_filters_dataset"] = info.id
     counts = statuses_of(engine, info)
     labels = labels_of(engine, info)
     ids = st.session_state.get(IDS_FROM_OTHER_SCREENS)
@@ -49,7 +54,7 @@ def render_filters(engine: Engine, info: DatasetInfo) -> query.Filters:
         max_chars = c5.number_input("Max. characters", min_value=0, value=None, key="review_f_max")
         comment = c6.selectbox("Comment", [_ANY, "with comment", "without"], key="review_f_comment")
         findings = None
-        if query.findings_lookup() is not None:
+        if query.findings_available():
             pick = c7.selectbox("Findings", [_ANY, "with findings", "without"], key="review_f_find")
             findings = None if pick == _ANY else pick == "with findings"
         sort = c8.selectbox("Sort", list(query.SORTS), key="review_f_sort")

@@ -25,8 +25,8 @@ from lib.ui.review_state import (
     NO_REVIEWER_HINT,
     discard_draft,
     draft_for,
-    draft_is_dirty,
     drafts,
+    drafts_notice,
     filtered_count,
     page_rows,
     push_conflict,
@@ -261,13 +261,15 @@ def render_focus(
         st.info("No example here any more.")
         return
     example = rows[0]
-    _drafts_notice(example.id)
+    drafts_notice(example.id)
     st.caption(
         f"Example {index + 1:,} of {total:,} · id {example.id} · version {example.version} · status {example.status}"
         + (f" · last change by {example.updated_by}" if example.updated_by else "")
     )
     main, side = st.columns([3, 2])
     with main:
+        # Actions first: a long chat would otherwise push Save below the fold.
+        _actions(engine, info, example, reviewer, index, total, filters)
         draft = drafts().get(example.id)
         if draft and draft["base_version"] != example.version:
             st.warning(
@@ -305,22 +307,9 @@ def render_focus(
             (draft["comment"] if draft else example.comment) or "",
             height=68,
         )
-        _actions(engine, info, example, reviewer, index, total, filters)
         render_history(engine, example, reviewer)
     with side:
         guidelines(engine, info, reviewer)
-
-
-def _drafts_notice(current_id: int) -> None:
-    others = [i for i, d in drafts().items() if i != current_id and draft_is_dirty(d)]
-    if others:
-        st.info(
-            f"Unsaved edits are kept for {len(others)} other example(s): ids {', '.join(map(str, others[:20]))}. They stay until you save or discard them."
-        )
-        if st.button("Show them in the table", key="review_show_drafts"):
-            st.session_state["review_example_ids"] = others
-            st.session_state["review_mode"] = "Table"
-            st.rerun()
 
 
 def _actions(
@@ -335,7 +324,7 @@ def _actions(
     if not reviewer:
         st.warning(NO_REVIEWER_HINT)
     disabled = not reviewer
-    row1 = st.columns(4)
+    row1 = st.columns(3)
     saved = row1[0].button(
         "Save", key="rv_save", type="primary", disabled=disabled, width="stretch"
     )

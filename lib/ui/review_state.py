@@ -134,3 +134,27 @@ def conflicts() -> list[Conflict]:
 def push_conflict(conflict: Conflict) -> None:
     queue = conflicts()
     queue[:] = [c for c in queue if c.example_id != conflict.example_id] + [conflict]
+
+
+def _show_drafts(ids: list[int]) -> None:
+    # A callback: widget-bound keys (the mode) can only change before the script runs.
+    st.session_state[IDS_FROM_OTHER_SCREENS] = ids
+    st.session_state[MODE_KEY] = "Table"
+
+
+def drafts_notice(current_id: int | None = None) -> None:
+    """Say which examples hold unsaved focus-view edits, and offer to list them."""
+    others = [i for i, d in drafts().items() if i != current_id and draft_is_dirty(d)]
+    if others:
+        shown = ", ".join(map(str, others[:20])) + (" …" if len(others) > 20 else "")
+        st.info(
+            f"Unsaved focus-view edits are kept for {len(others)} "
+            f"{'other ' if current_id else ''}example(s) (ids {shown}) until you save or "
+            "discard them."
+        )
+        st.button(
+            "Show them in the table",
+            key="review_show_drafts",
+            on_click=_show_drafts,
+            args=(others,),
+        )

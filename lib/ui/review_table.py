@@ -24,6 +24,7 @@ from lib.ui.review_state import (
     FOCUS_INDEX_KEY,
     MODE_KEY,
     NO_REVIEWER_HINT,
+    drafts_notice,
     filtered_count,
     labels_of,
     page_rows,
@@ -125,6 +126,7 @@ def _pager(total: int, locked: bool) -> tuple[int, int]:
 def render_table(engine: Engine, info: DatasetInfo, filters: query.Filters, reviewer: str | None):
     """The table with its pager; returns nothing (edits are saved as they arrive)."""
     _save_edits(engine, info, reviewer)
+    drafts_notice()
     for problem in st.session_state.pop("review_table_problems", []):
         st.error(problem)
     total = filtered_count(engine, info, filters)
@@ -168,16 +170,18 @@ def render_table(engine: Engine, info: DatasetInfo, filters: query.Filters, revi
     render_bulk(engine, info, filters, reviewer, total)
 
 
+def _focus_on(ids: list[int], offset: int) -> None:
+    # A callback: the mode's widget key can only change before the script runs.
+    chosen = st.session_state.get("review_open_id")
+    st.session_state[FOCUS_INDEX_KEY] = offset + (ids.index(chosen) if chosen in ids else 0)
+    st.session_state[MODE_KEY] = "Focus"
+
+
 def _open_in_focus(rows, offset: int) -> None:
     ids = [r.id for r in rows]
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox(
-        "Open an example of this page in the focus view", ids, key="review_open_id"
-    )
-    if right.button("Open", key="review_open_btn"):
-        st.session_state[FOCUS_INDEX_KEY] = offset + ids.index(chosen)
-        st.session_state[MODE_KEY] = "Focus"
-        st.rerun()
+    left.selectbox("Open an example of this page in the focus view", ids, key="review_open_id")
+    right.button("Open", key="review_open_btn", on_click=_focus_on, args=(ids, offset))
 
 
 def render_bulk(

@@ -52,13 +52,17 @@ def _example(engine, example_id):
 def _area(at: AppTest, example_id: int, name: str):
     """The focus view's text area for one field (its key carries version and generation)."""
     (area,) = [
-        t for t in at.text_area if t.key.startswith(f"rv_{example_id}_") and t.key.endswith(f"_{name}")
+        t
+        for t in at.text_area
+        if t.key.startswith(f"rv_{example_id}_") and t.key.endswith(f"_{name}")
     ]
     return area
 
 
 def _edit(at: AppTest, rows: dict) -> AppTest:
-    key = f"review_table_{at.session_state['review_table_nonce'] if 'review_table_nonce' in at.session_state else 0}"
+    state = at.session_state  # AppTest's session state has no .get()
+    nonce = state["review_table_nonce"] if "review_table_nonce" in state else 0  # noqa: SIM401
+    key = f"review_table_{nonce}"
     at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     return at.run()
 
@@ -104,7 +108,9 @@ def test_table_edit_without_a_reviewer_is_kept_and_refused_with_a_hint(store):
 def test_table_edit_over_someone_elses_save_opens_the_conflict_dialog(store):
     engine, ds = store
     at = _app(ds)
-    update_example(engine, Change(1, 1, data={"prompt": "Ben's fix", "completion": " a"}), author="Ben")
+    update_example(
+        engine, Change(1, 1, data={"prompt": "Ben's fix", "completion": " a"}), author="Ben"
+    )
     _edit(at, {0: {"completion": " b"}})
     assert any("was saved by someone else" in m.value for m in at.markdown)
     assert "Ben's fix" in [t.value for t in at.text]  # their version is shown beside mine
@@ -132,7 +138,7 @@ def test_drafts_survive_navigation(store):
     at = _app(ds, mode="Focus")
     _area(at, 1, "completion").input(" b").run()
     at.button(key="rv_next").click().run()
-    assert any("Unsaved edits are kept for 1 other example" in i.value for i in at.info)
+    assert any("kept for 1 other example" in i.value for i in at.info)
     at.button(key="rv_prev").click().run()
     assert _area(at, 1, "completion").value == " b"
     assert _example(engine, 1).version == 1
@@ -146,7 +152,11 @@ def test_approve_with_a_comment_and_move_on(store):
     _area(at, 1, "comment").input("looks right").run()
     at.button(key="rv_approved").click().run()
     example = _example(engine, 1)
-    assert (example.status, example.comment, example.updated_by) == ("approved", "looks right", "Ana")
+    assert (example.status, example.comment, example.updated_by) == (
+        "approved",
+        "looks right",
+        "Ana",
+    )
     assert any("Example 2 of 60" in c.value for c in at.caption)
     at.button(key="rv_rejected").click().run()
     assert _example(engine, 2).status == "rejected"
@@ -181,7 +191,9 @@ def test_save_is_refused_without_a_reviewer(store):
 
 def test_history_diff_and_revert(store):
     engine, ds = store
-    update_example(engine, Change(1, 1, data={"prompt": "Edited", "completion": " a"}), author="Ben")
+    update_example(
+        engine, Change(1, 1, data={"prompt": "Edited", "completion": " a"}), author="Ben"
+    )
     at = _app(ds, mode="Focus")
     codes = [c.value for c in at.code]
     assert any("-Prompt 0" in c and "+Edited" in c for c in codes)
@@ -225,7 +237,9 @@ def test_double_review_is_blind_then_settled_by_a_third_person(store):
     at.text_input(key="review_dr_b").input("Ben")
     at.number_input(key="review_dr_n").set_value(1)
     at.button(key="review_dr_start").click().run()
-    at.text_input(key=next(t.key for t in at.text_input if t.key.startswith("review_dr_type_"))).input("a")
+    at.text_input(
+        key=next(t.key for t in at.text_input if t.key.startswith("review_dr_type_"))
+    ).input("a")
     at.button(key="review_dr_save").click().run()
     assert not at.exception
     ben = _app(ds, reviewer="Ben", mode="Double review")
@@ -237,3 +251,77 @@ def test_double_review_is_blind_then_settled_by_a_third_person(store):
     cleo = _app(ds, reviewer="Cleo", mode="Double review")
     cleo.button(key="review_dr_settle_btn").click().run()
     assert not cleo.exception
+
+
+def test_chat_messages_can_be_edited_added_moved_and_removed(data_dir):
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    engine = get_engine()
+    call = {"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    data = {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Order 7?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "assistant", "content": "Shipped."},
+        ]
+    }
+    ds = import_examples(
+        engine, name="Chat", schema="chat", rows=[Example(data=data, source_row=1)]
+    ).dataset_id
+    try:
+        at = _app(ds, mode="Focus")
+        assert any('"name": "lookup"' in c.value for c in at.code)  # tool call shown as JSON
+        _area(at, 1, "content_1").input("Where is order 7?").run()
+        at.button(key=next(b.key for b in at.button if b.key.endswith("_add"))).click().run()
+        _area(at, 1, "content_4").input("Thanks!").run()
+        at.button(key=next(b.key for b in at.button if b.key.endswith("_remove_0"))).click().run()
+        at.button(key=next(b.key for b in at.button if b.key.endswith("_down_0"))).click().run()
+        at.button(key="rv_save").click().run()
+        assert not at.exception
+        saved = _example(engine, 1).data["messages"]
+        assert [m["role"] for m in saved] == ["assistant", "user", "assistant", "user"]
+        assert saved[1]["content"] == "Where is order 7?"
+        assert saved[0]["tool_calls"] == [call]  # kept as it was
+        assert saved[3]["content"] == "Thanks!"
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        dispose_all()
+
+
+def test_examples_sent_from_another_screen_and_open_in_focus(store):
+    engine, ds = store
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["selected_dataset_id"] = ds
+    at.session_state["reviewer_name"] = "Ana"
+    at.session_state["review_example_ids"] = [5, 9]
+    at.run()
+    assert list(at.dataframe[0].value["id"]) == [5, 9]
+    assert any("another screen sent here" in i.value for i in at.info)
+    at.selectbox(key="review_open_id").set_value(9)
+    at.button(key="review_open_btn").click().run()
+    assert not at.exception
+    assert any("Example 2 of 2 · id 9" in c.value for c in at.caption)
+    _area(at, 9, "prompt").input("changed").run()
+    at.button(key="rv_prev").click().run()
+    assert any("kept for 1 other example" in i.value for i in at.info)
+    at.button(key="review_show_drafts").click().run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["id"]) == [9]
+
+
+def test_switching_dataset_drops_filters_that_do_not_apply(store):
+    engine, ds = store
+    other = import_examples(
+        engine,
+        name="Other",
+        schema="completion",
+        rows=[Example(data={"prompt": "x", "completion": " z"}, source_row=1)],
+    ).dataset_id
+    at = _app(ds)
+    at.multiselect(key="review_f_label").set_value(["a"]).run()
+    assert list(at.dataframe[0].value["label"].unique()) == ["a"]
+    at.selectbox(key="review_dataset").set_value(other).run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["label"]) == ["z"]

@@ -1,0 +1,230 @@
+"""Review workspace benchmark: a 200,000-example dataset, first load, page change and one save.
+
+Prints server-side times for the lib calls the review page makes and for an AppTest run of the
+page itself, next to a naive reference that loads the whole dataset into pandas (what a page
+that "just shows a DataFrame" would do). Run: ``python bench/review_bench.py [--rows N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+LABELS = (" 1", " 2", " 3", " 4", " 5")
+WORDS = [
+    "the",
+    "kettle",
+    "boils",
+    "fast",
+    "but",
+    "the",
+    "lid",
+    "sticks",
+    "and",
+    "the",
+    "handle",
+    "gets",
+    "warm",
+    "after",
+    "a",
+    "while",
+]
+
+
+def _examples(n: int):
+    from lib.examples import Example
+
+    for i in range(n):
+        words = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(10 + i % 40))
+        yield Example(
+            data={"prompt": f"Review {i}: {words}\n\n###\n\n", "completion": LABELS[i % 5]},
+            source_row=i + 1,
+        )
+
+
+def _time(fn: Callable[[], object], *, repeat: int = 5) -> float:
+    """Median wall time in ms."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=200_000)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="tunelab-review-bench-"))
+    os.environ["TUNELAB_DATA_DIR"] = str(folder)
+    os.environ["TUNELAB_NO_SAMPLES"] = "1"
+    os.environ.pop("DATABASE_URL", None)
+
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from lib.review import query
+    from lib.review.query import Filters
+    from lib.store.datasets import get_dataset, import_examples, list_datasets
+    from lib.store.db import get_engine
+    from lib.store.examples import Change, get_example, update_example
+
+    engine = get_engine()
+    start = time.perf_counter()
+    ds = import_examples(engine, name="bench", schema="completion", rows=_examples(args.rows))
+    print(f"imported {ds.n_examples:,} examples in {time.perf_counter() - start:.1f} s\n")
+    dataset_id = ds.dataset_id
+    middle = args.rows // 2
+
+    everything = Filters()
+
+    def first_load(filters: Filters = everything, offset: int = 0) -> None:
+        with engine.connect() as conn:
+            list_datasets(conn)
+            get_dataset(conn, dataset_id)
+            query.status_counts(conn, dataset_id)
+            query.count(conn, dataset_id, filters)
+            query.page(conn, dataset_id, filters, offset=offset, limit=50)
+
+    def filtered(filters: Filters) -> None:
+        with engine.connect() as conn:
+            query.count(conn, dataset_id, filters)
+            query.page(conn, dataset_id, filters, offset=0, limit=50)
+
+    def page_change(filters: Filters = everything, offset: int = middle) -> None:
+        with engine.connect() as conn:
+            query.page(conn, dataset_id, filters, offset=offset, limit=50)
+
+    counter = iter(range(10**9))
+
+    def save_one() -> None:
+        example_id = 1 + next(counter) % 1000
+        with engine.connect() as conn:
+            row = get_example(conn, example_id)
+        update_example(
+            engine,
+            Change(example_id, row.version, comment=f"bench {row.version}"),
+            author="bench",
+        )
+
+    def naive_load() -> pd.DataFrame:
+        with engine.connect() as conn:
+            return pd.read_sql(
+                sa.text("SELECT * FROM examples WHERE dataset_id = :d AND deleted = 0"),
+                conn,
+                params={"d": dataset_id},
+            )
+
+    def naive_page_change() -> None:
+        frame = naive_load()
+        frame.sort_values("position").iloc[middle : middle + 50]
+
+    rows = [
+        ("first load (datasets, counts, page 1)", lambda: first_load(), None),
+        ("page change (page 2,001 of 4,000)", lambda: page_change(), None),
+        ("last page", lambda: page_change(offset=args.rows - 50), None),
+        ("filter label '3': count + page", lambda: filtered(Filters(labels=("3",))), None),
+        ("filter status: count + page", lambda: filtered(Filters(statuses=("approved",))), None),
+        (
+            "length 100-200: count + page",
+            lambda: filtered(Filters(min_chars=100, max_chars=200)),
+            None,
+        ),
+        ("text search: count + page", lambda: filtered(Filters(text="Review 19999")), None),
+        (
+            "sort longest first, middle page",
+            lambda: page_change(Filters(sort="longest first")),
+            None,
+        ),
+        ("save one edit (update_example)", save_one, None),
+        ("naive: whole dataset into pandas", naive_load, "reference"),
+        ("naive: page change = reload + slice", naive_page_change, "reference"),
+    ]
+    print(f"{'lib call (server side)':44} {'median ms':>10}")
+    for name, fn, _ in rows:
+        repeat = 3 if name.startswith("naive") else 7
+        print(f"{name:44} {_time(fn, repeat=repeat):10.1f}")
+
+    print("\nAppTest run of pages/review.py (server side)")
+    import streamlit as st
+    import streamlit.runtime.scriptrunner.script_runner as script_runner
+    from streamlit.testing.v1 import AppTest
+
+    # Time the page script itself too (AppTest adds its own session set-up around it).
+    script_ms: list[float] = []
+    original = script_runner.ScriptRunner._run_script
+
+    def timed(self, *a, **k):  # noqa: ANN001, ANN002, ANN003 - a pass-through wrapper
+        t0 = time.perf_counter()
+        try:
+            return original(self, *a, **k)
+        finally:
+            script_ms.append((time.perf_counter() - t0) * 1000)
+
+    script_runner.ScriptRunner._run_script = timed
+    page = str(REPO / "pages" / "review.py")
+
+    def new_session() -> AppTest:
+        at = AppTest.from_file(page, default_timeout=120)
+        at.session_state["reviewer_name"] = "bench"
+        at.session_state["selected_dataset_id"] = dataset_id
+        return at
+
+    def run(action: Callable[[], object]) -> tuple[float, float]:
+        """(AppTest run ms, page script ms) of one rerun (a save reruns twice: both count)."""
+        script_ms.clear()
+        t0 = time.perf_counter()
+        action()
+        return (time.perf_counter() - t0) * 1000, sum(script_ms)
+
+    process_start = run(lambda: new_session().run())  # imports streamlit, pandas, the page
+    st.cache_data.clear()
+    at = new_session()
+    cold = run(at.run)
+    assert not at.exception, at.exception
+    warm = run(at.run)
+    changes = [
+        run(lambda n=n: at.number_input(key="review_page").set_value(n).run())
+        for n in (2_001, 3_999, 17)
+    ]
+    nonce = at.session_state["review_table_nonce"]
+    at.session_state[f"review_table_{nonce}"] = {
+        "edited_rows": {0: {"comment": "bench edit"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    save_run = run(at.run)
+    assert not at.exception, at.exception
+    print(f"{'':44} {'AppTest ms':>10} {'script ms':>10}")
+    for name, (total, script) in (
+        ("first run in a new process (imports)", process_start),
+        ("first load, new session, cold data caches", cold),
+        ("rerun (warm caches)", warm),
+        ("page change (median of 3)", sorted(changes)[1]),
+        ("save one table edit (save + rerun)", save_run),
+    ):
+        print(f"{name:44} {total:10.1f} {script:10.1f}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        # The 200,000-row store is ~130 MB: do not leave one behind per run.
+        from lib.store.db import dispose_all
+
+        dispose_all()
+        folder = os.environ.get("TUNELAB_DATA_DIR", "")
+        if Path(folder).name.startswith("tunelab-review-bench-"):
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,219 @@
+"""Filtered, sorted pages of a dataset's examples, straight from the store.
+
+The review table never holds a dataset in memory: each page is one indexed query with
+OFFSET/LIMIT, and counts are one ``COUNT(*)``. Filters are a frozen dataclass so that the UI
+can keep them in session state and use them as a cache key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from lib.errors import UserError
+from lib.store.examples import STATUSES, ExampleRow, row_to_example
+from lib.store.tables import examples
+
+PAGE_SIZES = (25, 50, 100, 200)
+MAX_PAGE_SIZE = 500
+MAX_SEARCH_LENGTH = 500
+NO_LABEL = "(no label)"
+
+# Sort keys offered to users: name -> (column, descending). Ties break on position.
+SORTS: dict[str, tuple[str, bool]] = {
+    "dataset order": ("position", False),
+    "dataset order, last first": ("position", True),
+    "shortest first": ("n_chars", False),
+    "longest first": ("n_chars", True),
+    "label": ("label", False),
+    "status": ("status", False),
+    "recently changed": ("updated_at", True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the reviewer narrowed the table to. Empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # NO_LABEL stands for examples without a label
+    text: str = ""
+    min_chars: int | None = None
+    max_chars: int | None = None
+    has_comment: bool | None = None
+    has_findings: bool | None = None
+    example_ids: tuple[int, ...] | None = None
+    sort: str = "dataset order"
+
+    def validate(self) -> Filters:
+        unknown = [s for s in self.statuses if s not in STATUSES]
+        if unknown:
+            raise UserError(f"unknown status {unknown[0]!r}; use one of {', '.join(STATUSES)}")
+        if self.sort not in SORTS:
+            raise UserError(f"unknown sort {self.sort!r}; use one of {', '.join(SORTS)}")
+        if len(self.text) > MAX_SEARCH_LENGTH:
+            raise UserError(f"search text can have at most {MAX_SEARCH_LENGTH} characters")
+        if (
+            self.min_chars is not None
+            and self.max_chars is not None
+            and self.min_chars > self.max_chars
+        ):
+            raise UserError("the minimum length is larger than the maximum length")
+        return self
+
+
+FINDING_SEVERITIES = ("error", "warning")  # what "has findings" means (as the checks screen)
+
+
+def findings_available() -> bool:
+    """Whether the checks area stores findings (``lib.store.tables_checks``); without it the
+    "has findings" filter is not offered (never faked)."""
+    return _findings_table() is not None
+
+
+def _findings_table() -> Any | None:
+    try:
+        from lib.store.tables_checks import check_findings
+    except ImportError:
+        return None
+    return check_findings
+
+
+def _findings_subquery(dataset_id: int) -> Any:
+    """Example ids with stored findings, as a subquery (a 100,000-id IN list would not do)."""
+    table = _findings_table()
+    if table is None:
+        raise UserError("the 'has findings' filter needs the checks, which are not available")
+    return sa.select(table.c.example_id).where(
+        table.c.dataset_id == dataset_id, table.c.severity.in_(FINDING_SEVERITIES)
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(conn: Connection, dataset_id: int, filters: Filters) -> list[Any]:
+    filters.validate()
+    c = examples.c
+    where: list[Any] = [c.dataset_id == dataset_id, c.deleted.is_(False)]
+    if filters.statuses:
+        where.append(c.status.in_(filters.statuses))
+    if filters.labels:
+        named = [label for label in filters.labels if label != NO_LABEL]
+        parts = []
+        if named:
+            parts.append(c.label.in_(named))
+        if NO_LABEL in filters.labels:
+            parts.append(c.label.is_(None))
+        where.append(sa.or_(*parts))
+    text = filters.text.strip()
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        # SQLite's LIKE ignores ASCII case already (and stays index-free either way);
+        # PostgreSQL needs ILIKE for the same behaviour.
+        if conn.dialect.name == "sqlite":
+            match = [col.like(pattern, escape="\\") for col in (c.prompt, c.completion, c.data)]
+        else:
+            match = [col.ilike(pattern, escape="\\") for col in (c.prompt, c.completion, c.data)]
+        where.append(sa.or_(*match))
+    if filters.min_chars is not None:
+        where.append(c.n_chars >= filters.min_chars)
+    if filters.max_chars is not None:
+        where.append(c.n_chars <= filters.max_chars)
+    if filters.has_comment is True:
+        where.append(sa.and_(c.comment.is_not(None), c.comment != ""))
+    elif filters.has_comment is False:
+        where.append(sa.or_(c.comment.is_(None), c.comment == ""))
+    if filters.has_findings is not None:
+        ids = _findings_subquery(dataset_id)
+        where.append(c.id.in_(ids) if filters.has_findings else c.id.not_in(ids))
+    if filters.example_ids is not None:
+        where.append(c.id.in_(list(filters.example_ids)))
+    return where
+
+
+def _order(filters: Filters) -> list[Any]:
+    # Ties break on position in the same direction, so that one index per sort column serves
+    # both directions (a mixed ASC/DESC order would need a temporary sort of every row).
+    column, descending = SORTS[filters.sort]
+    cols = (
+        [examples.c[column]] if column == "position" else [examples.c[column], examples.c.position]
+    )
+    return [col.desc() if descending else col.asc() for col in cols]
+
+
+def count(conn: Connection, dataset_id: int, filters: Filters) -> int:
+    """How many live examples match the filters."""
+    query = sa.select(sa.func.count()).select_from(examples)
+    return int(conn.execute(query.where(*_conditions(conn, dataset_id, filters))).scalar_one())
+
+
+def status_counts(conn: Connection, dataset_id: int) -> dict[str, int]:
+    """Live examples per status (every status present, zero included)."""
+    query = (
+        sa.select(examples.c.status, sa.func.count().label("n"))
+        .where(examples.c.dataset_id == dataset_id, examples.c.deleted.is_(False))
+        .group_by(examples.c.status)
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({row.status: row.n for row in conn.execute(query)})
+    return counts
+
+
+def page(
+    conn: Connection, dataset_id: int, filters: Filters, *, offset: int = 0, limit: int = 50
+) -> list[ExampleRow]:
+    """One page of matching examples in the chosen order."""
+    if limit < 1 or limit > MAX_PAGE_SIZE:
+        raise UserError(f"a page holds 1 to {MAX_PAGE_SIZE} examples")
+    query = (
+        sa.select(examples)
+        .where(*_conditions(conn, dataset_id, filters))
+        .order_by(*_order(filters))
+        .offset(max(0, offset))
+        .limit(limit)
+    )
+    return [row_to_example(row) for row in conn.execute(query)]
+
+
+def example_at(
+    conn: Connection, dataset_id: int, filters: Filters, index: int
+) -> ExampleRow | None:
+    """The example at 0-based ``index`` of the filtered order (the focus view's cursor)."""
+    if index < 0:
+        return None
+    rows = page(conn, dataset_id, filters, offset=index, limit=1)
+    return rows[0] if rows else None
+
+
+def next_unreviewed_index(
+    conn: Connection, dataset_id: int, filters: Filters, after: int, *, scan: int = 200
+) -> int | None:
+    """Index of the first unreviewed example after ``after`` in the filtered order ("Skip")."""
+    offset = after + 1
+    while True:
+        rows = page(conn, dataset_id, filters, offset=offset, limit=scan)
+        if not rows:
+            return None
+        for i, row in enumerate(rows):
+            if row.status == "unreviewed":
+                return offset + i
+        offset += len(rows)
+
+
+def iter_matching(
+    conn: Connection, dataset_id: int, filters: Filters, *, columns: tuple[str, ...] = ()
+) -> Iterator[Any]:
+    """Every matching row (id, version and ``columns``), for bulk actions; streams the result."""
+    cols = [examples.c.id, examples.c.version, *(examples.c[name] for name in columns)]
+    query = (
+        sa.select(*cols)
+        .where(*_conditions(conn, dataset_id, filters))
+        .order_by(examples.c.position)
+    )
+    yield from conn.execute(query)
