@@ -167,3 +167,18 @@ def set_description(engine: Engine, dataset_id: int, description: str) -> None:
         conn.execute(
             datasets.update().where(datasets.c.id == dataset_id).values(description=description)
         )
+
+
+def datasets_fingerprint(conn: Connection) -> tuple[int, int, str]:
+    """A cheap value that changes whenever any dataset is added, changed, renamed or deleted.
+
+    Screens cache the (counting) dataset list under it instead of recounting on every rerun.
+    """
+    row = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(datasets.c.data_version), 0),
+            sa.func.max(datasets.c.updated_at),
+        )
+    ).one()
+    return int(row[0]), int(row[1]), str(row[2])

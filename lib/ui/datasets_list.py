@@ -12,10 +12,9 @@ from lib.store.datasets import (
     DatasetInfo,
     delete_dataset,
     label_counts,
-    list_datasets,
     rename_dataset,
 )
-from lib.ui.widgets import SELECTED_DATASET_KEY, run_action
+from lib.ui.widgets import SELECTED_DATASET_KEY, cached_datasets, run_action
 
 _CONFIRM_DELETE_KEY = "datasets_confirm_delete"
 _FLASH_KEY = "datasets_flash"
@@ -118,8 +117,7 @@ def render_list(engine: Engine) -> None:
     flash = st.session_state.pop(_FLASH_KEY, None)
     if flash:
         st.success(flash)
-    with engine.connect() as conn:
-        infos = list_datasets(conn)
+    infos = cached_datasets(engine)
     if not infos:
         st.info("No datasets yet: upload a file above.")
         return

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.examples import SCHEMA_LABELS
-from lib.store.datasets import DatasetInfo, list_datasets
+from lib.store.datasets import DatasetInfo, datasets_fingerprint, list_datasets
 
 SELECTED_DATASET_KEY = "selected_dataset_id"
 
@@ -17,6 +17,20 @@ SELECTED_DATASET_KEY = "selected_dataset_id"
 def not_available_yet(screen: str, what: str) -> None:
     """A plain notice for a screen whose work has not landed: no fake content."""
     st.info(f"**{screen}** is not available in this version of Tunelab yet. {what}")
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _datasets(_engine: Engine, url: str, fingerprint: tuple[int, int, str]) -> list[DatasetInfo]:
+    # Counting examples per dataset reads every row; the fingerprint changes on any save.
+    with _engine.connect() as conn:
+        return list_datasets(conn)
+
+
+def cached_datasets(engine: Engine) -> list[DatasetInfo]:
+    """Every dataset with counts, recounted only after something changed."""
+    with engine.connect() as conn:
+        fingerprint = datasets_fingerprint(conn)
+    return _datasets(engine, str(engine.url), fingerprint)
 
 
 def dataset_label(info: DatasetInfo) -> str:
@@ -27,8 +41,7 @@ def dataset_picker(
     engine: Engine, *, key: str = "dataset_picker", label: str = "Dataset"
 ) -> DatasetInfo | None:
     """Pick a dataset; the choice is shared across pages through session state."""
-    with engine.connect() as conn:
-        infos = list_datasets(conn)
+    infos = cached_datasets(engine)
     if not infos:
         st.info("There are no datasets yet. Import one on the Datasets screen.")
         return None

@@ -59,6 +59,8 @@ class AppServer:
         full_env["TUNELAB_DATA_DIR"] = str(data_dir)
         if samples:
             full_env.pop("TUNELAB_NO_SAMPLES", None)
+        else:
+            full_env["TUNELAB_NO_SAMPLES"] = "1"
         full_env.update(env or {})
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
