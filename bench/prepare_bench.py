@@ -1,0 +1,256 @@
+"""Benchmark: ``python -m lib prepare`` against the legacy ``prepare_data`` (openai 0.28.1),
+and ``python -m lib check`` on chat data against a per-example loop in the cookbook's style.
+
+Run: ``python bench/prepare_bench.py [--rows 200000] [--chat-rows 100000]``. Each program runs
+in its own subprocess; wall time and peak memory (max RSS of the child) are printed with the
+ratio. The legacy tool runs in a virtual environment made once (tests/unit/checks/legacy_tool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TIKTOKEN_DIR = REPO.parent / "shared" / "tiktoken"
+
+# The cookbook's chat format checks and token counts, as the notebook writes them: one Python
+# loop per example (with the crash on non-string values avoided so that it can finish).
+COOKBOOK = r"""
+import json, sys
+from collections import defaultdict
+import numpy as np
+import tiktoken
+encoding = tiktoken.get_encoding("cl100k_base")
+with open(sys.argv[1], encoding="utf-8") as f:
+    dataset = [json.loads(line) for line in f]
+format_errors = defaultdict(int)
+for ex in dataset:
+    if not isinstance(ex, dict):
+        format_errors["data_type"] += 1; continue
+    messages = ex.get("messages", None)
+    if not messages:
+        format_errors["missing_messages_list"] += 1; continue
+    for message in messages:
+        if "role" not in message or "content" not in message:
+            format_errors["message_missing_key"] += 1
+        if any(k not in ("role", "content", "name", "function_call", "weight") for k in message):
+            format_errors["message_unrecognized_key"] += 1
+        if message.get("role", None) not in ("system", "user", "assistant", "function"):
+            format_errors["unrecognized_role"] += 1
+        content = message.get("content", None)
+        function_call = message.get("function_call", None)
+        if (not content and not function_call) or not isinstance(content, str):
+            format_errors["missing_content"] += 1
+    if not any(message.get("role", None) == "assistant" for message in messages):
+        format_errors["example_missing_assistant_message"] += 1
+def num_tokens_from_messages(messages, tokens_per_message=3, tokens_per_name=1):
+    num_tokens = 0
+    for message in messages:
+        num_tokens += tokens_per_message
+        for key, value in message.items():
+            num_tokens += len(encoding.encode(value if isinstance(value, str) else json.dumps(value)))
+            if key == "name":
+                num_tokens += tokens_per_name
+    num_tokens += 3
+    return num_tokens
+def num_assistant_tokens_from_messages(messages):
+    return sum(len(encoding.encode(m["content"])) for m in messages if m["role"] == "assistant")
+n_missing_system = n_missing_user = 0
+n_messages, convo_lens, assistant_message_lens = [], [], []
+for ex in dataset:
+    messages = ex["messages"]
+    if not any(m["role"] == "system" for m in messages): n_missing_system += 1
+    if not any(m["role"] == "user" for m in messages): n_missing_user += 1
+    n_messages.append(len(messages))
+    convo_lens.append(num_tokens_from_messages(messages))
+    assistant_message_lens.append(num_assistant_tokens_from_messages(messages))
+n_too_long = sum(l > 16385 for l in convo_lens)
+print(json.dumps({"errors": dict(format_errors), "tokens": int(np.sum(convo_lens)), "too_long": n_too_long}))
+"""
+
+
+def _legacy_tool():
+    spec = importlib.util.spec_from_file_location(
+        "legacy_tool", REPO / "tests" / "unit" / "checks" / "legacy_tool.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def measure(cmd: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Wall seconds, CPU seconds (user + system) and peak MiB of one program, run from a
+    fresh helper process so that the child's figures are its own."""
+    helper = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+        "dt = time.perf_counter() - t\n"
+        "if r.returncode not in (0, 1): sys.stderr.write(r.stderr.decode()[-3000:]); sys.exit(3)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps([dt, u.ru_utime + u.ru_stime, u.ru_maxrss / 1024]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", helper, *cmd], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed: {out.stderr}")
+    return Run(*json.loads(out.stdout))
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    mib: float
+
+
+def row(name: str, run: Run) -> str:
+    return f"  {name:<44} {run.wall:8.2f} s wall {run.cpu:8.2f} s CPU {run.mib:7.0f} MiB"
+
+
+def ratio(reference: Run, ours: Run) -> str:
+    return (
+        f"speed-up {reference.wall / ours.wall:.1f}× wall, {reference.cpu / ours.cpu:.1f}× CPU; "
+        f"memory {ours.mib / reference.mib:.2f}× of the reference"
+    )
+
+
+def _words() -> list[str]:
+    """A few hundred real words to build examples from (this file's own text)."""
+    text = Path(__file__).read_text(encoding="utf-8")
+    return [w for w in text.split() if w.isalpha()][:400]
+
+
+def make_completion_csv(path: Path, rows: int) -> None:
+    rng = random.Random(1)
+    words = _words()
+    classes = [f"class {i}" for i in range(12)]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["prompt", "completion"])
+        for _ in range(rows):
+            prompt = " ".join(rng.choice(words) for _ in range(rng.randint(8, 40)))
+            writer.writerow([prompt, rng.choice(classes)])
+
+
+def make_chat_jsonl(path: Path, rows: int) -> None:
+    rng = random.Random(2)
+    words = _words()
+    with open(path, "w", encoding="utf-8") as handle:
+        for i in range(rows):
+            messages = [
+                {"role": "system", "content": "You answer questions about the product."},
+                {
+                    "role": "user",
+                    "content": " ".join(rng.choice(words) for _ in range(rng.randint(5, 30))),
+                },
+                {
+                    "role": "assistant",
+                    "content": " ".join(rng.choice(words) for _ in range(rng.randint(5, 60))),
+                },
+            ]
+            if i % 50 == 0:
+                messages.pop(0)
+            handle.write(json.dumps({"messages": messages}) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--chat-rows", type=int, default=100_000)
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    if TIKTOKEN_DIR.is_dir():
+        env.setdefault("TIKTOKEN_CACHE_DIR", str(TIKTOKEN_DIR))
+    # Like an installed copy: byte code cached (the legacy package was compiled by pip).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "tunelab_bench_pycache")
+    subprocess.run(
+        [sys.executable, "-m", "lib", "--help"], env=env, capture_output=True, check=True
+    )
+    legacy = _legacy_tool()
+    legacy_python = legacy.legacy_python(legacy.default_folder())
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(f"prompt/completion: {args.rows:,} rows (CSV, 12 classes → split train/valid)")
+        for name in ("legacy", "ours", "tokens"):
+            (folder / name).mkdir()
+            make_completion_csv(folder / name / "data.csv", args.rows)
+        code = "import sys; from openai._openai_scripts import main; sys.exit(main())"
+        t_legacy = measure(
+            [
+                str(legacy_python),
+                "-c",
+                code,
+                "tools",
+                "fine_tunes.prepare_data",
+                "-f",
+                "data.csv",
+                "-q",
+            ],
+            cwd=folder / "legacy",
+        )
+        t_ours = measure(
+            [sys.executable, "-m", "lib", "prepare", "data.csv", "-q"], cwd=folder / "ours", env=env
+        )
+        t_tokens = measure(
+            [
+                sys.executable,
+                "-m",
+                "lib",
+                "prepare",
+                "data.csv",
+                "-q",
+                "--tokens",
+                "--model",
+                "babbage-002",
+            ],
+            cwd=folder / "tokens",
+            env=env,
+        )
+        for name in ("_train", "_valid"):
+            theirs = (folder / "legacy" / f"data_prepared{name}.jsonl").read_bytes()
+            ours = (folder / "ours" / f"data_prepared{name}.jsonl").read_bytes()
+            print(f"  data_prepared{name}.jsonl identical to the legacy file: {theirs == ours}")
+        print(row("legacy prepare_data -q (openai 0.28.1)", t_legacy))
+        print(row("python -m lib prepare -q", t_ours))
+        print(row("python -m lib prepare -q --tokens (exact)", t_tokens))
+        print(f"  prepare: {ratio(t_legacy, t_ours)}")
+        print(f"  prepare with exact tokens: {ratio(t_legacy, t_tokens)}")
+
+        print(f"\nchat: {args.chat_rows:,} examples (JSONL; format checks + exact token counts)")
+        chat = folder / "chat.jsonl"
+        make_chat_jsonl(chat, args.chat_rows)
+        (folder / "cookbook.py").write_text(COOKBOOK)
+        t_cook = measure(
+            [sys.executable, str(folder / "cookbook.py"), str(chat)], cwd=folder, env=env
+        )
+        t_check = measure(
+            [sys.executable, "-m", "lib", "check", str(chat), "--json", "--model", "gpt-3.5-turbo"],
+            cwd=folder,
+            env=env,
+        )
+        print(row("cookbook-style per-example loop", t_cook))
+        print(row("python -m lib check --json (all checks)", t_check))
+        print(f"  check: {ratio(t_cook, t_check)}")
+
+
+if __name__ == "__main__":
+    start = time.perf_counter()
+    main()
+    print(
+        f"\n(bench ran {time.perf_counter() - start:.0f} s; load average now {os.getloadavg()[0]:.1f})"
+    )

@@ -1,0 +1,157 @@
+"""prepare_data's rules as fast pure functions over lists of strings.
+
+The same rules, thresholds and candidate orders as openai 0.28.1 ``validators.py`` (the legacy
+``openai tools fine_tunes.prepare_data``), so that ``python -m lib prepare`` writes the same
+examples. Written over whole columns with C-speed builtins (``str.join``, ``set``,
+``collections.Counter``, ``os.path.commonprefix``) instead of per-row Python lambdas.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+from collections import Counter
+
+from lib.convert import ENDING_CANDIDATES, FALLBACK_ENDING, FALLBACK_SEPARATOR, SEPARATOR_CANDIDATES
+
+MIN_EXAMPLES_HINT = 100
+LONG_EXAMPLE_CHARS = 10_000
+MAX_PROMPT_PREFIX = 12  # a longer common prompt prefix is worth removing
+MIN_COMPLETION_PREFIX = 5  # a common completion prefix this long is worth removing
+CLASSIFICATION_THRESHOLD = 3  # fewer unique completions than n / 3 → classification
+MAX_VALID_EXAMPLES = 1000
+SPLIT_SEED = 42
+
+# The candidates and fallbacks, in prepare_data's order, are shared with the format conversion.
+SEPARATOR_FALLBACK = FALLBACK_SEPARATOR
+ENDING_FALLBACK = FALLBACK_ENDING
+
+_REVERSED = operator.itemgetter(slice(None, None, -1))
+_FIRST = operator.itemgetter(slice(None, 1))
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+_LAST = operator.itemgetter(slice(-1, None))
+_JOIN = "\x00"  # no candidate holds it, so a match in the joined text lies within one string
+
+
+def any_contains(texts: list[str], needle: str) -> bool:
+    """Whether any text contains ``needle`` (one substring search over the joined column)."""
+    return needle in _JOIN.join(texts)
+
+
+def common_prefix(texts: list[str]) -> str:
+    if not texts or len(set(map(_FIRST, texts))) > 1:
+        return ""  # the common case, decided without comparing whole strings
+    return os.path.commonprefix(texts)
+
+
+def common_suffix(texts: list[str]) -> str:
+    if not texts or len(set(map(_LAST, texts))) > 1:
+        return ""
+    return os.path.commonprefix(list(map(_REVERSED, texts)))[::-1]
+
+
+def choose_separator(prompts: list[str]) -> str:
+    """The first candidate no prompt contains (`` ->`` only when no prompt has a newline)."""
+    joined = _JOIN.join(prompts)
+    for candidate in SEPARATOR_CANDIDATES:
+        if candidate == " ->" and "\n" in joined:
+            continue
+        if candidate in joined:
+            continue
+        return candidate
+    return SEPARATOR_FALLBACK
+
+
+def choose_ending(completions: list[str]) -> str:
+    """The first ending candidate no completion contains."""
+    joined = _JOIN.join(completions)
+    for candidate in ENDING_CANDIDATES:
+        if candidate not in joined:
+            return candidate
+    return ENDING_FALLBACK
+
+
+def letter_case_counts(texts: list[str]) -> tuple[int, int]:
+    """(uppercase letters, lowercase letters) over all texts, as ``isalpha() and isupper()``.
+
+    Counts characters once with ``Counter`` (C loop) and classifies each distinct character,
+    instead of classifying every character of every row in Python.
+    """
+    joined = "".join(texts)
+    if joined.isascii():
+        data = joined.encode("ascii")
+        upper = len(data) - len(data.translate(None, _ASCII_UPPER))
+        lower = len(data) - len(data.translate(None, _ASCII_LOWER))
+        return upper, lower
+    upper = lower = 0
+    for char, n in Counter(joined).items():
+        if char.isalpha():
+            if char.isupper():
+                upper += n
+            elif char.islower():
+                lower += n
+    return upper, lower
+
+
+def mostly_uppercase(texts: list[str]) -> bool:
+    """prepare_data's rule: more than a third of the letters are uppercase."""
+    upper, lower = letter_case_counts(texts)
+    return upper * 2 > lower
+
+
+def duplicate_indexes(prompts: list[str], completions: list[str]) -> list[int]:
+    """Indexes of rows whose (prompt, completion) appeared on an earlier row."""
+    if len(set(prompts)) == len(prompts):
+        return []  # unique prompts: no pair can repeat (string hashes are cached, C speed)
+    pairs = list(zip(prompts, completions, strict=True))
+    seen: set[tuple[str, str]] = set()
+    duplicates: list[int] = []
+    add = seen.add
+    for index, pair in enumerate(pairs):
+        if pair in seen:
+            duplicates.append(index)
+        else:
+            add(pair)
+    return duplicates
+
+
+def long_indexes(prompts: list[str], completions: list[str]) -> list[int]:
+    """Rows whose prompt and completion together exceed 10,000 characters."""
+    lengths = list(map(operator.add, map(len, prompts), map(len, completions)))
+    if not lengths or max(lengths) <= LONG_EXAMPLE_CHARS:
+        return []
+    return [i for i, n in enumerate(lengths) if n > LONG_EXAMPLE_CHARS]
+
+
+def task_type(prompts: list[str], completions: list[str]) -> str:
+    """open-ended generation / classification / conditional generation (prepare_data's rule)."""
+    if not any(prompts):
+        return "open-ended generation"
+    if len(set(completions)) < len(completions) / CLASSIFICATION_THRESHOLD:
+        return "classification"
+    return "conditional generation"
+
+
+def needs_leading_space(completions: list[str]) -> bool:
+    """prepare_data: completions should all start with a space."""
+    if not completions:
+        return False
+    return any(not c.startswith(" ") for c in completions)
+
+
+def valid_size(n: int) -> int:
+    """Rows the legacy split puts in the validation file: n − max(n − 1000, int(0.8 n))."""
+    return n - max(n - MAX_VALID_EXAMPLES, int(n * 0.8))
+
+
+def legacy_train_order(n: int) -> list[int]:
+    """Row positions of the legacy training file, in its order.
+
+    pandas ``df.sample(n=k, random_state=42)`` takes ``RandomState(42).permutation(n)[:k]``;
+    the validation file holds the other rows in their original order.
+    """
+    import numpy as np
+
+    n_train = n - valid_size(n)
+    return [int(i) for i in np.random.RandomState(SPLIT_SEED).permutation(n)[:n_train]]

@@ -1,0 +1,392 @@
+"""The prepare pipeline: the legacy prepare_data's job as pure steps over columns.
+
+For prompt/completion data the decisions, their order and their inputs are those of openai
+0.28.1 ``validators.py``: necessary steps (drop extra columns, drop empty completions) run
+first; every recommendation is then *decided* on that table and applied in order (duplicates,
+long examples, lowercase, separator, prefixes, ending, leading space); the split is decided on
+the final table. ``lib.cli.prepare`` asks the questions and writes the files.
+
+Deliberate differences (docs/prepare.md): long examples are dropped by what they are (the
+legacy tool dropped rows by position label after other rows were gone, which removed the wrong
+rows or crashed); cells reading "NA"/"None"/"null" stay text (pandas turned them into empty
+completions).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from lib.checks import legacy_rules as rules
+from lib.checks.base import shown
+from lib.examples import Example
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Prompt and completion columns with the source row of each example."""
+
+    prompts: list[str]
+    completions: list[str]
+    rows: list[int]
+
+    def __len__(self) -> int:
+        return len(self.prompts)
+
+    def without(self, drop: list[int]) -> Table:
+        gone = set(drop)
+        keep = [i for i in range(len(self)) if i not in gone]
+        return Table(
+            [self.prompts[i] for i in keep],
+            [self.completions[i] for i in keep],
+            [self.rows[i] for i in keep],
+        )
+
+    def with_prompts(self, change: Callable[[str], str]) -> Table:
+        return replace(self, prompts=[change(p) for p in self.prompts])
+
+    def with_completions(self, change: Callable[[str], str]) -> Table:
+        return replace(self, completions=[change(c) for c in self.completions])
+
+
+@dataclass(slots=True)
+class Step:
+    """One thing the analysis found; ``action`` is the question asked (None: nothing to do)."""
+
+    name: str
+    found: str
+    action: str | None = None
+    necessary: bool = False
+    apply: Callable[[Table], Table] | None = None
+
+
+@dataclass(slots=True)
+class Analysis:
+    table: Table  # after the necessary steps
+    steps: list[Step] = field(default_factory=list)
+    error: str | None = None  # the legacy tool aborted here
+
+    @property
+    def recommendations(self) -> list[Step]:
+        return [s for s in self.steps if s.action and not s.necessary]
+
+    @property
+    def any_necessary(self) -> bool:
+        return any(s.necessary for s in self.steps)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "" if value is None else str(value)
+
+
+def table_from_examples(examples: Iterable[Example]) -> tuple[Table, list[str]]:
+    """The prompt/completion columns and the names of any other columns, from streamed
+    examples (no list of 200k Example objects is kept)."""
+    prompts: list[Any] = []
+    completions: list[Any] = []
+    rows: list[int] = []
+    key_orders: dict[tuple[str, ...], None] = {}
+    for example in examples:
+        data = example.data
+        prompts.append(data.get("prompt"))
+        completions.append(data.get("completion"))
+        rows.append(example.source_row)
+        key_orders[tuple(data)] = None
+    extra = {k: None for keys in key_orders for k in keys if k not in ("prompt", "completion")}
+    if set(map(type, prompts)) - {str}:
+        prompts = list(map(_text, prompts))
+    if set(map(type, completions)) - {str}:
+        completions = list(map(_text, completions))
+    return Table(prompts, completions, rows), list(extra)
+
+
+def analyse(table: Table, *, extra_columns: list[str], file_format: str) -> Analysis:
+    """Every step the legacy tool would take on this table, decided in its order."""
+    steps: list[Step] = []
+    if file_format != "jsonl":
+        steps.append(
+            Step(
+                "read_any_format",
+                f"Your file is a {file_format.upper()} file.",
+                f"Your format {file_format.upper()} will be converted to JSONL",
+                necessary=True,
+            )
+        )
+    n = len(table)
+    hint = (
+        ""
+        if n >= rules.MIN_EXAMPLES_HINT
+        else ". In general, we recommend having at least a few hundred examples: performance "
+        "tends to increase with every doubling of the number of examples"
+    )
+    steps.append(Step("num_examples", f"Your file contains {n} prompt-completion pairs{hint}"))
+    if extra_columns:
+        steps.append(
+            Step(
+                "additional_column",
+                "The file should contain exactly two columns/keys per row. Additional "
+                f"columns/keys present are: {extra_columns}",
+                f"Remove additional columns/keys: {extra_columns}",
+                necessary=True,
+            )
+        )
+    empty = [i for i, c in enumerate(table.completions) if c == ""]
+    if empty:
+        steps.append(
+            Step(
+                "empty_completion",
+                f"`completion` should not contain empty strings. These are rows: "
+                f"{[table.rows[i] for i in empty]}",
+                f"Remove {len(empty)} rows with empty completions",
+                necessary=True,
+            )
+        )
+        table = table.without(empty)
+    analysis = Analysis(table=table, steps=steps)
+    if not len(table):
+        analysis.error = "no examples are left with a completion"
+        return analysis
+    _recommend(analysis)
+    return analysis
+
+
+def _recommend(analysis: Analysis) -> None:
+    table, steps = analysis.table, analysis.steps
+    prompts, completions = table.prompts, table.completions
+    kind = rules.task_type(prompts, completions)
+    if kind == "classification":
+        steps.append(
+            Step(
+                "task_type",
+                "Based on your data it seems like you're fine-tuning a model for classification. "
+                "Keep a held-out set to estimate the expected performance.",
+            )
+        )
+    duplicates = rules.duplicate_indexes(prompts, completions)
+    if duplicates:
+        steps.append(
+            Step(
+                "duplicated_rows",
+                f"There are {len(duplicates)} duplicated prompt-completion sets. These are rows: "
+                f"{[table.rows[i] for i in duplicates]}",
+                f"Remove {len(duplicates)} duplicate rows",
+                apply=lambda t: t.without(rules.duplicate_indexes(t.prompts, t.completions)),
+            )
+        )
+    if kind != "open-ended generation":
+        long = rules.long_indexes(prompts, completions)
+        if long:
+            steps.append(
+                Step(
+                    "long_examples",
+                    f"There are {len(long)} examples that are very long. These are rows: "
+                    f"{[table.rows[i] for i in long]}",
+                    f"Remove {len(long)} long examples",
+                    apply=lambda t: t.without(rules.long_indexes(t.prompts, t.completions)),
+                )
+            )
+    for column, texts in (("prompt", prompts), ("completion", completions)):
+        if rules.mostly_uppercase(texts):
+            steps.append(
+                Step(
+                    f"lower_case_{column}",
+                    f"More than a third of your `{column}` column/key is uppercase. Uppercase "
+                    f"{column}s tend to perform worse than a mixture of case.",
+                    f"Lowercase all your data in column/key `{column}`",
+                    apply=(
+                        (lambda t: t.with_prompts(str.lower))
+                        if column == "prompt"
+                        else (lambda t: t.with_completions(str.lower))
+                    ),
+                )
+            )
+    if kind != "open-ended generation":
+        _separator(analysis, prompts)
+        if analysis.error:
+            return
+    _prefixes(steps, prompts, completions)
+    if kind == "conditional generation":
+        _ending(analysis, completions)
+        if analysis.error:
+            return
+    if rules.needs_leading_space(completions):
+        steps.append(
+            Step(
+                "completion_space_start",
+                "The completion should start with a whitespace character (` `). This tends to "
+                "produce better results due to the tokenization.",
+                "Add a whitespace character to the beginning of the completion",
+                apply=lambda t: t.with_completions(lambda c: c if c[:1] == " " else " " + c),
+            )
+        )
+
+
+def _separator(analysis: Analysis, prompts: list[str]) -> None:
+    chosen = rules.choose_separator(prompts)
+    suffix = rules.common_suffix(prompts)
+    if all(p == suffix for p in prompts):
+        analysis.error = (
+            f"All prompts are identical: `{suffix}`. Leave the prompts blank for open-ended "
+            "generation, otherwise make them different"
+        )
+        return
+    if suffix:
+        found = f"All prompts end with suffix `{shown(suffix, limit=80)}`"
+        if any(suffix in p[: -len(suffix)] for p in prompts):
+            found += (
+                f"\n  WARNING: Some of your prompts contain the suffix `{shown(suffix)}` more "
+                "than once. We strongly suggest that you review your prompts and add a unique suffix"
+            )
+        analysis.steps.append(Step("common_prompt_suffix", found))
+        return
+    analysis.steps.append(
+        Step(
+            "common_prompt_suffix",
+            "Your data does not contain a common separator at the end of your prompts. A "
+            "separator makes it clear to the fine-tuned model where the completion should begin.",
+            f"Add a suffix separator `{shown(chosen)}` to all prompts",
+            apply=lambda t: replace(t, prompts=[p + chosen for p in t.prompts]),
+        )
+    )
+
+
+def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> None:
+    prefix = rules.common_prefix(prompts)
+    if prefix and not all(p == prefix for p in prompts):
+        if len(prefix) > rules.MAX_PROMPT_PREFIX:
+            steps.append(
+                Step(
+                    "common_prompt_prefix",
+                    f"All prompts start with prefix `{shown(prefix, limit=80)}`. Fine-tuning "
+                    "doesn't need the instruction repeated in every prompt.",
+                    f"Remove prefix `{shown(prefix, limit=80)}` from all prompts",
+                    apply=lambda t: t.with_prompts(lambda p: p[len(prefix) :]),
+                )
+            )
+        else:
+            steps.append(
+                Step("common_prompt_prefix", f"All prompts start with prefix `{shown(prefix)}`")
+            )
+    cprefix = rules.common_prefix(completions)
+    if len(cprefix) >= rules.MIN_COMPLETION_PREFIX and not all(c == cprefix for c in completions):
+        keep_space = cprefix[0] == " "
+        steps.append(
+            Step(
+                "common_completion_prefix",
+                f"All completions start with prefix `{shown(cprefix, limit=80)}`. Most of the time "
+                "you should only add the output data into the completion, without any prefix",
+                f"Remove prefix `{shown(cprefix, limit=80)}` from all completions",
+                apply=lambda t: t.with_completions(
+                    lambda c: (" " if keep_space else "") + c[len(cprefix) :]
+                ),
+            )
+        )
+
+
+def _ending(analysis: Analysis, completions: list[str]) -> None:
+    suffix = rules.common_suffix(completions)
+    if all(c == suffix for c in completions):
+        analysis.error = (
+            f"All completions are identical: `{suffix}`. Make completions different, otherwise "
+            "the model will just repeat it"
+        )
+        return
+    chosen = rules.choose_ending(completions)
+    if suffix:
+        analysis.steps.append(
+            Step("common_completion_suffix", f"All completions end with suffix `{shown(suffix)}`")
+        )
+        return
+    analysis.steps.append(
+        Step(
+            "common_completion_suffix",
+            "Your data does not contain a common ending at the end of your completions. A common "
+            "ending makes it clear to the fine-tuned model where the completion should end.",
+            f"Add a suffix ending `{shown(chosen)}` to all completions",
+            apply=lambda t: replace(t, completions=[c + chosen for c in t.completions]),
+        )
+    )
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def output_names(path: Path, *, split: bool) -> list[Path]:
+    """``<name>_prepared.jsonl`` or ``_prepared_train`` + ``_prepared_valid``; `` (1)`` … when
+    taken (the legacy tool's names)."""
+    suffixes = ["_train", "_valid"] if split else [""]
+    stem = path.with_suffix("")
+    i = 0
+    while True:
+        extra = f" ({i})" if i > 0 else ""
+        names = [Path(f"{stem}_prepared{s}{extra}.jsonl") for s in suffixes]
+        if not any(n.exists() for n in names):
+            return names
+        i += 1
+
+
+def split_positions(n: int, *, labels: list[str] | None = None) -> tuple[list[int], list[int]]:
+    """(train positions in file order, valid positions in file order).
+
+    Without labels: the legacy split (pandas ``sample(random_state=42)``): train in the sampled
+    order, valid in the original order. With labels: stratified (same sizes, each class
+    represented in proportion), for ``--stratified``.
+    """
+    n_valid = rules.valid_size(n)
+    if labels is None:
+        train = rules.legacy_train_order(n)
+        chosen = set(train)
+        return train, [i for i in range(n) if i not in chosen]
+    import numpy as np
+
+    rng = np.random.RandomState(rules.SPLIT_SEED)
+    by_label: dict[str, list[int]] = {}
+    for index, label in enumerate(labels):
+        by_label.setdefault(label, []).append(index)
+    valid: list[int] = []
+    remainders: list[tuple[float, str]] = []
+    for label, indexes in by_label.items():
+        exact = len(indexes) * n_valid / n
+        take = int(exact)
+        remainders.append((exact - take, label))
+        shuffled = [indexes[int(i)] for i in rng.permutation(len(indexes))]
+        by_label[label] = shuffled
+        valid.extend(shuffled[:take])
+    for _, label in sorted(remainders, reverse=True)[: n_valid - len(valid)]:
+        taken = sum(1 for i in valid if labels[i] == label)
+        valid.append(by_label[label][taken])
+    chosen = set(valid)
+    return [i for i in range(n) if i not in chosen], sorted(valid)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C speed-up
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    return _ENCODER.encode(record) + "\n"
+
+
+def completion_lines(prompts: list[str], completions: list[str]) -> list[str]:
+    """JSONL lines of prompt/completion pairs, same bytes as ``jsonl_line`` (faster: 200k rows)."""
+    return [
+        f'{{"prompt":{p},"completion":{c}}}\n'
+        for p, c in zip(map(_quote, prompts), map(_quote, completions), strict=True)
+    ]
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]] | list[str]) -> None:
+    """Write all lines (records, or ready JSONL lines), or nothing: a temp file renamed into place."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(r if isinstance(r, str) else jsonl_line(r) for r in records)
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

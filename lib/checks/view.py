@@ -1,0 +1,307 @@
+"""The view checks read: a dataset as parallel lists, built once, cheap to scan.
+
+Why columns and not objects: 200,000 rows must be checked in well under a few seconds, and
+most checks look at one field of every row (prompt, completion, label). Lists of strings let
+them use C-speed builtins (``set``, ``str.join``, ``os.path.commonprefix``) instead of a Python
+loop per row. The same view is built from a file (command line) or a stored dataset (app);
+store ids and versions come along so that a fix can be applied as one undoable batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lib.examples import Example, content_text, extract
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from lib.tokens import TokenStats
+
+
+@dataclass(slots=False)
+class View:
+    """A dataset (or file) to check; index ``i`` of each list is the same example."""
+
+    schema: str
+    datas: list[dict[str, Any]]
+    source_rows: list[int]
+    completions: list[str]
+    # Chat prompts (all turns before the answer, rendered as text) cost a pass of string
+    # building; they are made on first use (``prompts``) unless given.
+    prompt_texts: list[str] | None = None
+    example_ids: list[int] | None = None
+    versions: list[int] | None = None
+    model: str = ""
+    context_limits: Mapping[str, int] | None = None
+    file_name: str | None = None
+    dataset_id: int | None = None
+    data_version: int | None = None
+    # Reader facts the legacy checks report (extra columns, renamed columns …).
+    source_meta: dict[str, Any] = field(default_factory=dict)
+    # The JSON text of each example as read (JSONL), when the reader had it: cheap equality.
+    raws: list[str | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.datas)
+
+    def rows_of(self, indexes: Iterable[int]) -> list[int]:
+        return [self.source_rows[i] for i in indexes]
+
+    def ids_of(self, indexes: Iterable[int]) -> list[int]:
+        if self.example_ids is None:
+            return []
+        return [self.example_ids[i] for i in indexes]
+
+    @property
+    def prompts(self) -> list[str]:
+        if self.prompt_texts is None:
+            self.prompt_texts = [extract(self.schema, d).prompt for d in self.datas]
+        return self.prompt_texts
+
+    @cached_property
+    def char_lengths(self) -> list[int]:
+        """Characters of text per example (prompt + completion; for chat all message texts)."""
+        if self.schema == "completion" or self.prompt_texts is not None:
+            return [len(p) + len(c) for p, c in zip(self.prompts, self.completions, strict=True)]
+        return [_chars(self.schema, d) for d in self.datas]
+
+    @cached_property
+    def roles(self) -> list[frozenset[str]]:
+        """The roles of each chat example's messages (empty for other schemas)."""
+        out = []
+        for data in self.datas:
+            messages = data.get("messages") if isinstance(data, dict) else None
+            if isinstance(messages, list):
+                out.append(frozenset(str(m.get("role")) for m in messages if isinstance(m, dict)))
+            else:
+                out.append(frozenset())
+        return out
+
+    @cached_property
+    def labels(self) -> list[str]:
+        """Completions without surrounding whitespace: what a classifier's class is."""
+        return [c.strip() for c in self.completions]
+
+    @cached_property
+    def tokens(self) -> TokenStats:
+        """Token counts with the view's model (counted once, on first use)."""
+        from lib.tokens import DEFAULT_MODEL, count_examples
+
+        return count_examples(
+            self.schema,
+            self.datas,
+            model=self.model or DEFAULT_MODEL,
+            context_limits=self.context_limits,
+        )
+
+    @cached_property
+    def task_type(self) -> str:
+        """prepare_data's inference: open-ended / classification / conditional generation."""
+        if self.schema != "completion":
+            return "chat" if self.schema == "chat" else "preference"
+        return legacy_task_type(self.prompts, self.completions)
+
+
+def legacy_task_type(prompts: list[str], completions: list[str]) -> str:
+    """prepare_data's ``infer_task_type``: no prompt text → open-ended; fewer unique
+    completions than a third of the rows → classification; else conditional generation."""
+    if not any(prompts):
+        return "open-ended generation"
+    if len(set(completions)) < len(completions) / 3:
+        return "classification"
+    return "conditional generation"
+
+
+def duplicate_indexes(view: View) -> list[int]:
+    """Rows repeating an earlier example: same prompt-completion pair (prepare_data's rule),
+    or the same JSON object for chat and preference data."""
+    from lib.checks.legacy_rules import duplicate_indexes as pair_duplicates
+
+    if view.schema == "completion":
+        return pair_duplicates(view.prompts, view.completions)
+    seen: set[str] = set()
+    found = []
+    raws = view.raws or []
+    for index, data in enumerate(view.datas):
+        raw = raws[index] if index < len(raws) else None
+        key = raw if raw is not None else json.dumps(data, sort_keys=True, ensure_ascii=False)
+        if key in seen:
+            found.append(index)
+        else:
+            seen.add(key)
+    return found
+
+
+def _answer(schema: str, data: Any) -> str:
+    """The completion as ``lib.examples.extract`` gives it, without rendering the prompt."""
+    if schema == "chat" and isinstance(data, dict):
+        messages = data.get("messages")
+        if isinstance(messages, list):
+            for message in reversed(messages):
+                if isinstance(message, dict) and message.get("role") == "assistant":
+                    return extract(schema, {"messages": [message]}).completion
+        return ""
+    return extract(schema, data).completion if isinstance(data, dict) else ""
+
+
+def example_messages(schema: str, data: Any, *, rejected: bool = True) -> list[Any]:
+    """The messages of a chat or preference example (preference: input, then the preferred
+    output, then the rejected one unless ``rejected`` is False)."""
+    if not isinstance(data, dict):
+        return []
+    if schema == "chat":
+        messages = data.get("messages")
+        return messages if isinstance(messages, list) else []
+    found: list[Any] = []
+    source = data.get("input")
+    if isinstance(source, dict) and isinstance(source.get("messages"), list):
+        found.extend(source["messages"])
+    for key in ("preferred_output", "non_preferred_output") if rejected else ("preferred_output",):
+        if isinstance(data.get(key), list):
+            found.extend(data[key])
+    return found
+
+
+def _chars(schema: str, data: Any) -> int:
+    total = 0
+    for message in example_messages(schema, data, rejected=False):
+        if isinstance(message, dict):
+            content = message.get("content")
+            total += len(content) if isinstance(content, str) else len(content_text(content))
+    return total
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "" if value is None else str(value)
+
+
+def view_from_datas(
+    schema: str,
+    datas: list[dict[str, Any]],
+    *,
+    source_rows: list[int] | None = None,
+    model: str = "",
+    context_limits: Mapping[str, int] | None = None,
+    file_name: str | None = None,
+) -> View:
+    """A view over plain data dicts (tests, the prepare pipeline, converted data)."""
+    rows = source_rows if source_rows is not None else list(range(1, len(datas) + 1))
+    prompts: list[str] | None = None
+    if schema == "completion":
+        prompts = [_text(d.get("prompt")) for d in datas]
+        completions = [_text(d.get("completion")) for d in datas]
+    else:
+        completions = [_answer(schema, d) for d in datas]
+    return View(
+        schema=schema,
+        datas=datas,
+        source_rows=rows,
+        prompt_texts=prompts,
+        completions=completions,
+        model=model,
+        context_limits=context_limits,
+        file_name=file_name,
+    )
+
+
+def view_from_examples(
+    schema: str,
+    examples: Iterable[Example],
+    *,
+    model: str = "",
+    context_limits: Mapping[str, int] | None = None,
+    file_name: str | None = None,
+) -> View:
+    datas: list[dict[str, Any]] = []
+    rows: list[int] = []
+    raws: list[str | None] = []
+    for example in examples:
+        datas.append(example.data)
+        rows.append(example.source_row)
+        raws.append(example.raw_json)
+    view = view_from_datas(
+        schema,
+        datas,
+        source_rows=rows,
+        model=model,
+        context_limits=context_limits,
+        file_name=file_name,
+    )
+    if all(raw is not None for raw in raws):
+        view.raws = raws
+    return view
+
+
+def view_from_file(
+    path: str | Path,
+    *,
+    model: str = "",
+    context_limits: Mapping[str, int] | None = None,
+) -> View:
+    """Read a file with Tunelab's readers (ReadError on a bad file) into a view."""
+    from lib.io import read_examples
+
+    file_name = Path(path).name
+    reading = read_examples(Path(path), file_name=file_name)
+    view = view_from_examples(
+        reading.schema,
+        reading.examples(),
+        model=model,
+        context_limits=context_limits,
+        file_name=str(path),
+    )
+    return view
+
+
+def view_from_store(
+    engine: Engine,
+    dataset_id: int,
+    *,
+    model: str = "",
+    context_limits: Mapping[str, int] | None = None,
+) -> View:
+    """A view of a stored dataset's live examples, with ids and versions for fixes."""
+    from lib.store.datasets import get_dataset
+    from lib.store.examples import iter_examples
+
+    with engine.connect() as conn:
+        info = get_dataset(conn, dataset_id)
+    datas: list[dict[str, Any]] = []
+    rows: list[int] = []
+    prompts: list[str] = []
+    completions: list[str] = []
+    ids: list[int] = []
+    versions: list[int] = []
+    for row in iter_examples(engine, dataset_id):
+        datas.append(row.data)
+        rows.append(row.source_row if row.source_row is not None else row.position)
+        ids.append(row.id)
+        versions.append(row.version)
+        if info.schema == "completion":
+            prompts.append(_text(row.data.get("prompt")))
+            completions.append(_text(row.data.get("completion")))
+        else:
+            prompts.append(row.prompt)
+            completions.append(row.completion)
+    return View(
+        schema=info.schema,
+        datas=datas,
+        source_rows=rows,
+        prompt_texts=prompts,
+        completions=completions,
+        example_ids=ids,
+        versions=versions,
+        model=model,
+        context_limits=context_limits,
+        file_name=info.name,
+        dataset_id=dataset_id,
+        data_version=info.data_version,
+    )
