@@ -1,12 +1,14 @@
 """Datasets: import files (with preview, detection and column mapping) and manage datasets."""
 
-import streamlit as st
-
-from lib.ui.datasets_import import render_import
-from lib.ui.datasets_list import render_list
 from lib.ui.guard import guard
 
 ctx = guard(title="Datasets")
+
+import streamlit as st  # noqa: E402 - the guard runs first
+
+from lib.ui.datasets_import import render_import  # noqa: E402
+from lib.ui.datasets_list import render_list  # noqa: E402
+
 with st.expander("Import a file", expanded=True):
     render_import(ctx.engine, ctx.reviewer)
 st.subheader("Your datasets")

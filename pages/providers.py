@@ -1,12 +1,14 @@
 """Providers & settings: where models are trained and served, and other editable tables."""
 
-import streamlit as st
-
 from lib.ui.guard import guard
 
 ctx = guard(title="Providers & settings")
 
+import streamlit as st  # noqa: E402 - the guard runs first
+
+from lib.ui.checks_run import context_limits_editor  # noqa: E402
 from lib.ui.providers_settings import render_form, render_providers  # noqa: E402
+from lib.ui.snapshot_costs import price_editor  # noqa: E402
 
 st.caption(
     "Tunelab reaches every provider through the same OpenAI client. Keys are read from "
@@ -15,8 +17,6 @@ st.caption(
 render_providers(ctx.engine)
 render_form(ctx.engine)
 
-# ----------------------------------------------------------------------------------------------
-# Other settings: editable tables of other areas (price table, context limits, …).
-# Add one call per editor below, each a function from lib/ui (e.g. lib/ui/<area>_settings.py)
-# taking (ctx.engine, ctx.reviewer). Keep this page thin: no logic here.
-# ----------------------------------------------------------------------------------------------
+st.subheader("Other settings")
+price_editor(ctx.engine, ctx.reviewer)
+context_limits_editor(ctx.engine)

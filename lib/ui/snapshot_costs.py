@@ -165,3 +165,10 @@ def _flash_and_rerun(message: str) -> None:
     for key in ("price_editor", "price_read_on", "price_source"):
         st.session_state.pop(key, None)
     st.rerun()
+
+
+def price_editor(engine: Engine, reviewer: str | None) -> None:
+    """The editable price table on its own (the Providers & settings screen shows it too)."""
+    with engine.connect() as conn:
+        table = get_price_table(conn)
+    _price_editor(engine, table, reviewer)
