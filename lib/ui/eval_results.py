@@ -16,7 +16,7 @@ PAGE = 50
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading predictions…")
-def load_cached(_engine: Engine, run_id: int, version: tuple[int, int, str]) -> res.EvalData:
+def load_cached(_engine: Engine, run_id: int, version: tuple[int, int, str, str]) -> res.EvalData:
     """Predictions of a run; ``version`` (answers, failures, status) invalidates the cache."""
     return res.load(_engine, run_id)
 
@@ -24,7 +24,16 @@ def load_cached(_engine: Engine, run_id: int, version: tuple[int, int, str]) -> 
 def load(engine: Engine, run_id: int) -> res.EvalData:
     with engine.connect() as conn:
         p = runner.get_progress(conn, run_id)
-    return load_cached(engine, run_id, (p.done, p.failed, p.status))
+        created = runner.get_run(conn, run_id).created_at  # ids of deleted runs may come back
+    version = (p.done, p.failed, p.status, str(created))
+    data = load_cached(engine, run_id, version)
+    return data
+
+
+@st.cache_data(max_entries=8, show_spinner="Computing intervals…")
+def _metric_rows(_data: res.EvalData, key: object) -> list[res.MetricRow]:
+    """Bootstrap intervals are the slow part of the screen: computed once per run version."""
+    return res.metric_table(_data, n_resamples=500)
 
 
 def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
@@ -35,7 +44,10 @@ def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
 def metrics_table(data: res.EvalData) -> None:
     base = data.models[0]
     rows = []
-    for row in res.metric_table(data, n_resamples=500):
+    for row in _metric_rows(
+        data,
+        (data.run.id, str(data.run.created_at), len(data.examples), data.pending, data.run.status),
+    ):
         line = {"metric": row.metric}
         for m in data.models:
             line[m] = _fmt(row.values[m], row.intervals.get(m))
@@ -43,7 +55,7 @@ def metrics_table(data: res.EvalData) -> None:
             diff = row.values[m] - row.values[base]
             line[f"Δ {m} − {base}"] = _fmt(diff, row.differences.get(m))
         rows.append(line)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("Brackets: 95% bootstrap intervals (seeded); Δ accuracy uses a paired bootstrap.")
     tests = res.mcnemar_against_first(data)
     if tests:
@@ -84,7 +96,7 @@ def per_class(data: res.EvalData) -> None:
                 round(s.f1, 3),
             )
         rows.append(line)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("Invalid answers: " + ", ".join(f"{m}: {r.invalid}" for m, r in reports.items()))
 
 
@@ -110,13 +122,13 @@ def confusion(data: res.EvalData) -> None:
         model, gold, predicted = chosen
         found = res.cell_examples(data, model, gold, predicted)
         st.text(f"{model}: gold {gold!r}, predicted {predicted!r} — {len(found)} examples")
-        st.dataframe(prediction_frame(data, found[:500]), hide_index=True, use_container_width=True)
+        st.dataframe(prediction_frame(data, found[:500]), hide_index=True, width="stretch")
 
 
 def prediction_frame(data: res.EvalData, predictions: list[res.Prediction]) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"example": p.example, "prompt": data.prompts.get(p.example, "")[:500], "gold": p.gold,
+            {"example": p.example, "row": p.source_row, "prompt": data.prompts.get(p.example, "")[:500], "gold": p.gold,
              "answer": p.output, "label": p.label, "confidence": None if p.confidence is None else round(p.confidence, 4),
              "p(gold)": round(p.p_gold, 4)}
             for p in predictions
@@ -201,7 +213,7 @@ def suspicious(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
         return
     frame = prediction_frame(data, [p for _, p in found])
     frame.insert(0, "score", [round(s.score, 4) for s, _ in found])
-    st.dataframe(frame.head(PAGE * 4), hide_index=True, use_container_width=True)
+    st.dataframe(frame.head(PAGE * 4), hide_index=True, width="stretch")
     top_n = st.number_input(
         "Send the top N to review", 1, len(found), min(len(found), 20), key="res_susp_n"
     )
@@ -240,7 +252,7 @@ def generation(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
         }
         for i, k in enumerate(data.examples[:500])
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if len(data.models) >= 2:
         blind_vote(engine, data, reviewer)
 
@@ -261,8 +273,8 @@ def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
             outputs = {m: data.by_model[m][i].output for m in pair}
             st.text_area("Prompt", data.prompts.get(key, ""), disabled=True, key=f"vote_p_{key}")
             a, b = st.columns(2)
-            a.text_area("Answer A", outputs[shown[0]], disabled=True, key=f"vote_a_{key}")
-            b.text_area("Answer B", outputs[shown[1]], disabled=True, key=f"vote_b_{key}")
+            a.text_area("Answer A", outputs[shown[0]], disabled=True, key=f"vote_text_a_{key}")
+            b.text_area("Answer B", outputs[shown[1]], disabled=True, key=f"vote_text_b_{key}")
             c1, c2, c3 = st.columns(3)
             for col, choice, label in (
                 (c1, "a", "A is better"),
@@ -284,6 +296,20 @@ def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
     rates = votes.win_rates(engine, run_id=data.run.id)
     if rates:
         st.dataframe(
-            pd.DataFrame([{"model": r.model, "against": r.other, "wins": r.wins, "losses": r.losses, "ties": r.ties, "win rate": round(r.rate.value, 3), "95% interval": f"[{r.rate.low:.3f}, {r.rate.high:.3f}]"} for r in rates]),
+            pd.DataFrame(
+                [
+                    {"model": r.model, "against": r.other, "wins": r.wins, "losses": r.losses,
+                     "ties": r.ties, "win rate": round(r.rate.value, 3),
+                     "95% interval": f"[{r.rate.low:.3f}, {r.rate.high:.3f}]"}
+                    for r in rates
+                ]
+            ),
             hide_index=True,
         )  # fmt: skip
+        first = {
+            r.model: (r.rate.value, r.rate.low, r.rate.high)
+            for r in rates
+            if r.other == rates[0].other or r.model == rates[0].other
+        }
+        st.plotly_chart(charts.win_rate_figure(first), key="res_winrate")
+        st.caption("Win rate = (wins + ties / 2) / votes, all reviewers; 95% Wilson interval.")

@@ -52,7 +52,9 @@ def pick_testset(engine: Engine) -> TestSet | None:
         )  # fmt: skip
         split = st.selectbox("Split", ["test", "valid", "train"], key="eval_split")
         try:
-            return _cached_snapshot(engine, int(snap_id), split)
+            return _cached_snapshot(
+                engine, int(snap_id), split, f"{engine.url}|{by_id[snap_id].created_at}"
+            )
         except UserError as exc:
             st.error(str(exc))
             return None
@@ -68,10 +70,13 @@ def pick_testset(engine: Engine) -> TestSet | None:
         return None
 
 
-def _cached_snapshot(engine: Engine, snapshot_id: int, split: str) -> TestSet:
+@st.cache_data(max_entries=4, show_spinner="Reading the snapshot…")
+def _cached_snapshot(_engine: Engine, snapshot_id: int, split: str, store: str) -> TestSet:
+    """A snapshot never changes once frozen, so its split is read once (``store`` names the
+    store and the snapshot's creation time: SQLite may reuse a deleted snapshot's id)."""
     from lib.evaluate import testset as tests
 
-    return tests.from_snapshot(engine, snapshot_id, split=split)
+    return tests.from_snapshot(_engine, snapshot_id, split=split)
 
 
 def pick_models(engine: Engine) -> list[ModelSpec]:
@@ -145,3 +150,47 @@ def show_progress(engine: Engine, run_id: int) -> runner.Progress:
         progress = runner.get_progress(conn, run_id)
     st.progress(progress.fraction, text=progress_text(progress))
     return progress
+
+
+def batches_supported(engine: Engine) -> bool:
+    """Whether the chosen provider has a Batch API."""
+    from lib.providers import capabilities, list_providers
+
+    name = st.session_state.get("eval_provider")
+    for config in list_providers(engine):
+        if config.name == name:
+            return capabilities(config).batches
+    return False
+
+
+BATCH_POLL_S = 5.0
+
+
+def watch_batches(engine: Engine, run_id: int) -> runner.Progress:
+    """The run's batches; their answers are collected every few seconds while the page is open."""
+    import time
+
+    from lib.evaluate.runs import collect_batch
+
+    key = f"eval_batch_checked_{run_id}"
+    now = time.monotonic()
+    clicked = st.button("Check the batches now", key=f"eval_batch_check_{run_id}")
+    if clicked or now - st.session_state.get(key, 0.0) >= BATCH_POLL_S:
+        st.session_state[key] = now
+        try:
+            collect_batch(engine, run_id, secrets=_secrets())
+        except Exception as exc:  # noqa: BLE001 - the provider may be unreachable for a while
+            st.warning(f"Could not check the batches: {type(exc).__name__}: {exc}")
+    st.dataframe(runner.batch_status(engine, run_id), hide_index=True)
+    with engine.connect() as conn:
+        return runner.get_progress(conn, run_id)
+
+
+def results_link() -> None:
+    """A link to the Results screen (plain text where navigation is not set up, e.g. AppTest)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link("pages/results.py", label="Open results", icon="📊")
+    except StreamlitAPIException:
+        st.caption("Open Results (Evaluate → Results) to see the metrics.")

@@ -1,0 +1,148 @@
+"""Turning test examples into requests, formatted exactly as training formatted them.
+
+Which endpoint, per model:
+
+- Legacy completion models (``babbage-002``, ``davinci-002`` and their fine-tunes) train on
+  prompt/completion files, so they get the legacy ``/completions`` endpoint with the prompt as
+  trained — separator included — and the completion ending as stop sequence. Chat examples
+  are rendered into such a prompt the way the export renders them (``lib.convert``).
+- Every other model trains on chat files, so it gets ``/chat/completions``. Chat examples send
+  every message before the last assistant message. Prompt/completion examples are converted as
+  the training export converts them: the prompt (without its separator) is the user message.
+
+Classification requests use ``temperature=0``, a small ``max_tokens`` and ``logprobs`` with
+top-k alternatives (5 by default, at most 20 for chat and 5 for legacy completions, the APIs'
+limits). Generation requests use ``temperature=0`` and a larger ``max_tokens``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lib.convert import chat_to_completion, completion_to_chat
+from lib.evaluate.testset import TestExample, TestSet
+from lib.providers import base_of
+from lib.runner import Request
+
+LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
+DEFAULT_TOP_K = 5
+MAX_TOP_K_CHAT = 20
+MAX_TOP_K_LEGACY = 5
+GENERATION_MAX_TOKENS = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """A model to evaluate and where it lives (a provider's name; never a key)."""
+
+    model: str
+    provider: str | None = None  # a configured provider's name; None = the default provider
+    base_url: str | None = None  # a plain OpenAI-compatible URL (command line)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model": self.model, "provider": self.provider, "base_url": self.base_url}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelSpec:
+        return cls(data["model"], data.get("provider"), data.get("base_url"))
+
+
+def endpoint_for(model: str) -> str:
+    """``"completions"`` for legacy completion models and their fine-tunes, else ``"chat"``."""
+    return "completions" if base_of(model) in LEGACY_COMPLETION_MODELS else "chat"
+
+
+def stops_for(testset: TestSet) -> list[str]:
+    """Stop sequences used to cut outputs (and normalise labels): the legacy ending if any."""
+    return [testset.ending] if testset.ending else []
+
+
+def classification_max_tokens(golds: list[str]) -> int:
+    """Room for the longest label (roughly 3 characters a token) plus a margin, at most 64."""
+    longest = max((len(g.strip()) for g in golds), default=1)
+    return max(4, min(64, longest // 3 + 4))
+
+
+def _prompt_messages(example: TestExample, testset: TestSet) -> list[dict[str, Any]]:
+    data = example.data
+    if example.schema == "completion":
+        data = completion_to_chat(data, separator=testset.separator, ending=testset.ending)
+    messages = [m for m in data.get("messages") or [] if isinstance(m, dict)]
+    last = max(
+        (i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=len(messages)
+    )
+    return [{k: v for k, v in m.items() if k not in ("weight",)} for m in messages[:last]]
+
+
+def _legacy_prompt(example: TestExample) -> str:
+    if example.schema == "completion":
+        return str(example.data.get("prompt") or "")
+    return str(chat_to_completion(example.data)["prompt"])
+
+
+def build_body(
+    example: TestExample,
+    testset: TestSet,
+    *,
+    model: str,
+    classification: bool,
+    top_k: int,
+    max_tokens: int,
+) -> tuple[str, dict[str, Any]]:
+    """The endpoint and request body (without ``model``) for one example and one model."""
+    endpoint = endpoint_for(model)
+    body: dict[str, Any] = {"temperature": 0, "max_tokens": max_tokens}
+    if endpoint == "completions":
+        body["prompt"] = _legacy_prompt(example)
+        stop = testset.ending if example.schema == "completion" else "\n"
+        if stop:
+            body["stop"] = [stop]
+        if top_k:
+            body["logprobs"] = min(top_k, MAX_TOP_K_LEGACY)
+    else:
+        body["messages"] = _prompt_messages(example, testset)
+        if top_k:
+            body["logprobs"] = True
+            body["top_logprobs"] = min(top_k, MAX_TOP_K_CHAT)
+    del classification  # the same shape; only max_tokens differs (chosen by the caller)
+    return endpoint, body
+
+
+def build_requests(
+    testset: TestSet,
+    models: list[ModelSpec],
+    *,
+    classification: bool,
+    top_k: int = DEFAULT_TOP_K,
+    max_tokens: int | None = None,
+) -> list[Request]:
+    """One request per example and model, in example order (models interleaved)."""
+    if max_tokens is None:
+        max_tokens = (
+            classification_max_tokens(testset.golds) if classification else GENERATION_MAX_TOKENS
+        )
+    requests: list[Request] = []
+    for example in testset.examples:
+        for index, spec in enumerate(models):
+            endpoint, body = build_body(
+                example, testset, model=spec.model, classification=classification,
+                top_k=top_k, max_tokens=max_tokens,
+            )  # fmt: skip
+            requests.append(
+                Request(
+                    item=f"{example.key}|{index}",
+                    model=spec.model,
+                    endpoint=endpoint,  # type: ignore[arg-type]
+                    body=body,
+                    meta={
+                        "example": example.key,
+                        "model_index": index,
+                        "gold": example.gold,
+                        "example_id": example.example_id,
+                        "dataset_id": example.dataset_id,
+                        "source_row": example.source_row,
+                    },
+                )
+            )
+    return requests

@@ -1,0 +1,279 @@
+"""An evaluation run's predictions, aligned per example and model, and the metrics on them.
+
+Confidence of a prediction = the probability of the produced answer (exp of the sum of its
+tokens' logprobs). Label probabilities come from the first output position's top-k
+alternatives: a token that normalises to a label (or to the start of exactly one label) adds
+its probability to that label; labels outside the top-k get 0. That is exact for one-token
+labels (the usual case: ``" 4"``, ``"positive"``) and a lower bound otherwise.
+
+Which examples count: every example whose requests are no longer pending. A failed request
+(after retries) is counted in the "invalid" bucket of its model — never dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from lib import metrics, runner
+from lib.metrics import INVALID, normalise_label
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    example: str
+    model: str
+    gold_text: str
+    gold: str  # normalised
+    output: str  # raw text ("" when the request failed)
+    label: str  # normalised; INVALID when not a known label (classification)
+    status: str
+    error: str | None
+    confidence: float | None
+    label_probs: dict[str, float]
+    top: list[tuple[str, float]]  # first position: (token, probability), most likely first
+    example_id: int | None
+    dataset_id: int | None
+    source_row: int | None
+    latency_ms: float | None
+    cost: float
+
+    @property
+    def correct(self) -> bool:
+        return self.label == self.gold
+
+    @property
+    def p_gold(self) -> float:
+        return self.label_probs.get(self.gold, 0.0)
+
+    @property
+    def p_label(self) -> float:
+        return self.label_probs.get(self.label, self.confidence or 0.0)
+
+
+@dataclass(slots=True)
+class EvalData:
+    run: runner.RunInfo
+    task: str
+    labels: list[str]
+    models: list[str]
+    examples: list[str]  # example keys with every model answered (or failed), in order
+    pending: int  # examples still waiting for an answer
+    by_model: dict[str, list[Prediction]] = field(default_factory=dict)
+    prompts: dict[str, str] = field(default_factory=dict)  # example key → prompt as sent
+
+    def golds(self) -> list[str]:
+        return [p.gold for p in self.by_model[self.models[0]]] if self.models else []
+
+    def labels_of(self, model: str) -> list[str]:
+        return [p.label for p in self.by_model[model]]
+
+    def correct(self, model: str) -> list[bool]:
+        return [p.correct for p in self.by_model[model]]
+
+
+def _label_probs(
+    logprobs: list[dict[str, Any]] | None, labels: list[str], stops: list[str]
+) -> tuple[dict[str, float], list[tuple[str, float]]]:
+    if not logprobs:
+        return {}, []
+    top = [(str(t), math.exp(float(lp))) for t, lp in logprobs[0].get("top") or []]
+    probs: dict[str, float] = defaultdict(float)
+    for token, p in top:
+        norm = normalise_label(token, stops=stops)
+        if not norm:
+            continue
+        if norm in labels:
+            probs[norm] += p
+            continue
+        starts = [label for label in labels if label.startswith(norm)]
+        if len(starts) == 1:
+            probs[starts[0]] += p
+    return dict(probs), top
+
+
+def _prediction(
+    item: runner.ItemResult,
+    *,
+    model: str,
+    labels: list[str],
+    stops: list[str],
+    classification: bool,
+) -> Prediction:
+    meta = item.meta
+    gold = (
+        normalise_label(meta.get("gold"), stops=stops)
+        if classification
+        else str(meta.get("gold") or "")
+    )
+    output = item.output or ""
+    if item.status != "done":
+        label = INVALID
+    elif classification:
+        norm = normalise_label(output, stops=stops)
+        label = norm if norm in labels else INVALID
+    else:
+        label = output
+    confidence = None
+    if item.logprobs:
+        confidence = math.exp(sum(float(e["logprob"]) for e in item.logprobs))
+    probs, top = _label_probs(item.logprobs, labels, stops) if classification else ({}, [])
+    return Prediction(
+        example=str(meta.get("example")), model=model, gold_text=str(meta.get("gold") or ""),
+        gold=gold, output=output, label=label, status=item.status, error=item.error,
+        confidence=confidence, label_probs=probs, top=top, example_id=meta.get("example_id"),
+        dataset_id=meta.get("dataset_id"), source_row=meta.get("source_row"),
+        latency_ms=item.latency_ms, cost=item.cost,
+    )  # fmt: skip
+
+
+def prompt_text(body: dict[str, Any]) -> str:
+    """The prompt a request sent, as plain text (messages as ``role: content`` lines)."""
+    if "prompt" in body:
+        return str(body["prompt"])
+    from lib.examples import content_text
+
+    return "\n".join(
+        f"{m.get('role')}: {content_text(m.get('content'))}" for m in body.get("messages") or []
+    )
+
+
+def load(engine: Engine, run_id: int) -> EvalData:
+    """Predictions of a run, aligned by example (only examples every model has answered)."""
+    with engine.connect() as conn:
+        run = runner.get_run(conn, run_id)
+    settings = run.settings
+    models = [m["model"] for m in settings.get("models") or []]
+    task = settings.get("task", "classification")
+    classification = task == "classification"
+    stops = [settings["ending"]] if settings.get("ending") else []
+    labels = list(settings.get("labels") or [])
+    rows: dict[str, dict[str, Prediction]] = defaultdict(dict)
+    bodies: dict[str, str] = {}
+    order: list[str] = []
+    for item in runner.iter_results(engine, run_id):
+        index = int(item.meta.get("model_index", 0))
+        model = models[index] if index < len(models) else item.model
+        prediction = _prediction(
+            item, model=model, labels=labels, stops=stops, classification=classification
+        )
+        if prediction.example not in rows:
+            order.append(prediction.example)
+            bodies[prediction.example] = prompt_text(item.body)
+        rows[prediction.example][model] = prediction
+        if item.status == "pending":
+            rows[prediction.example]["__pending__"] = prediction
+    complete = [
+        key for key in order if "__pending__" not in rows[key] and len(rows[key]) == len(models)
+    ]
+    data = EvalData(
+        run=run,
+        task=task,
+        labels=labels,
+        models=models,
+        examples=complete,
+        pending=len(order) - len(complete),
+    )
+    for model in models:
+        data.by_model[model] = [rows[key][model] for key in complete]
+    data.prompts = {key: bodies[key] for key in complete}
+    return data
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    metric: str
+    values: dict[str, float]
+    intervals: dict[str, metrics.Interval]
+    differences: dict[str, metrics.Interval]  # model → difference against the first model
+
+
+def reports(data: EvalData) -> dict[str, metrics.Report]:
+    golds = data.golds()
+    return {
+        m: metrics.classification_report(golds, data.labels_of(m), labels=data.labels)
+        for m in data.models
+    }
+
+
+def metric_table(data: EvalData, *, seed: int = 0, n_resamples: int = 1000) -> list[MetricRow]:
+    """Accuracy and macro-F1 per model with bootstrap intervals; differences vs the first model
+    (paired bootstrap for accuracy). Weighted F1 and invalid share without intervals."""
+    golds = data.golds()
+    by_model = reports(data)
+    base = data.models[0]
+    rows: list[MetricRow] = []
+    acc_i = {
+        m: metrics.bootstrap_ci(
+            golds, data.labels_of(m), metrics.accuracy_of, seed=seed, n_resamples=n_resamples
+        )
+        for m in data.models
+    }
+    acc_d = {
+        m: metrics.paired_difference_ci(data.correct(base), data.correct(m), seed=seed)
+        for m in data.models[1:]
+    }
+    rows.append(MetricRow("accuracy", {m: r.accuracy for m, r in by_model.items()}, acc_i, acc_d))
+    statistic = metrics.macro_f1_of(data.labels)
+    f1_i = {
+        m: metrics.bootstrap_ci(
+            golds, data.labels_of(m), statistic, seed=seed, n_resamples=n_resamples
+        )
+        for m in data.models
+    }
+    rows.append(MetricRow("macro F1", {m: r.macro.f1 for m, r in by_model.items()}, f1_i, {}))
+    rows.append(MetricRow("weighted F1", {m: r.weighted.f1 for m, r in by_model.items()}, {}, {}))
+    rows.append(
+        MetricRow("macro precision", {m: r.macro.precision for m, r in by_model.items()}, {}, {})
+    )
+    rows.append(MetricRow("macro recall", {m: r.macro.recall for m, r in by_model.items()}, {}, {}))
+    n = max(len(golds), 1)
+    rows.append(MetricRow("invalid share", {m: r.invalid / n for m, r in by_model.items()}, {}, {}))
+    return rows
+
+
+def mcnemar_against_first(data: EvalData) -> dict[str, metrics.McNemar]:
+    base = data.models[0]
+    return {m: metrics.mcnemar(data.correct(base), data.correct(m)) for m in data.models[1:]}
+
+
+def cell_examples(data: EvalData, model: str, gold: str, predicted: str) -> list[Prediction]:
+    """Predictions of ``model`` in one confusion-matrix cell."""
+    return [p for p in data.by_model[model] if p.gold == gold and p.label == predicted]
+
+
+def confidences(data: EvalData, model: str) -> tuple[list[float], list[bool]]:
+    """Confidence and correctness of each answered prediction that has logprobs."""
+    pairs = [(p.confidence, p.correct) for p in data.by_model[model] if p.confidence is not None]
+    return [c for c, _ in pairs], [ok for _, ok in pairs]
+
+
+def suspicious(
+    data: EvalData, model: str, *, min_confidence: float = 0.8
+) -> list[tuple[metrics.Suspicious, Prediction]]:
+    """Confident disagreements of ``model`` with the gold label, most suspicious first."""
+    preds = data.by_model[model]
+    found = metrics.suspicious(
+        [p.gold for p in preds], [p.label for p in preds], [p.p_label for p in preds],
+        [p.p_gold for p in preds], min_confidence=min_confidence,
+    )  # fmt: skip
+    return [(s, preds[s.index]) for s in found]
+
+
+# ----------------------------------------------------------------------------- generation
+
+
+def generation_scores(data: EvalData) -> dict[str, metrics.GenerationScores]:
+    """Exact match, token F1 and chrF of each model's outputs against the references."""
+    references = [p.gold_text for p in data.by_model[data.models[0]]] if data.models else []
+    return {
+        m: metrics.generation_scores(references, [p.output for p in data.by_model[m]])
+        for m in data.models
+    }

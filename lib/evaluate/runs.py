@@ -1,0 +1,253 @@
+"""Evaluation runs: a test set × models, stored and executed by :mod:`lib.runner`.
+
+The run's settings (never a key) say where each model lives, so any process can resume it:
+``{"source", "schema", "task", "models": [ModelSpec…], "top_k", "max_tokens", "separator",
+"ending", "labels", "n_examples"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from lib import runner
+from lib.errors import UserError
+from lib.evaluate.prices import BATCH_DISCOUNT, cost_function, load_prices, price_per_million
+from lib.evaluate.requests import (
+    DEFAULT_TOP_K,
+    MAX_TOP_K_CHAT,
+    ModelSpec,
+    build_requests,
+    stops_for,
+)
+from lib.evaluate.testset import TestSet, label_set
+from lib.store.tables_eval import runner_items, runner_runs
+
+KIND = "evaluation"
+MAX_MODELS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class CostEstimate:
+    n_requests: int
+    prompt_tokens: int  # approximate (4 characters a token)
+    completion_tokens: int  # the most the requests may produce
+    dollars: float | None  # None when a model's price is unknown
+    unknown_price: tuple[str, ...]
+
+
+def _approx_tokens(body: Mapping[str, Any]) -> int:
+    text = body.get("prompt") or json.dumps(body.get("messages") or [], ensure_ascii=False)
+    return max(1, len(str(text)) // 4)
+
+
+def estimate_cost(
+    requests: list[runner.Request],
+    *,
+    free_models: set[str],
+    table: Mapping[str, tuple[float, float, float, float]] | None = None,
+    batch: bool = False,
+) -> CostEstimate:
+    """An upper-bound estimate before running (output = max_tokens for every request)."""
+    prompt = completion = 0
+    dollars = 0.0
+    unknown: set[str] = set()
+    for request in requests:
+        p, c = _approx_tokens(request.body), int(request.body.get("max_tokens") or 0)
+        prompt, completion = prompt + p, completion + c
+        if request.model in free_models:
+            continue
+        per_million = price_per_million(request.model, table=table)
+        if per_million is None:
+            unknown.add(request.model)
+            continue
+        dollars += (p * per_million[0] + c * per_million[1]) / 1e6
+    factor = BATCH_DISCOUNT if batch else 1.0
+    return CostEstimate(
+        len(requests),
+        prompt,
+        completion,
+        None if unknown else dollars * factor,
+        tuple(sorted(unknown)),
+    )
+
+
+def plan(
+    testset: TestSet,
+    models: list[ModelSpec],
+    *,
+    task: str = "auto",
+    top_k: int = DEFAULT_TOP_K,
+    max_tokens: int | None = None,
+) -> tuple[dict[str, Any], list[runner.Request]]:
+    """The run settings and requests for a test set and models (nothing stored yet)."""
+    if not models:
+        raise UserError("choose at least one model to evaluate")
+    if len(models) > MAX_MODELS:
+        raise UserError(f"evaluate at most {MAX_MODELS} models at once")
+    if len({m.model for m in models}) != len(models):
+        raise UserError("the same model was chosen twice")
+    if not 0 <= top_k <= MAX_TOP_K_CHAT:
+        raise UserError(f"top-k must be between 0 and {MAX_TOP_K_CHAT}")
+    if task == "auto":
+        task = "classification" if testset.classification() else "generation"
+    if task not in ("classification", "generation"):
+        raise UserError(f"unknown task {task!r}; use classification or generation")
+    requests = build_requests(
+        testset, models, classification=task == "classification", top_k=top_k, max_tokens=max_tokens
+    )
+    settings = {
+        "source": testset.source,
+        "schema": testset.schema,
+        "task": task,
+        "models": [m.to_json() for m in models],
+        "top_k": top_k,
+        "max_tokens": requests[0].body.get("max_tokens"),
+        "separator": testset.separator,
+        "ending": testset.ending,
+        "labels": label_set(testset.golds, stops=stops_for(testset))
+        if task == "classification"
+        else [],
+        "n_examples": len(testset.examples),
+    }
+    return settings, requests
+
+
+def create_evaluation(
+    engine: Engine,
+    testset: TestSet,
+    models: list[ModelSpec],
+    *,
+    created_by: str,
+    name: str | None = None,
+    task: str = "auto",
+    top_k: int = DEFAULT_TOP_K,
+    max_tokens: int | None = None,
+    batch: bool = False,
+) -> int:
+    """Store an evaluation run (nothing is sent until :func:`run_evaluation` / :func:`start`,
+    or :func:`submit_batch` for the provider's Batch API at half price)."""
+    settings, requests = plan(testset, models, task=task, top_k=top_k, max_tokens=max_tokens)
+    settings["batch"] = batch
+    source = testset.source
+    where = (
+        f"{source.get('snapshot_name')} · {source.get('split')}"
+        if source.get("kind") == "snapshot"
+        else str(source.get("file_name"))
+    )
+    label = name or f"{where} · {' vs '.join(m.model for m in models)}"
+    return runner.create_run(
+        engine, kind=KIND, name=label[:300], settings=settings, requests=requests,
+        created_by=created_by,
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- clients
+
+
+def _spec_client(
+    engine: Engine, spec: ModelSpec, secrets: Mapping[str, Any] | None
+) -> tuple[openai.OpenAI, bool]:
+    """The client for one model and whether it is the built-in engine (free)."""
+    if spec.base_url:
+        key = os.environ.get("OPENAI_API_KEY") or "no-key"
+        return openai.OpenAI(base_url=spec.base_url, api_key=key, max_retries=0), False
+    from lib.providers import client_for, default_provider, get_provider
+
+    config = get_provider(engine, spec.provider) if spec.provider else default_provider(engine)
+    return client_for(config, secrets=secrets, max_retries=0), config.kind == "engine"
+
+
+def clients_for_run(
+    engine: Engine, settings: Mapping[str, Any], *, secrets: Mapping[str, Any] | None = None
+) -> tuple[runner.ClientFor, set[str]]:
+    """The runner's ``client_for`` and the set of free (built-in engine) models of a run."""
+    clients: dict[str, openai.OpenAI] = {}
+    free: set[str] = set()
+    for data in settings.get("models") or []:
+        spec = ModelSpec.from_json(data)
+        clients[spec.model], is_free = _spec_client(engine, spec, secrets)
+        if is_free:
+            free.add(spec.model)
+
+    def client_for(model: str) -> openai.OpenAI:
+        return clients[model]
+
+    return client_for, free
+
+
+def _runner_args(engine: Engine, run_id: int, secrets: Mapping[str, Any] | None) -> dict[str, Any]:
+    with engine.connect() as conn:
+        run = runner.get_run(conn, run_id)
+    client_for, free = clients_for_run(engine, run.settings, secrets=secrets)
+    batch = bool(run.settings.get("batch"))
+    return {
+        "client_for": client_for,
+        "price": cost_function(free, table=load_prices(engine), batch=batch),
+    }
+
+
+def run_evaluation(
+    engine: Engine,
+    run_id: int,
+    *,
+    options: runner.RunOptions | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    on_progress: runner.ProgressCallback | None = None,
+) -> runner.Progress:
+    """Execute (or resume) an evaluation run in this thread."""
+    return runner.execute(
+        engine, run_id, options=options or runner.RunOptions(), on_progress=on_progress,
+        **_runner_args(engine, run_id, secrets),
+    )  # fmt: skip
+
+
+def start(
+    engine: Engine,
+    run_id: int,
+    *,
+    options: runner.RunOptions | None = None,
+    secrets: Mapping[str, Any] | None = None,
+) -> bool:
+    """Execute (or resume) in a background thread; False if this process already runs it."""
+    return runner.start_background(
+        engine,
+        run_id,
+        options=options or runner.RunOptions(),
+        **_runner_args(engine, run_id, secrets),
+    )
+
+
+def submit_batch(
+    engine: Engine, run_id: int, *, secrets: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Send the run through the providers' Batch API (collect with :func:`collect_batch`)."""
+    return runner.submit_batches(
+        engine, run_id, client_for=_runner_args(engine, run_id, secrets)["client_for"]
+    )
+
+
+def collect_batch(
+    engine: Engine, run_id: int, *, secrets: Mapping[str, Any] | None = None
+) -> runner.Progress:
+    """Store the answers of the run's completed batches; cheap to call again."""
+    return runner.collect_batches(engine, run_id, **_runner_args(engine, run_id, secrets))
+
+
+def runs_for_model(conn: Connection, model: str) -> list[runner.RunInfo]:
+    """Evaluation runs that included ``model`` (newest first): the jobs page's lineage."""
+    ids = (
+        sa.select(runner_items.c.run_id)
+        .join(runner_runs, runner_runs.c.id == runner_items.c.run_id)
+        .where(runner_items.c.model == model, runner_runs.c.kind == KIND)
+        .distinct()
+    )
+    run_ids = set(conn.execute(ids).scalars())
+    return [run for run in runner.list_runs(conn, kind=KIND) if run.id in run_ids]

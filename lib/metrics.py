@@ -1,0 +1,489 @@
+"""Classification and generation metrics for evaluation runs (pure functions, no I/O).
+
+Why our own code and not scikit-learn at run time: predictions that are not a known label must
+stay visible in their own "invalid" bucket (never dropped), and the confusion matrix, per-class
+report and confidence intervals must agree with each other. The tests check every number
+against scikit-learn on fixed predictions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+INVALID = "(invalid)"
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def normalise_label(text: str | None, *, stops: Sequence[str] = ()) -> str:
+    """A label as compared: cut at the first stop sequence, whitespace stripped, casefolded.
+
+    ``" Positive\\n"`` and ``"positive"`` are the same label; ``" 4 END"`` with stop ``" END"``
+    is ``"4"``.
+    """
+    value = text or ""
+    for stop in stops:
+        if stop and stop in value:
+            value = value[: value.index(stop)]
+    return value.strip().casefold()
+
+
+def bucket(predictions: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """Predictions with every unknown label replaced by :data:`INVALID` (same length)."""
+    known = set(labels)
+    return [p if p in known else INVALID for p in predictions]
+
+
+# ----------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True, slots=True)
+class ClassScores:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One model's classification report over ``labels`` (gold labels, normalised)."""
+
+    n: int
+    accuracy: float
+    invalid: int
+    labels: list[str]
+    per_class: dict[str, ClassScores]
+    macro: ClassScores
+    weighted: ClassScores
+    confusion_labels: list[str]  # labels, plus INVALID when any prediction was invalid
+    confusion: list[list[int]]  # rows = gold, columns = predicted
+
+    def as_json(self) -> dict[str, object]:
+        """The shape ``python -m lib evaluate --json`` prints for one model."""
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "invalid": self.invalid,
+            "per_class": {
+                label: {
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "f1": s.f1,
+                    "support": s.support,
+                }
+                for label, s in self.per_class.items()
+            },
+            "confusion": {"labels": self.confusion_labels, "matrix": self.confusion},
+        }
+
+
+def _safe_div(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def confusion_matrix(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=int)
+    for g, p in zip(gold, pred, strict=True):
+        matrix[index[g], index[p]] += 1
+    return matrix
+
+
+def classification_report(
+    gold: Sequence[str], pred: Sequence[str], *, labels: Sequence[str] | None = None
+) -> Report:
+    """Accuracy, per-class P/R/F1/support, macro and weighted averages, confusion matrix.
+
+    ``gold`` and ``pred`` are normalised labels; ``labels`` defaults to the sorted gold labels.
+    A prediction outside ``labels`` counts as :data:`INVALID`: wrong for accuracy and recall,
+    and a column of its own in the confusion matrix. Zero divisions give 0 (scikit-learn's
+    ``zero_division=0``).
+    """
+    if len(gold) != len(pred):
+        raise ValueError("gold and predictions differ in length")
+    known = list(labels) if labels is not None else sorted(set(gold))
+    missing = set(gold) - set(known)
+    if missing:
+        known = known + sorted(missing)
+    preds = bucket(pred, known)
+    n_invalid = sum(p == INVALID for p in preds)
+    columns = known + ([INVALID] if n_invalid else [])
+    matrix = confusion_matrix(gold, preds, columns)
+    per_class: dict[str, ClassScores] = {}
+    for i, label in enumerate(known):
+        tp = int(matrix[i, i])
+        support = int(matrix[i].sum())
+        predicted = int(matrix[:, i].sum())
+        precision, recall = _safe_div(tp, predicted), _safe_div(tp, support)
+        f1 = _safe_div(2 * precision * recall, precision + recall)
+        per_class[label] = ClassScores(precision, recall, f1, support)
+    n = len(gold)
+    scores = list(per_class.values())
+    k = len(scores) or 1
+    macro = ClassScores(
+        sum(s.precision for s in scores) / k,
+        sum(s.recall for s in scores) / k,
+        sum(s.f1 for s in scores) / k,
+        n,
+    )
+    weighted = ClassScores(
+        _safe_div(sum(s.precision * s.support for s in scores), n),
+        _safe_div(sum(s.recall * s.support for s in scores), n),
+        _safe_div(sum(s.f1 * s.support for s in scores), n),
+        n,
+    )
+    correct = sum(g == p for g, p in zip(gold, preds, strict=True))
+    return Report(
+        n=n,
+        accuracy=_safe_div(correct, n),
+        invalid=n_invalid,
+        labels=known,
+        per_class=per_class,
+        macro=macro,
+        weighted=weighted,
+        confusion_labels=columns,
+        confusion=matrix.tolist(),
+    )
+
+
+# ----------------------------------------------------------------------------- uncertainty
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    value: float
+    low: float
+    high: float
+
+
+def bootstrap_ci(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    statistic: Callable[[np.ndarray, np.ndarray], float],
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Percentile bootstrap interval of ``statistic(gold, pred)`` (seeded, repeatable)."""
+    g, p = np.asarray(gold, dtype=object), np.asarray(pred, dtype=object)
+    value = statistic(g, p)
+    if len(g) == 0:
+        return Interval(value, value, value)
+    rng = np.random.default_rng(seed)
+    draws = [statistic(g[idx], p[idx]) for idx in rng.integers(0, len(g), (n_resamples, len(g)))]
+    alpha = (1 - confidence) / 2
+    return Interval(value, float(np.quantile(draws, alpha)), float(np.quantile(draws, 1 - alpha)))
+
+
+def accuracy_of(gold: np.ndarray, pred: np.ndarray) -> float:
+    return float(np.mean(gold == pred)) if len(gold) else 0.0
+
+
+def macro_f1_of(labels: Sequence[str]) -> Callable[[np.ndarray, np.ndarray], float]:
+    """A macro-F1 statistic over fixed ``labels`` (for :func:`bootstrap_ci`), vectorised:
+    the same number as ``classification_report(...).macro.f1``."""
+    index = {label: i for i, label in enumerate(labels)}
+    k = len(labels)
+
+    def statistic(gold: np.ndarray, pred: np.ndarray) -> float:
+        if k == 0 or len(gold) == 0:
+            return 0.0
+        g = np.fromiter((index.get(x, k) for x in gold), dtype=int, count=len(gold))
+        p = np.fromiter((index.get(x, k) for x in pred), dtype=int, count=len(pred))
+        tp = np.bincount(g[g == p], minlength=k + 1)[:k].astype(float)
+        support = np.bincount(g, minlength=k + 1)[:k]
+        predicted = np.bincount(p, minlength=k + 1)[:k]
+        precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
+        recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
+        total = precision + recall
+        f1 = np.divide(2 * precision * recall, total, out=np.zeros(k), where=total > 0)
+        return float(f1.mean())
+
+    return statistic
+
+
+def paired_difference_ci(
+    correct_a: Sequence[bool],
+    correct_b: Sequence[bool],
+    *,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Bootstrap interval of accuracy(b) − accuracy(a) on the same examples (paired)."""
+    a, b = np.asarray(correct_a, dtype=float), np.asarray(correct_b, dtype=float)
+    if len(a) != len(b):
+        raise ValueError("the two models were scored on different examples")
+    value = float(b.mean() - a.mean()) if len(a) else 0.0
+    if len(a) == 0:
+        return Interval(value, value, value)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(a), (n_resamples, len(a)))
+    diffs = b[idx].mean(axis=1) - a[idx].mean(axis=1)
+    alpha = (1 - confidence) / 2
+    return Interval(value, float(np.quantile(diffs, alpha)), float(np.quantile(diffs, 1 - alpha)))
+
+
+@dataclass(frozen=True, slots=True)
+class McNemar:
+    """b = A right, B wrong; c = A wrong, B right. ``exact`` when b + c < 25."""
+
+    b: int
+    c: int
+    statistic: float
+    p_value: float
+    exact: bool
+
+
+def mcnemar(
+    correct_a: Sequence[bool], correct_b: Sequence[bool], *, exact_below: int = 25
+) -> McNemar:
+    """McNemar's test on paired correctness: exact binomial for few discordant pairs, else χ²
+    with continuity correction."""
+    if len(correct_a) != len(correct_b):
+        raise ValueError("the two models were scored on different examples")
+    b = sum(1 for x, y in zip(correct_a, correct_b, strict=True) if x and not y)
+    c = sum(1 for x, y in zip(correct_a, correct_b, strict=True) if y and not x)
+    if b + c == 0:
+        return McNemar(b, c, 0.0, 1.0, True)
+    if b + c < exact_below:
+        p = float(stats.binomtest(min(b, c), b + c, 0.5, alternative="two-sided").pvalue)
+        return McNemar(b, c, float(min(b, c)), min(1.0, p), True)
+    statistic = (abs(b - c) - 1) ** 2 / (b + c)
+    return McNemar(b, c, float(statistic), float(stats.chi2.sf(statistic, 1)), False)
+
+
+def wilson_interval(wins: int, n: int, *, confidence: float = 0.95) -> Interval:
+    """Wilson score interval of a proportion (win rates of blind A/B votes)."""
+    if n == 0:
+        return Interval(0.0, 0.0, 1.0)
+    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    p = wins / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
+
+
+# ----------------------------------------------------------------------------- ordinal labels
+
+
+def as_number(label: str) -> float | None:
+    try:
+        return float(label)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Ordinal:
+    threshold: float
+    exact: float
+    binary: float  # gold and prediction on the same side of (≤ threshold | > threshold)
+    off_by_one: float  # |gold − prediction| ≤ 1
+    n: int
+    invalid: int
+
+
+def ordinal_metrics(gold: Sequence[str], pred: Sequence[str], *, threshold: float) -> Ordinal:
+    """Relaxed metrics for numeric labels (stars); an invalid prediction is wrong everywhere."""
+    n = len(gold)
+    exact = binary = near = invalid = 0
+    for g, p in zip(gold, pred, strict=True):
+        gv, pv = as_number(g), as_number(p)
+        if gv is None:
+            raise ValueError(f"gold label {g!r} is not a number: ordinal metrics need numbers")
+        if pv is None:
+            invalid += 1
+            continue
+        exact += gv == pv
+        binary += (gv <= threshold) == (pv <= threshold)
+        near += abs(gv - pv) <= 1
+    return Ordinal(
+        threshold, _safe_div(exact, n), _safe_div(binary, n), _safe_div(near, n), n, invalid
+    )
+
+
+def is_ordinal(labels: Sequence[str]) -> bool:
+    """All labels are numbers (e.g. 1–5 stars) and there are at least three."""
+    return len(labels) >= 3 and all(as_number(label) is not None for label in labels)
+
+
+# ----------------------------------------------------------------------------- confidence
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    low: float
+    high: float
+    count: int
+    confidence: float  # mean confidence in the bin
+    accuracy: float
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    bins: list[Bin]
+    ece: float  # Σ (count/n) · |accuracy − confidence|
+
+
+def calibration(
+    confidences: Sequence[float], correct: Sequence[bool], *, n_bins: int = 10
+) -> Calibration:
+    """Reliability bins of equal width on [0, 1] and the expected calibration error.
+
+    A confidence of exactly 1.0 falls in the last bin; bin ``i`` holds ``i/n ≤ c < (i+1)/n``.
+    """
+    conf = np.clip(np.asarray(confidences, dtype=float), 0.0, 1.0)
+    right = np.asarray(correct, dtype=float)
+    n = len(conf)
+    bins: list[Bin] = []
+    ece = 0.0
+    index = np.minimum((conf * n_bins).astype(int), n_bins - 1)
+    for i in range(n_bins):
+        mask = index == i
+        count = int(mask.sum())
+        if count:
+            c, a = float(conf[mask].mean()), float(right[mask].mean())
+            ece += count / n * abs(a - c)
+        else:
+            c = a = 0.0
+        bins.append(Bin(i / n_bins, (i + 1) / n_bins, count, c, a))
+    return Calibration(bins, float(ece))
+
+
+@dataclass(frozen=True, slots=True)
+class CoveragePoint:
+    threshold: float
+    coverage: float  # share of examples with confidence ≥ threshold
+    accuracy: float  # accuracy on those examples
+    n: int
+
+
+def coverage_curve(
+    confidences: Sequence[float],
+    correct: Sequence[bool],
+    *,
+    thresholds: Sequence[float] | None = None,
+) -> list[CoveragePoint]:
+    """Answer only when confident: how many examples remain and how accurate they are."""
+    conf = np.asarray(confidences, dtype=float)
+    right = np.asarray(correct, dtype=bool)
+    steps = thresholds if thresholds is not None else [i / 20 for i in range(21)]
+    points = []
+    for t in steps:
+        mask = conf >= t
+        kept = int(mask.sum())
+        points.append(
+            CoveragePoint(
+                float(t),
+                _safe_div(kept, len(conf)),
+                float(right[mask].mean()) if kept else 0.0,
+                kept,
+            )
+        )
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class Suspicious:
+    index: int
+    gold: str
+    predicted: str
+    p_predicted: float
+    p_gold: float
+    score: float  # p_predicted − p_gold: high = the model is sure the gold label is wrong
+
+
+def suspicious(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    p_pred: Sequence[float],
+    p_gold: Sequence[float],
+    *,
+    min_confidence: float = 0.8,
+) -> list[Suspicious]:
+    """Examples a model confidently gets "wrong", most suspicious first (confident learning:
+    low self-confidence in the gold label while sure of another one — often a label error)."""
+    found = [
+        Suspicious(i, g, p, float(pp), float(pg), float(pp) - float(pg))
+        for i, (g, p, pp, pg) in enumerate(zip(gold, pred, p_pred, p_gold, strict=True))
+        if g != p and p != INVALID and pp >= min_confidence
+    ]
+    return sorted(found, key=lambda s: (-s.score, s.index))
+
+
+# ----------------------------------------------------------------------------- generation
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def exact_match(reference: str, output: str) -> float:
+    """1.0 when equal after whitespace and case normalisation."""
+    return float(" ".join(reference.split()).casefold() == " ".join(output.split()).casefold())
+
+
+def token_f1(reference: str, output: str) -> float:
+    """SQuAD-style F1 over lower-cased word tokens (bag of words overlap)."""
+    ref, out = _WORD.findall(reference.casefold()), _WORD.findall(output.casefold())
+    if not ref and not out:
+        return 1.0
+    common = sum((Counter(ref) & Counter(out)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(out), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def chrf(reference: str, output: str, *, max_n: int = 6, beta: float = 2.0) -> float:
+    """chrF (Popović 2015): character n-gram F-score, n = 1..6, β = 2, whitespace removed;
+    0–1 (sacreBLEU reports the same number ×100, up to its tie-breaking details)."""
+    ref, out = "".join(reference.split()), "".join(output.split())
+    precisions, recalls = [], []
+    for n in range(1, max_n + 1):
+        r = Counter(ref[i : i + n] for i in range(len(ref) - n + 1))
+        o = Counter(out[i : i + n] for i in range(len(out) - n + 1))
+        if not r or not o:
+            continue
+        common = sum((r & o).values())
+        precisions.append(common / sum(o.values()))
+        recalls.append(common / sum(r.values()))
+    if not precisions:
+        return float(ref == out)
+    p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    if p + r == 0:
+        return 0.0
+    return (1 + beta**2) * p * r / (beta**2 * p + r)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationScores:
+    n: int
+    exact_match: float
+    token_f1: float
+    chrf: float
+    per_example: list[dict[str, float]] = field(default_factory=list)
+
+
+def generation_scores(references: Sequence[str], outputs: Sequence[str]) -> GenerationScores:
+    """Mean exact match, token F1 and chrF against reference completions."""
+    rows = [
+        {"exact_match": exact_match(r, o), "token_f1": token_f1(r, o), "chrf": chrf(r, o)}
+        for r, o in zip(references, outputs, strict=True)
+    ]
+    n = len(rows)
+
+    def mean(key: str) -> float:
+        return _safe_div(sum(row[key] for row in rows), n)
+
+    return GenerationScores(n, mean("exact_match"), mean("token_f1"), mean("chrf"), rows)

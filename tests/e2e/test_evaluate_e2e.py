@@ -1,0 +1,77 @@
+"""In Chromium: run an evaluation of base vs fine-tuned on a snapshot of the sample reviews,
+then see the confusion matrix and a token-probability chart on the Results screen."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+
+from lib.engine.local import ensure_engine
+from lib.store.datasets import find_dataset
+from lib.store.db import create_engine_for
+from lib.store.snapshots import create_snapshot
+from tests.e2e.helpers import assert_no_exception, wait_for_idle
+from tests.unit.evaluate.helpers import train_classifier
+
+
+def prepare(app_server) -> str:  # noqa: ANN001 - AppServer
+    """A snapshot of the sample reviews (loaded by the first page view) and a fine-tuned model."""
+    store = create_engine_for(f"sqlite:///{app_server.data_dir / 'tunelab.db'}")
+    try:
+        deadline = time.monotonic() + 120
+        dataset = None
+        while dataset is None and time.monotonic() < deadline:
+            try:
+                with store.connect() as conn:
+                    dataset = find_dataset(conn, "Product reviews (stars)")
+            except sa.exc.OperationalError:  # the app has not created its tables yet
+                dataset = None
+            if dataset is None:
+                time.sleep(0.5)
+        assert dataset is not None, "the app did not load its sample datasets"
+        create_snapshot(
+            store, dataset.id, author="e2e", name="e2e reviews", train=0.7, valid=0.1, test=0.2
+        )
+    finally:
+        store.dispose()
+    return train_classifier(ensure_engine(data_dir=app_server.data_dir / "engine"))
+
+
+def test_run_an_evaluation_and_see_the_charts(app_server, page) -> None:  # noqa: ANN001
+    app_url = app_server.url
+    page.goto(app_url)
+    wait_for_idle(page)
+    model = prepare(app_server)
+    page.goto(f"{app_url}/evaluate?reviewer=Ana")
+    wait_for_idle(page)
+    assert_no_exception(page)
+    models = page.locator('[data-testid="stMultiSelect"]').first
+    models.wait_for()
+    assert model in models.inner_text(), models.inner_text()
+    page.get_by_role("button", name="Run evaluation").click()
+    page.get_by_text("Finished:").wait_for(timeout=180_000)
+    assert_no_exception(page)
+
+    page.goto(f"{app_url}/results?reviewer=Ana")
+    wait_for_idle(page)
+    assert_no_exception(page)
+    page.get_by_text("accuracy").first.wait_for()
+    page.get_by_role("tab", name="Confusion matrices").click()
+    wait_for_idle(page)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.first.wait_for()
+    assert page.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot g.hm").count() >= 1
+    # Click the fine-tuned model's cell (gold 5, predicted 5): its examples are listed.
+    tuned_chart = charts.nth(1)
+    tuned_chart.scroll_into_view_if_needed()
+    area = tuned_chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(area["x"] + area["width"] * 0.9, area["y"] + area["height"] * 0.9)
+    wait_for_idle(page)
+    page.get_by_text("gold '5', predicted '5'").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Token probabilities").click()
+    wait_for_idle(page)
+    bars = page.locator(".js-plotly-plot g.barlayer g.trace")
+    bars.first.wait_for(timeout=60_000)
+    assert bars.count() >= 2  # base and fine-tuned side by side
+    assert page.get_by_text("First-token probabilities").count() >= 1
