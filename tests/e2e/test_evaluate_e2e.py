@@ -3,38 +3,14 @@ then see the confusion matrix and a token-probability chart on the Results scree
 
 from __future__ import annotations
 
-import time
-
-import sqlalchemy as sa
-
 from lib.engine.local import ensure_engine
-from lib.store.datasets import find_dataset
-from lib.store.db import create_engine_for
-from lib.store.snapshots import create_snapshot
-from tests.e2e.helpers import assert_no_exception, wait_for_idle
+from tests.e2e.helpers import assert_no_exception, snapshot_sample_reviews, wait_for_idle
 from tests.unit.evaluate.helpers import train_classifier
 
 
 def prepare(app_server) -> str:  # noqa: ANN001 - AppServer
     """A snapshot of the sample reviews (loaded by the first page view) and a fine-tuned model."""
-    store = create_engine_for(f"sqlite:///{app_server.data_dir / 'tunelab.db'}")
-    try:
-        deadline = time.monotonic() + 120
-        dataset = None
-        while dataset is None and time.monotonic() < deadline:
-            try:
-                with store.connect() as conn:
-                    dataset = find_dataset(conn, "Product reviews (stars)")
-            except sa.exc.OperationalError:  # the app has not created its tables yet
-                dataset = None
-            if dataset is None:
-                time.sleep(0.5)
-        assert dataset is not None, "the app did not load its sample datasets"
-        create_snapshot(
-            store, dataset.id, author="e2e", name="e2e reviews", train=0.7, valid=0.1, test=0.2
-        )
-    finally:
-        store.dispose()
+    snapshot_sample_reviews(app_server.data_dir, name="e2e reviews", train=0.7, valid=0.1, test=0.2)
     return train_classifier(ensure_engine(data_dir=app_server.data_dir / "engine"))
 
 

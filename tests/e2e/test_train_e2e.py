@@ -3,43 +3,16 @@ watch it succeed on Jobs & models, and see its loss chart."""
 
 from __future__ import annotations
 
-import time
-
-import sqlalchemy as sa
-
-from lib.store.datasets import find_dataset
-from lib.store.db import create_engine_for
-from lib.store.snapshots import create_snapshot
-from tests.e2e.helpers import assert_no_exception, wait_for_idle
+from tests.e2e.helpers import assert_no_exception, snapshot_sample_reviews, wait_for_idle
 
 OVERRIDE = "I have read the warnings and want to launch anyway"
-
-
-def make_snapshot(app_server) -> None:  # noqa: ANN001 - AppServer
-    """A snapshot of the sample reviews, which the app loaded on its first page view."""
-    store = create_engine_for(f"sqlite:///{app_server.data_dir / 'tunelab.db'}")
-    try:
-        deadline = time.monotonic() + 120
-        dataset = None
-        while dataset is None and time.monotonic() < deadline:
-            try:
-                with store.connect() as conn:
-                    dataset = find_dataset(conn, "Product reviews (stars)")
-            except sa.exc.OperationalError:  # the app has not created its tables yet
-                dataset = None
-            if dataset is None:
-                time.sleep(0.5)
-        assert dataset is not None, "the app did not load its sample datasets"
-        create_snapshot(store, dataset.id, author="e2e", name="e2e train reviews")
-    finally:
-        store.dispose()
 
 
 def test_launch_watch_success_and_see_the_loss_chart(app_server, page) -> None:  # noqa: ANN001
     app_url = app_server.url
     page.goto(app_url)
     wait_for_idle(page)
-    make_snapshot(app_server)
+    snapshot_sample_reviews(app_server.data_dir, name="e2e train reviews")
 
     page.goto(f"{app_url}/train?reviewer=Ana")
     wait_for_idle(page)
