@@ -49,14 +49,16 @@ def test_uploaded_csv_appears_in_the_list(app_url, page, tmp_path):
     page.goto(app_url)
     wait_for_idle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
+    import_button = page.get_by_role("button", name="Import", exact=True)
+    import_button.wait_for()
     wait_for_idle(page)
-    main = page.locator('[data-testid="stMain"]')
     # Detected before importing: the format, the rows and the schema.
-    assert "2" in main.inner_text() and "prompt/completion" in main.inner_text()
-    page.get_by_role("button", name="Import").click()
-    wait_for_idle(page)
+    metrics = page.locator('[data-testid="stMetric"]')
+    detected = " | ".join(metrics.all_inner_texts())
+    assert "CSV" in detected and "2" in detected and "prompt/completion" in detected, detected
+    import_button.click()
+    page.get_by_text("Imported 2 examples").wait_for()
     assert_no_exception(page)
-    assert "Imported 2 examples" in main.inner_text()
     page.reload()
     wait_for_idle(page)
     # The list is a canvas grid: read the newest dataset through its details instead.
