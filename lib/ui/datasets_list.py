@@ -39,15 +39,13 @@ def _table(infos: list[DatasetInfo], labels: dict[int, dict[str, int]]) -> pd.Da
                 "Name": info.name,
                 "Rows": info.n_examples,
                 "Schema": SCHEMA_LABELS.get(info.schema, info.schema),
-                "Labels": len(counts) if classification else None,
+                "Labels": f"{len(counts):,}" if classification else "—",
                 "Source": info.source_name or "",
                 "Created": info.created_at.strftime("%Y-%m-%d %H:%M"),
                 "Updated": info.updated_at.strftime("%Y-%m-%d %H:%M"),
             }
         )
-    frame = pd.DataFrame(rows)
-    frame["Labels"] = frame["Labels"].astype("Int64")  # blank, not "None", for generation sets
-    return frame
+    return pd.DataFrame(rows)
 
 
 def _details(engine: Engine, info: DatasetInfo, counts: dict[str, int]) -> None:
