@@ -1,0 +1,170 @@
+"""Generated answers → examples of a new dataset, with their provenance and review flags.
+
+Format (as the user chose):
+- prompt/completion: the training prompt → the generated text with a leading space
+  (the legacy format's convention);
+- chat: optional training system message, the training prompt as the user's turn, the
+  generated text as the assistant's.
+
+Each example carries ``tunelab_provenance`` (generator model, the rendered generation prompt,
+the templates, the values, temperature, seed, sample, run id): an unknown key for the format,
+so the store keeps it and the review screen shows it, while OpenAI-format exports leave it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from lib import runner
+from lib.examples import Example
+from lib.store.datasets import ImportSummary, import_examples, name_taken, unique_name
+from lib.store.examples import Change, apply_changes, iter_examples
+from lib.store.tables_eval import runner_results
+from lib.synth.dedupe import find_duplicates
+from lib.synth.plan import SynthSpec
+
+PROVENANCE_KEY = "tunelab_provenance"
+FLAG_REASON = "synthetic data: flag duplicates, near-duplicates, empty and cut-off texts"
+_KEY_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedRow:
+    data: dict[str, Any]
+    text: str  # the generated text as kept (surrounding whitespace removed)
+    finish_reason: str | None
+
+
+def _finish_reasons(engine: Engine, results: Sequence[runner.ItemResult]) -> list[str | None]:
+    """Each answer's finish reason (the runner stores it; its results do not carry it)."""
+    keys = [runner.request_key(r.model, r.endpoint, r.body) for r in results]
+    found: dict[str, str | None] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            query = sa.select(runner_results.c.request_key, runner_results.c.finish_reason).where(
+                runner_results.c.request_key.in_(chunk)
+            )
+            found.update({row.request_key: row.finish_reason for row in conn.execute(query)})
+    return [found.get(key) for key in keys]
+
+
+def _generation_prompt(body: dict[str, Any]) -> str:
+    messages = body.get("messages") or []
+    users = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+    return str(users[-1]) if users else ""
+
+
+def example_data(
+    spec: SynthSpec, run_id: int, result: runner.ItemResult, text: str
+) -> dict[str, Any]:
+    """The example JSON of one answer, in the chosen format, with its provenance."""
+    meta = result.meta
+    prompt = str(meta.get("training_prompt", ""))
+    provenance = {
+        "generator_model": result.model,
+        "provider": spec.provider,
+        "generation_prompt": _generation_prompt(result.body),
+        "system": spec.system or None,
+        "template": spec.generation_template,
+        "training_template": spec.training_template,
+        "values": meta.get("values", {}),
+        "temperature": spec.temperature,
+        "max_tokens": spec.max_tokens,
+        "seed": meta.get("seed"),
+        "sample": meta.get("sample"),
+        "run_id": run_id,
+    }
+    if spec.output == "chat":
+        head = [{"role": "system", "content": spec.training_system}] if spec.training_system else []
+        messages = [
+            *head,
+            {"role": "user", "content": prompt},
+            {"role": "assistant", "content": text},
+        ]
+        return {"messages": messages, PROVENANCE_KEY: provenance}
+    return {"prompt": prompt, "completion": f" {text}" if text else "", PROVENANCE_KEY: provenance}
+
+
+def build_examples(
+    engine: Engine, spec: SynthSpec, run_id: int, answered: Sequence[runner.ItemResult]
+) -> list[GeneratedRow]:
+    """The new dataset's rows, in run order (combination, then sample)."""
+    reasons = _finish_reasons(engine, answered)
+    rows = []
+    for result, reason in zip(answered, reasons, strict=True):
+        text = (result.output or "").strip()
+        rows.append(GeneratedRow(example_data(spec, run_id, result, text), text, reason))
+    return rows
+
+
+def import_output(
+    engine: Engine, spec: SynthSpec, run_id: int, rows: Sequence[GeneratedRow], *, n_missing: int
+) -> ImportSummary:
+    """Create the dataset in one transaction (a free name if the chosen one was taken since)."""
+    name = " ".join(spec.dataset_name.split())
+    with engine.connect() as conn:
+        if name_taken(conn, name):
+            name = unique_name(conn, name)
+
+    def examples() -> Iterator[Example]:
+        for position, row in enumerate(rows, 1):
+            yield Example(data=row.data, source_row=position, unknown_keys=(PROVENANCE_KEY,))
+
+    description = (
+        f"Generated by {spec.model} ({spec.provider}) from a template: synthetic run {run_id}, "
+        f"{spec.samples} samples per combination, temperature {spec.temperature:g}."
+    )
+    if n_missing:
+        description += f" {n_missing:,} requests had no answer and are not included."
+    return import_examples(
+        engine,
+        name=name,
+        schema=spec.output,
+        rows=examples(),
+        source_name=f"synthetic run {run_id}",
+        source_format="synthetic",
+        description=description,
+        meta={
+            "synthetic": {
+                "run_id": run_id,
+                "provider": spec.provider,
+                "model": spec.model,
+                "n_missing": n_missing,
+            }
+        },
+    )
+
+
+def review_comments(rows: Sequence[GeneratedRow], *, threshold: float) -> dict[int, str]:
+    """0-based row → the reason it needs a look (several reasons joined by "; ")."""
+    notes: dict[int, list[str]] = {}
+    for index, row in enumerate(rows):
+        if not row.text:
+            notes.setdefault(index, []).append("empty generated text")
+        if row.finish_reason == "length":
+            notes.setdefault(index, []).append("cut off at max tokens")
+    for match in find_duplicates([row.text for row in rows], threshold=threshold):
+        notes.setdefault(match.index, []).append(match.comment())
+    return {index: "; ".join(parts) for index, parts in sorted(notes.items())}
+
+
+def flag_changes(
+    engine: Engine, spec: SynthSpec, dataset_id: int, rows: Sequence[GeneratedRow], *, author: str
+) -> int:
+    """Flag the rows a reviewer should look at, as ONE undoable batch; returns how many."""
+    comments = review_comments(rows, threshold=spec.near_duplicate)
+    if not comments:
+        return 0
+    changes = [
+        Change(example_id=ex.id, expected_version=ex.version, status="flagged", comment=comments[i])
+        for i, ex in enumerate(iter_examples(engine, dataset_id))
+        if i in comments
+    ]
+    apply_changes(engine, dataset_id, changes, author=author, reason=FLAG_REASON)
+    return len(changes)
