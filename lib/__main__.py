@@ -3,42 +3,92 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import os
 import pkgutil
 import sys
+from pathlib import Path
+from types import ModuleType
 
 import lib.cli
 from lib.errors import UserError
 
 
-def _subcommands() -> dict[str, object]:
+def _subcommands() -> dict[str, str]:
+    """Subcommand name → module name, found without importing any of them.
+
+    Importing every subcommand module (and with them SQLAlchemy, the checks, the engine …)
+    cost most of a second before any work; only the chosen one is imported now.
+    """
     found = {}
     for info in sorted(pkgutil.iter_modules(lib.cli.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"lib.cli.{info.name}")
-        if hasattr(module, "run") and hasattr(module, "add_arguments"):
-            found[info.name.rstrip("_")] = module
+        if not info.name.startswith("_"):
+            found[info.name.rstrip("_")] = info.name
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _static_help(module_name: str) -> str | None:
+    """The module's ``HELP = "…"`` read from its source, or None when it has no literal one."""
+    path = Path(lib.cli.__path__[0]) / f"{module_name}.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    has_entry_points = {"run", "add_arguments"} <= {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+    }
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id == "HELP" for t in targets):
+            try:
+                value = ast.literal_eval(node.value)  # type: ignore[union-attr]
+            except ValueError:
+                return None
+            return value if isinstance(value, str) and has_entry_points else None
+    return "" if has_entry_points else None
+
+
+def _load(module_name: str) -> ModuleType | None:
+    module = importlib.import_module(f"lib.cli.{module_name}")
+    if hasattr(module, "run") and hasattr(module, "add_arguments"):
+        return module
+    return None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; only the subcommand named in ``argv`` (if any) is imported and complete."""
     parser = argparse.ArgumentParser(
         prog="python -m lib",
         description="Tunelab: prepare, review and evaluate data for fine-tuning language models.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in _subcommands().items():
-        help_text = getattr(module, "HELP", "")
+    chosen = next((a for a in argv or () if not a.startswith("-")), None)
+    for name, module_name in _subcommands().items():
+        if name == chosen:
+            module = _load(module_name)
+            if module is None:
+                continue
+            help_text = getattr(module, "HELP", "")
+        else:
+            help_text = _static_help(module_name)
+            if help_text is None:  # no literal HELP: ask the module itself
+                module = _load(module_name)
+                if module is None:
+                    continue
+                help_text = getattr(module, "HELP", "")
+            module = None
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(sub_parser)  # type: ignore[attr-defined]
-        sub_parser.set_defaults(_module=module)
+        if module is not None:
+            module.add_arguments(sub_parser)  # type: ignore[attr-defined]
+            sub_parser.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -114,7 +114,10 @@ class Encoder:
         """Counts of many texts; each distinct text is encoded once.
 
         Datasets repeat a lot (role names, a shared system message, class labels), so counting
-        distinct texts saves much of the work; tiktoken's threaded batch API was slower here.
+        distinct texts saves much of the work. Measured on 200k distinct chat texts: a plain
+        loop beats tiktoken's ``encode_ordinary_batch`` (one future per text: 3-4× the CPU)
+        and, on a machine whose second core is busy, two threads each looping over half the
+        texts (same wall time, ~30% more CPU), so it stays a loop.
         """
         if self._encoding is None:
             return [_approx(text) for text in texts]
@@ -225,14 +228,15 @@ def message_texts(messages: Any) -> tuple[list[str], int]:
     overhead = TOKENS_REPLY_PRIMING
     if not isinstance(messages, list):
         return texts, overhead
+    append = texts.append
     for message in messages:
         overhead += TOKENS_PER_MESSAGE
-        if not isinstance(message, Mapping):
+        if type(message) is not dict and not isinstance(message, Mapping):
             continue
         for key, value in message.items():
             if key == "weight":
                 continue
-            texts.append(_value_text(value))
+            append(value if type(value) is str else _value_text(value))
             if key == "name":
                 overhead += TOKENS_PER_NAME
     return texts, overhead

@@ -74,16 +74,21 @@ def example_problems(data: Any) -> Iterator[tuple[str, str]]:
     if not isinstance(messages, list) or not messages:
         yield "missing_messages_list", "no `messages` list"
         return
+    has_assistant = False
     for message in messages:
-        if (
-            type(message) is dict
-            and message.keys() <= _PLAIN_KEYS
-            and type(message.get("content")) is str
-            and message.get("role") in ROLES
-        ):
-            continue  # the common case, decided without the generator (100k+ rows)
+        if isinstance(message, dict):
+            role = message.get("role")
+            if role == "assistant":
+                has_assistant = True
+            if (
+                type(message) is dict
+                and message.keys() <= _PLAIN_KEYS
+                and type(message.get("content")) is str
+                and role in ROLES
+            ):
+                continue  # the common case, decided without the generator (100k+ rows)
         yield from message_problems(message)
-    if not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages):
+    if not has_assistant:
         yield "example_missing_assistant_message", "no assistant message"
     tools = data.get("tools")
     if tools is not None and not (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 import os
+import random
 from collections import Counter
 
 from lib.convert import ENDING_CANDIDATES, FALLBACK_ENDING, FALLBACK_SEPARATOR, SEPARATOR_CANDIDATES
@@ -151,7 +152,35 @@ def legacy_train_order(n: int) -> list[int]:
     pandas ``df.sample(n=k, random_state=42)`` takes ``RandomState(42).permutation(n)[:k]``;
     the validation file holds the other rows in their original order.
     """
-    import numpy as np
-
     n_train = n - valid_size(n)
-    return [int(i) for i in np.random.RandomState(SPLIT_SEED).permutation(n)[:n_train]]
+    return legacy_permutation(n, SPLIT_SEED)[:n_train]
+
+
+def legacy_permutation(n: int, seed: int) -> list[int]:
+    """``numpy.random.RandomState(seed).permutation(n)`` in plain Python, same numbers.
+
+    RandomState seeds MT19937 with ``init_genrand(seed)`` and shuffles with Fisher-Yates,
+    drawing each index as 32-bit outputs masked to the smallest all-ones mask and rejected
+    while too big. Python's ``random`` is the same MT19937, so its state is set to that seed
+    and ``getrandbits(32)`` gives the same outputs. Twice as fast as importing numpy for it
+    (0.16 s vs 0.32 s for 200k rows), which is most of ``prepare``'s start-up.
+    """
+    if n > 0xFFFFFFFF:  # numpy draws 64-bit numbers there; not reached by real files
+        import numpy as np
+
+        return [int(i) for i in np.random.RandomState(seed).permutation(n)]
+    state = [seed & 0xFFFFFFFF]
+    for i in range(1, 624):
+        prev = state[-1]
+        state.append((1812433253 * (prev ^ (prev >> 30)) + i) & 0xFFFFFFFF)
+    rng = random.Random()
+    rng.setstate((3, (*state, 624), None))
+    bits = rng.getrandbits
+    order = list(range(n))
+    for i in range(n - 1, 0, -1):
+        mask = (1 << i.bit_length()) - 1
+        j = bits(32) & mask
+        while j > i:
+            j = bits(32) & mask
+        order[i], order[j] = order[j], order[i]
+    return order

@@ -91,12 +91,17 @@ def table_from_examples(examples: Iterable[Example]) -> tuple[Table, list[str]]:
     completions: list[Any] = []
     rows: list[int] = []
     key_orders: dict[tuple[str, ...], None] = {}
+    add_prompt, add_completion, add_row = prompts.append, completions.append, rows.append
+    last_keys: Any = ()
     for example in examples:
         data = example.data
-        prompts.append(data.get("prompt"))
-        completions.append(data.get("completion"))
-        rows.append(example.source_row)
-        key_orders[tuple(data)] = None
+        add_prompt(data.get("prompt"))
+        add_completion(data.get("completion"))
+        add_row(example.source_row)
+        keys = data.keys()
+        if keys != last_keys:  # same key set as the row before: no new column to note
+            key_orders[tuple(data)] = None
+            last_keys = keys
     extra = {k: None for keys in key_orders for k in keys if k not in ("prompt", "completion")}
     if set(map(type, prompts)) - {str}:
         prompts = list(map(_text, prompts))

@@ -208,14 +208,16 @@ def _blank_messages(data: Any, schema: str) -> bool:
         return False
     messages = example_messages(schema, data)
     for message in messages:
-        if (
-            not isinstance(message, dict)
-            or message.get("tool_calls")
-            or message.get("function_call")
-        ):
+        if not isinstance(message, dict):
             continue
         content = message.get("content")
-        if isinstance(content, str) and not content.strip():
+        # Only a blank text content counts, and only without tool or function calls.
+        if (
+            isinstance(content, str)
+            and not content.strip()
+            and not message.get("tool_calls")
+            and not message.get("function_call")
+        ):
             return True
     return False
 

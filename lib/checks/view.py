@@ -78,7 +78,7 @@ class View:
         for data in self.datas:
             messages = data.get("messages") if isinstance(data, dict) else None
             if isinstance(messages, list):
-                out.append(frozenset(str(m.get("role")) for m in messages if isinstance(m, dict)))
+                out.append(frozenset([str(m.get("role")) for m in messages if isinstance(m, dict)]))
             else:
                 out.append(frozenset())
         return out
@@ -145,6 +145,9 @@ def _answer(schema: str, data: Any) -> str:
         if isinstance(messages, list):
             for message in reversed(messages):
                 if isinstance(message, dict) and message.get("role") == "assistant":
+                    content = message.get("content")
+                    if type(content) is str and content:  # what extract gives, faster
+                        return content
                     return extract(schema, {"messages": [message]}).completion
         return ""
     return extract(schema, data).completion if isinstance(data, dict) else ""
@@ -171,9 +174,9 @@ def example_messages(schema: str, data: Any, *, rejected: bool = True) -> list[A
 def _chars(schema: str, data: Any) -> int:
     total = 0
     for message in example_messages(schema, data, rejected=False):
-        if isinstance(message, dict):
+        if type(message) is dict or isinstance(message, dict):
             content = message.get("content")
-            total += len(content) if isinstance(content, str) else len(content_text(content))
+            total += len(content) if type(content) is str else len(content_text(content))
     return total
 
 

@@ -9,10 +9,27 @@ Public API:
 ``lib.errors.ReadError`` naming the file, the line and the reason.
 """
 
-from lib.io.importer import default_name, import_file, import_reading
+from typing import TYPE_CHECKING, Any
+
 from lib.io.mapping import parse_cli_mapping, suggest_mapping, unescape
 from lib.io.reader import Inspection, Reading, inspect_source, read_examples
 from lib.io.source import FORMAT_LABELS, FORMATS
+
+if TYPE_CHECKING:
+    from lib.io.importer import default_name, import_file, import_reading
+
+# The importer needs the store (SQLAlchemy): loaded on first use, so that reading a file
+# (``python -m lib prepare``/``check``) does not pay for it.
+_LAZY = {"default_name", "import_file", "import_reading"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from lib.io import importer
+
+        return getattr(importer, name)
+    raise AttributeError(f"module 'lib.io' has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",

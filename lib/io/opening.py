@@ -134,7 +134,9 @@ def open_records(
                 iter_chunks(stream, encoding, file_name=file_name), file_name
             )
         else:
-            lines = iter_lines(stream, encoding, file_name=file_name)
+            lines = iter_lines(
+                stream, encoding, file_name=file_name, keepends=fmt == "csv" or fmt == "tsv"
+            )
             if fmt == "jsonl":
                 records = JsonlRecords(lines, file_name)
             elif fmt == "txt":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.errors import ReadError, UserError
-from lib.examples import Example, Schema
+from lib.examples import KNOWN_KEYS, Example, Schema
 from lib.io.mapping import CompiledMapping, compile_mapping, suggest_mapping
 from lib.io.opening import Opened, Resolved, format_label, open_records
 from lib.io.records import Record, Runs
@@ -156,6 +156,14 @@ class _Converter:
         columns = self.opened.records.columns
         if columns is not None:  # a table: the header decided the schema
             normalise = TableNormaliser(schema, columns, file_name=self.where)
+            if normalise.identity:
+                # Each row's keys are the header's: the unknown keys are the same for all.
+                unknown = unknown_keys(schema, dict.fromkeys(columns))
+                for record in records:
+                    if on_record:
+                        on_record(record)
+                    yield Example(record.values, record.row, unknown)
+                return
             for record in records:
                 if on_record:
                     on_record(record)
@@ -168,10 +176,21 @@ class _Converter:
         self, records: Iterator[Record], schema: Schema, on_record: Callable[[Record], None] | None
     ) -> Iterator[Example]:
         legacy = schema == "completion"
-        for number, record in enumerate(records, 1):
+        chat = schema == "chat"
+        known = KNOWN_KEYS[schema]
+        number = 0
+        for record in records:
+            number += 1
             if on_record:
                 on_record(record)
             values = record.values
+            # Fast paths for the common JSONL lines: exactly the legacy keys, or a chat line
+            # with only known keys (detect_record would agree, nothing to rename or report).
+            if (legacy and values.keys() == known) or (
+                chat and "messages" in values and values.keys() <= known
+            ):
+                yield Example(values, record.row, (), record.raw)
+                continue
             found = detect_record(values)
             if found != schema:
                 raise self._mixed(schema, number, record, records)

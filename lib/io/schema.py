@@ -93,6 +93,8 @@ class TableNormaliser:
         canonical = [self.renames.get(c, c) for c in columns]
         self.json_columns = [c for c in canonical if c in JSON_COLUMNS.get(schema, ())]
         self.bool_columns = [c for c in canonical if c in BOOL_COLUMNS and schema == "chat"]
+        # Nothing to rename or parse: every row is returned as read (with all the columns).
+        self.identity = not (self.renames or self.json_columns or self.bool_columns)
 
     def __call__(self, record: Record) -> dict[str, Any]:
         data = rename(record.values, self.renames) if self.renames else record.values

@@ -65,37 +65,35 @@ class DelimitedRecords:
         previous_end = reader.line_num  # type: ignore[attr-defined]
         row = 1
         n_records = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                raise _csv_error(file_name, previous_end + 1, exc) from None
-            line = previous_end + 1
-            previous_end = reader.line_num  # type: ignore[attr-defined]
-            row += 1
-            if len(cells) == n_columns:
-                if not any(cells):
-                    self.stats.skipped_blank += 1
-                    continue
-                values = dict(zip(columns, cells, strict=True))
-            else:
-                if not any(cell.strip() for cell in cells):
-                    self.stats.skipped_blank += 1
-                    continue
-                if len(cells) > n_columns and any(cells[n_columns:]):
-                    raise ReadError(
-                        file_name,
-                        f"row {row} has {len(cells)} cells but the header names {n_columns} "
-                        f"columns ({', '.join(columns)}); quote cells that contain "
-                        f"{'a tab' if self.delimiter == chr(9) else 'commas'}",
-                        line=line,
-                    )
-                padded = cells[:n_columns] + [""] * (n_columns - len(cells))
-                values = dict(zip(columns, padded, strict=True))
-            n_records += 1
-            yield Record(line, row, values)
+        stats = self.stats
+        try:
+            for cells in reader:
+                line = previous_end + 1
+                previous_end = reader.line_num  # type: ignore[attr-defined]
+                row += 1
+                if len(cells) == n_columns:
+                    if not any(cells):
+                        stats.skipped_blank += 1
+                        continue
+                    values = dict(zip(columns, cells, strict=True))
+                else:
+                    if not any(cell.strip() for cell in cells):
+                        stats.skipped_blank += 1
+                        continue
+                    if len(cells) > n_columns and any(cells[n_columns:]):
+                        raise ReadError(
+                            file_name,
+                            f"row {row} has {len(cells)} cells but the header names {n_columns} "
+                            f"columns ({', '.join(columns)}); quote cells that contain "
+                            f"{'a tab' if self.delimiter == chr(9) else 'commas'}",
+                            line=line,
+                        )
+                    padded = cells[:n_columns] + [""] * (n_columns - len(cells))
+                    values = dict(zip(columns, padded, strict=True))
+                n_records += 1
+                yield Record(line, row, values)
+        except csv.Error as exc:
+            raise _csv_error(file_name, previous_end + 1, exc) from None
         if n_records == 0:
             raise ReadError(
                 file_name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import queue
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -59,9 +60,10 @@ _LABEL_INDEX = _INSERT_COLUMNS.index("label")
 # spill dirty pages to the WAL early; restored when the import ends.
 IMPORT_CACHE_KIB = 131_072
 # Rows per INSERT statement on SQLite: one statement per row costs a statement reset and an
-# AUTOINCREMENT bookkeeping update each; 50 rows × 13 columns stays far below SQLite's
-# variable limit.
-SQLITE_ROWS_PER_STATEMENT = 50
+# AUTOINCREMENT bookkeeping update each. 200 rows × 13 columns = 2,600 variables, within the
+# 32,766 SQLite allows since 3.32 (measured ~5% faster than 50 on 200k rows; 500 no better);
+# older SQLite allows 999, so 50 there.
+SQLITE_ROWS_PER_STATEMENT = 200 if sqlite3.sqlite_version_info >= (3, 32, 0) else 50
 
 
 def _row_values(
@@ -143,17 +145,46 @@ class _RowMaker:
     def batch(self, rows: Iterator[Example], size: int) -> list[tuple[Any, ...]]:
         """Up to ``size`` rows (fewer only at the end of the stream)."""
         out: list[tuple[Any, ...]] = []
-        append, labels, unknown = out.append, self.labels, self.unknown
+        append, unknown = out.append, self.unknown
+        labels: list[str | None] = []
+        add_label = labels.append
         dataset_id, schema, now, deleted = self.dataset_id, self.schema, self.now, self.deleted
+        legacy = schema == "completion"
+        n = self.n
         for example in itertools.islice(rows, size):
-            self.n += 1
-            values = _row_values(dataset_id, schema, self.n, example, now, deleted)
-            label = values[_LABEL_INDEX]
-            if label is not None:
-                labels[label] += 1
+            n += 1
+            data = example.data
+            prompt = data.get("prompt") if legacy else None
+            completion = data.get("completion") if legacy else None
+            raw = example.raw_json
+            if type(prompt) is str and type(completion) is str and raw is not None:
+                # The common legacy row, inlined (what _row_values makes for it).
+                label = completion.strip() or None
+                values = (
+                    dataset_id,
+                    n,
+                    example.source_row,
+                    raw,
+                    prompt,
+                    completion,
+                    label,
+                    len(prompt) + len(completion),
+                    "unreviewed",
+                    1,
+                    deleted,
+                    now,
+                    now,
+                )
+            else:
+                values = _row_values(dataset_id, schema, n, example, now, deleted)
+                label = values[_LABEL_INDEX]
+            add_label(label)
             if example.unknown_keys:
                 unknown.update(example.unknown_keys)
             append(values)
+        self.n = n
+        self.labels.update(labels)  # counted in C; None (no label) is dropped below
+        self.labels.pop(None, None)  # type: ignore[call-overload]
         return out
 
 

@@ -66,8 +66,8 @@ examples = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("updated_by", sa.String(200)),
     sa.Index("ix_examples_dataset_position", "dataset_id", "position"),
-    sa.Index("ix_examples_dataset_status", "dataset_id", "status"),
-    sa.Index("ix_examples_dataset_label", "dataset_id", "label"),
+    # (dataset_id, status) and (dataset_id, label) indexes are superseded by the review
+    # migration's ix_examples_live_* ones (every query filters deleted); see m0201.
 )
 
 revision_batches = sa.Table(
