@@ -62,15 +62,14 @@ def test_a_cell_edit_is_saved_and_survives_a_reload(page, app_url, store):
     box = page.locator('[data-testid="stDataFrame"] canvas').first.bounding_box()
     # Select the first row's "id" cell, then move to "completion" and open its editor.
     page.mouse.click(box["x"] + 20, box["y"] + ROW_HEIGHT * 1.5)
-    editor = page.locator("textarea.gdg-input")
-    # Walk right until the cell being edited is the completion (" a"): counting columns
-    # breaks whenever the grid takes focus a key press late.
-    for _ in range(8):
+    # The grid takes focus a moment after the click, and a key pressed before that is lost
+    # (Enter on a read-only cell moves down a row instead): pause between keys.
+    page.wait_for_timeout(400)
+    for _ in range(5):  # id → #, status, label, prompt, completion
         page.keyboard.press("ArrowRight")
-        page.keyboard.press("Enter")
-        if editor.count() and editor.input_value() == " a":
-            break
-        page.keyboard.press("Escape")
+        page.wait_for_timeout(120)
+    page.keyboard.press("Enter")
+    editor = page.locator("textarea.gdg-input")
     editor.wait_for()
     assert editor.evaluate("el => el === document.activeElement")
     assert editor.input_value() == " a"

@@ -11,7 +11,9 @@ from lib.paths import REPO_ROOT
 def _imports_streamlit(path: Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "streamlit" for a in node.names):
+        if isinstance(node, ast.Import) and any(
+            a.name.split(".")[0] == "streamlit" for a in node.names
+        ):
             return True
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "streamlit":
             return True
@@ -34,8 +36,7 @@ def test_every_page_calls_the_guard_first():
         calls = [
             node
             for node in tree.body
-            if isinstance(node, (ast.Expr, ast.Assign))
-            and isinstance(node.value, ast.Call)
+            if isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Call)
         ]
         assert calls, f"{page.name} runs nothing"
         first = calls[0].value.func

@@ -30,7 +30,10 @@ def test_old_database_keeps_its_rows_after_upgrade(any_db_url):
         assert applied(conn) == {oldest}
         assert not sa.inspect(conn).has_table("snapshots")
 
-    rows = [Example({"prompt": f"p{i}", "completion": " yes" if i % 2 else " no"}, i + 1) for i in range(20)]
+    rows = [
+        Example({"prompt": f"p{i}", "completion": " yes" if i % 2 else " no"}, i + 1)
+        for i in range(20)
+    ]
     summary = ds.import_examples(engine, name="old", schema="completion", rows=iter(rows))
     with engine.connect() as conn:
         first = ex.list_examples(conn, summary.dataset_id)[0]

@@ -18,7 +18,9 @@ def _rows(n: int):
 
 
 def _import(db, name="reviews", n=30):
-    return ds.import_examples(db, name=name, schema="completion", rows=_rows(n), source_name="r.jsonl")
+    return ds.import_examples(
+        db, name=name, schema="completion", rows=_rows(n), source_name="r.jsonl"
+    )
 
 
 def test_import_then_read_back_gives_the_same_examples(any_db):
@@ -123,7 +125,9 @@ def test_batch_is_all_or_nothing_and_undoes_as_a_unit(any_db):
         assert ds.get_dataset(conn, summary.dataset_id).data_version == version_before + 1
     ex.undo_batch(any_db, batch, author="Ben")
     with any_db.connect() as conn:
-        assert [r.data for r in ex.list_examples(conn, summary.dataset_id)] == [r.data for r in rows]
+        assert [r.data for r in ex.list_examples(conn, summary.dataset_id)] == [
+            r.data for r in rows
+        ]
         batches = ex.list_batches(conn, summary.dataset_id)
     assert batches[0].reason == "undo: relabel" and batches[1].undone_by == "Ben"
     with pytest.raises(UserError, match="undone already"):
@@ -156,7 +160,12 @@ def test_drop_and_schema_switch_undo(any_db):
         ex.Change(
             r.id,
             r.version,
-            data={"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": r.completion}]},
+            data={
+                "messages": [
+                    {"role": "user", "content": "q"},
+                    {"role": "assistant", "content": r.completion},
+                ]
+            },
         )
         for r in rows
     ]
@@ -170,7 +179,11 @@ def test_drop_and_schema_switch_undo(any_db):
     with any_db.connect() as conn:
         assert ds.get_dataset(conn, summary.dataset_id).schema == "completion"
     dropped = ex.apply_changes(
-        any_db, summary.dataset_id, [ex.Change(rows[0].id, 3, deleted=True)], author="A", reason="drop"
+        any_db,
+        summary.dataset_id,
+        [ex.Change(rows[0].id, 3, deleted=True)],
+        author="A",
+        reason="drop",
     )
     assert dropped is not None
     with any_db.connect() as conn:
