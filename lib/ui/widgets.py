@@ -1,4 +1,4 @@
-"""Widgets several pages share: dataset picker, errors, screens not available yet."""
+"""Widgets several pages share: the dataset picker and errors shown as sentences."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from lib.examples import SCHEMA_LABELS
 from lib.store.datasets import DatasetInfo, datasets_fingerprint, list_datasets
 
 SELECTED_DATASET_KEY = "selected_dataset_id"
-
-
-def not_available_yet(screen: str, what: str) -> None:
-    """A plain notice for a screen whose work has not landed: no fake content."""
-    st.info(f"**{screen}** is not available in this version of Tunelab yet. {what}")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
