@@ -16,6 +16,7 @@ from typing import Any
 
 from lib.errors import ReadError, UserError
 from lib.examples import Schema
+from lib.templates import split_template
 
 COMPLETION_FIELDS = ("prompt", "completion")
 CHAT_FIELDS = ("system", "user", "assistant")
@@ -87,47 +88,20 @@ def value_text(value: Any) -> str:
 
 
 def parse_template(text: str, *, field: str) -> Template:
-    """Split a template into literals and ``{column}`` placeholders; errors say what is wrong."""
-    parts: list[tuple[bool, str]] = []
-    literal: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == "{":
-            if text.startswith("{{", i):
-                literal.append("{")
-                i += 2
-                continue
-            close = text.find("}", i + 1)
-            opening = text.find("{", i + 1)
-            if close < 0 or (0 <= opening < close):
-                raise UserError(
-                    f"the template for {field} has a {{ without a matching }} "
-                    f"(write {{{{ for a literal brace): {text!r}"
-                )
-            name = text[i + 1 : close]
-            if not name.strip():
-                raise UserError(f"the template for {field} has an empty placeholder {{}}: {text!r}")
-            if literal:
-                parts.append((False, "".join(literal)))
-                literal = []
-            parts.append((True, name))
-            i = close + 1
-            continue
-        if char == "}":
-            if text.startswith("}}", i):
-                literal.append("}")
-                i += 2
-                continue
-            raise UserError(
-                f"the template for {field} has a }} without a matching {{ "
-                f"(write }}}} for a literal brace): {text!r}"
-            )
-        literal.append(char)
-        i += 1
-    if literal:
-        parts.append((False, "".join(literal)))
-    return Template(text, tuple(parts))
+    """Split a template into literals and ``{column}`` placeholders; errors say what is wrong.
+
+    Column names may hold spaces or punctuation (``{review title}``), so any non-empty text
+    between braces names a column; whether it exists is checked against the file's columns.
+    """
+
+    def check_name(inner: str, position: str) -> str:
+        if not inner.strip():
+            raise UserError(f"the template for {field}, {position}: empty placeholder {{}}")
+        return inner
+
+    parts = split_template(text, label=f"the template for {field}", check_name=check_name)
+    # Template keeps (is_placeholder, text) pairs.
+    return Template(text, tuple((is_name, value) for value, is_name in parts))
 
 
 def unescape(text: str) -> str:

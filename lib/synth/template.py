@@ -1,10 +1,7 @@
 """Templates with ``{placeholder}``s and the lists of values that fill them.
 
-Why our own small parser rather than ``str.format``: a template is text a person typed, and
-``str.format`` would also interpret ``{0}``, ``{a.b}``, ``{a[0]}`` and ``{a!r:>10}`` — ways for a
-stray brace to become attribute access or a cryptic ``KeyError``. Here a placeholder is only
-``{name}`` (letters, digits and ``_``), ``{{`` and ``}}`` are literal braces, and anything else
-is an error that names the template, the line and the column.
+A placeholder here is only ``{name}`` (letters, digits and ``_``); the braces themselves are
+parsed by :mod:`lib.templates`, shared with the import column mapping.
 """
 
 from __future__ import annotations
@@ -14,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lib.errors import UserError
+from lib.templates import split_template
 
 MAX_VALUES_PER_PLACEHOLDER = 5_000
 MAX_VALUE_LENGTH = 10_000
@@ -54,57 +52,20 @@ class Template:
         return "".join(out)
 
 
-def _where(text: str, index: int) -> str:
-    line = text.count("\n", 0, index) + 1
-    column = index - (text.rfind("\n", 0, index) + 1) + 1
-    return f"line {line}, column {column}"
-
-
 def parse_template(text: str, *, label: str) -> Template:
     """Parse ``text``; a UserError says where a brace is wrong and how to write a literal one."""
-    parts: list[tuple[str, bool]] = []
-    literal: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        char = text[i]
-        if char == "{":
-            if text.startswith("{{", i):
-                literal.append("{")
-                i += 2
-                continue
-            end = text.find("}", i + 1)
-            inner = text[i + 1 : end] if end != -1 else ""
-            if end == -1 or "{" in inner or "\n" in inner:
-                raise UserError(
-                    f"{label}, {_where(text, i)}: '{{' is not closed by '}}'; write '{{{{' for a "
-                    "literal brace"
-                )
-            name = inner.strip()
-            if not _NAME.fullmatch(name):
-                raise UserError(
-                    f"{label}, {_where(text, i)}: {{{inner}}} is not a placeholder name (use "
-                    "letters, digits and _, e.g. {city}); write '{{' and '}}' for literal braces"
-                )
-            if literal:
-                parts.append(("".join(literal), False))
-                literal = []
-            parts.append((name, True))
-            i = end + 1
-            continue
-        if char == "}":
-            if text.startswith("}}", i):
-                literal.append("}")
-                i += 2
-                continue
+
+    def check_name(inner: str, position: str) -> str:
+        name = inner.strip()
+        if not _NAME.fullmatch(name):
             raise UserError(
-                f"{label}, {_where(text, i)}: '}}' has no opening '{{'; write '}}}}' for a literal "
-                "brace"
+                f"{label}, {position}: {{{inner}}} is not a placeholder name (use letters, "
+                "digits and _, e.g. {city}); write '{{' and '}}' for literal braces"
             )
-        literal.append(char)
-        i += 1
-    if literal:
-        parts.append(("".join(literal), False))
-    return Template(label=label, text=text, parts=tuple(parts))
+        return name
+
+    parts = split_template(text, label=label, check_name=check_name)
+    return Template(label=label, text=text, parts=parts)
 
 
 def parse_values(text: str, *, name: str) -> list[str]:
