@@ -38,9 +38,10 @@ def _open_review(page, app_url: str) -> None:
     page.goto(f"{app_url}/review?reviewer=Ana")
     wait_for_idle(page)
     picker = page.locator('[data-testid="stSelectbox"]').first
-    picker.click()
-    page.keyboard.type(DATASET)
-    page.keyboard.press("Enter")
+    picker.wait_for()
+    if DATASET not in picker.inner_text():
+        picker.click()
+        page.get_by_role("option", name=DATASET).first.click()
     wait_for_idle(page)
     page.wait_for_selector('[data-testid="stDataFrame"]')
     page.get_by_text("5 matching examples").wait_for()
