@@ -30,7 +30,9 @@ GREETINGS = [
     "Good morning, ",
 ]
 
-SETTINGS = "Settings (the gear icon at the top right on web and desktop, or Profile → Settings on mobile)"
+SETTINGS = (
+    "Settings (the gear icon at the top right on web and desktop, or Profile → Settings on mobile)"
+)
 
 # Each topic: user phrasings (may use {device}), the answer, and optional follow-ups.
 Topic = tuple[list[str], str, list[tuple[str, str]]]
@@ -202,9 +204,7 @@ def _style(rng: random.Random, text: str, device: str) -> str:
     text = text.format(device=device)
     greeting = rng.choice(GREETINGS)
     # After "Hello! " a new sentence starts; with no greeting some people type in lower case.
-    capitalise = (
-        greeting.rstrip().endswith(("!", ".")) if greeting else rng.random() < 0.6
-    )
+    capitalise = greeting.rstrip().endswith(("!", ".")) if greeting else rng.random() < 0.6
     if capitalise:
         text = text[0].upper() + text[1:]
     if rng.random() < 0.2:
@@ -212,9 +212,7 @@ def _style(rng: random.Random, text: str, device: str) -> str:
     return (greeting + text).strip()
 
 
-def build(
-    *, seed: int = 20261124, count: int = 240
-) -> list[dict[str, list[dict[str, str]]]]:
+def build(*, seed: int = 20261124, count: int = 240) -> list[dict[str, list[dict[str, str]]]]:
     """Return ``count`` distinct conversations, each a system message plus 1-2 exchanges."""
     rng = random.Random(seed)
     rows: list[dict[str, list[dict[str, str]]]] = []
@@ -226,9 +224,7 @@ def build(
         if followups and rng.random() < FOLLOW_UP_CHANCE:
             follow_question, follow_answer = rng.choice(followups)
             if rng.random() < 0.3:
-                follow_question = (
-                    rng.choice(["Thanks! ", "Ok. ", "Got it. "]) + follow_question
-                )
+                follow_question = rng.choice(["Thanks! ", "Ok. ", "Got it. "]) + follow_question
             turns += [("user", follow_question), ("assistant", follow_answer)]
         key = tuple(text for _, text in turns)
         if key in seen:

@@ -35,9 +35,7 @@ def _jsonl(rows: Rows) -> str:
 
 def _csv(rows: Rows) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=["prompt", "completion"], lineterminator="\n"
-    )
+    writer = csv.DictWriter(buffer, fieldnames=["prompt", "completion"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
@@ -48,8 +46,7 @@ DATASETS: list[tuple[str, str, str, Callable[[], Rows], Callable[[Rows], str]]] 
     (
         "product_reviews.jsonl",
         "Product reviews (stars)",
-        SYNTHETIC
-        + "1,000 invented product reviews (title and text) labelled with a star "
+        SYNTHETIC + "1,000 invented product reviews (title and text) labelled with a star "
         'rating " 1" to " 5", legacy prompt/completion form. More 5s and 4s than 2s, mixed '
         "opinions, typos and a few mislabelled rows, so a simple classifier gets about two "
         "thirds right and most of its mistakes are one star off.",
@@ -59,8 +56,7 @@ DATASETS: list[tuple[str, str, str, Callable[[], Rows], Callable[[Rows], str]]] 
     (
         "product_categories.csv",
         "Product categories",
-        SYNTHETIC
-        + "800 invented product listings (title and short description) labelled "
+        SYNTHETIC + "800 invented product listings (title and short description) labelled "
         "with one of 11 shop categories, prompt,completion CSV. Deliberately imbalanced: "
         "Electronics is 25% of the rows, Automotive 1.5%.",
         gen_categories.build,
@@ -69,8 +65,7 @@ DATASETS: list[tuple[str, str, str, Callable[[], Rows], Callable[[Rows], str]]] 
     (
         "marketing_copy.jsonl",
         "Marketing copy",
-        SYNTHETIC
-        + 'one-sentence marketing lines for prompts "<sector>, <city>, <size>" '
+        SYNTHETIC + 'one-sentence marketing lines for prompts "<sector>, <city>, <size>" '
         "(6 sectors × 3 cities × 3 sizes, 3 different lines each, 162 rows). Free-text "
         "generation; prompts have no separator and completions no stop sequence, for the "
         "checks to suggest.",
@@ -80,8 +75,7 @@ DATASETS: list[tuple[str, str, str, Callable[[], Rows], Callable[[Rows], str]]] 
     (
         "support_chat.jsonl",
         "Support chat (Plumtree Planner)",
-        SYNTHETIC
-        + "240 chat-format support conversations for Plumtree Planner, an invented "
+        SYNTHETIC + "240 chat-format support conversations for Plumtree Planner, an invented "
         "calendar and to-do app: one system message, user questions in varied wording, "
         "consistent answers, about a third of them with a follow-up question.",
         gen_support.build,
