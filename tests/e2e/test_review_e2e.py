@@ -4,6 +4,7 @@ reload, and a prompt holding HTML stays text (nothing runs)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lib.examples import Example
 from lib.store.datasets import find_dataset, import_examples, set_guidelines
@@ -39,10 +40,17 @@ def _open_review(page, app_url: str) -> None:
     wait_for_idle(page)
     picker = page.locator('[data-testid="stSelectbox"]').first
     picker.wait_for()
-    if DATASET not in picker.inner_text():
+    option = page.get_by_role("option", name=DATASET).first
+    # The dropdown can close again when a rerun lands just after the click: try a few times.
+    for _ in range(4):
+        if page.get_by_text("5 matching examples").count():
+            break
         picker.click()
-        page.get_by_role("option", name=DATASET).first.click()
-    wait_for_idle(page)
+        try:
+            option.click(timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+        wait_for_idle(page)
     page.wait_for_selector('[data-testid="stDataFrame"]')
     page.get_by_text("5 matching examples").wait_for()
     wait_for_idle(page)
