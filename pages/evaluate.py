@@ -15,7 +15,7 @@ from lib.ui.widgets import run_action  # noqa: E402
 
 engine = ctx.engine
 st.caption(
-    "Prompts are sent as training formatted them (temperature 0, logprobs on). Answers are "
+    "Prompts are formatted exactly as in training (temperature 0, logprobs on). Answers are "
     "stored as they arrive: a stopped run resumes without repeating finished requests."
 )
 testset = eval_run.pick_testset(engine)
