@@ -4,24 +4,20 @@ a fix, undo it."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.checks.stored import example_ids_with_findings
 from lib.examples import Example
 from lib.paths import REPO_ROOT
 from lib.store.datasets import import_examples
-from lib.store.db import dispose_all, get_engine
 from lib.store.examples import iter_examples, list_batches
 
 PAGE = str(REPO_ROOT / "pages" / "checks.py")
 
 
 @pytest.fixture
-def store(data_dir):
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = get_engine()
+def store(app_store):
+    engine = app_store
     rows = [
         Example(
             data={"prompt": f"ticket number {i}", "completion": f"answer {i}"}, source_row=i + 2
@@ -33,9 +29,6 @@ def store(data_dir):
     )
     dataset_id = import_examples(engine, name="Tickets", schema="completion", rows=rows).dataset_id
     yield engine, dataset_id
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    dispose_all()
 
 
 def _app(dataset_id: int, reviewer: str | None = "Ana") -> AppTest:

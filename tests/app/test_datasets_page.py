@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.paths import REPO_ROOT
 from lib.store.datasets import list_datasets
-from lib.store.db import dispose_all, get_engine
+from lib.store.db import get_engine
 
 PAGE = str(REPO_ROOT / "pages" / "datasets.py")
-
-
-@pytest.fixture
-def app_env(data_dir, monkeypatch):
-    dispose_all()
-    yield data_dir
-    dispose_all()
 
 
 def _run(at: AppTest) -> AppTest:
@@ -49,7 +41,7 @@ def _with_upload(monkeypatch, name: str, data: bytes) -> None:
     monkeypatch.setattr(st, "file_uploader", uploader)
 
 
-def test_first_start_loads_the_sample_datasets(app_env, monkeypatch):
+def test_first_start_loads_the_sample_datasets(app_store, monkeypatch):
     monkeypatch.delenv("TUNELAB_NO_SAMPLES", raising=False)
     at = _run(AppTest.from_file(PAGE, default_timeout=60))
     names = list(at.dataframe[0].value["Name"]) if at.dataframe else []
@@ -66,7 +58,7 @@ def test_first_start_loads_the_sample_datasets(app_env, monkeypatch):
     assert at.get("plotly_chart"), "no label distribution chart"
 
 
-def test_upload_map_and_import_a_csv(app_env, monkeypatch):
+def test_upload_map_and_import_a_csv(app_store, monkeypatch):
     csv = b"review_title,review_body,stars\nGreat,Works well,5\nBad,Broke fast,1\nOk,Fine,3\n"
     _with_upload(monkeypatch, "my_reviews.csv", csv)
     at = _run(AppTest.from_file(PAGE, default_timeout=60))
@@ -90,7 +82,7 @@ def test_upload_map_and_import_a_csv(app_env, monkeypatch):
     assert [(i.name, i.n_examples, i.schema) for i in infos] == [("my_reviews", 3, "completion")]
 
 
-def test_a_bad_file_shows_the_line_and_imports_nothing(app_env, monkeypatch):
+def test_a_bad_file_shows_the_line_and_imports_nothing(app_store, monkeypatch):
     _with_upload(monkeypatch, "broken.jsonl", b'{"prompt": "a", "completion": "b"}\n{"prompt": \n')
     at = _run(AppTest.from_file(PAGE, default_timeout=60))
     errors = [e.value for e in at.error]
@@ -99,7 +91,7 @@ def test_a_bad_file_shows_the_line_and_imports_nothing(app_env, monkeypatch):
         assert list_datasets(conn) == []
 
 
-def test_rename_and_delete_with_confirmation(app_env, monkeypatch):
+def test_rename_and_delete_with_confirmation(app_store, monkeypatch):
     _with_upload(monkeypatch, "pairs.jsonl", b'{"prompt": "a", "completion": " x"}\n' * 3)
     at = _run(AppTest.from_file(PAGE, default_timeout=60))
     at.button(key="import_button").click()

@@ -14,7 +14,7 @@ from lib.evaluate import testset as tests
 from lib.examples import Example
 from lib.paths import REPO_ROOT
 from lib.store.datasets import import_examples
-from lib.store.db import dispose_all, get_engine
+from lib.store.db import dispose_all
 from lib.store.snapshots import create_snapshot
 from tests.unit.evaluate.helpers import BASE, review_rows, train_classifier
 
@@ -28,11 +28,9 @@ def tuned(engine_url: str) -> str:
 
 
 @pytest.fixture
-def store(data_dir, engine_url: str, monkeypatch: pytest.MonkeyPatch):
+def store(app_store, engine_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TUNELAB_ENGINE_URL", engine_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = get_engine()
+    engine = app_store
     rows = [Example(data=r, source_row=i + 1) for i, r in enumerate(review_rows()[300:420])]
     rows[0] = Example(
         data={"prompt": "<script>window.__pwned=1</script>\n\n###\n\n", "completion": " 5"},
@@ -41,9 +39,6 @@ def store(data_dir, engine_url: str, monkeypatch: pytest.MonkeyPatch):
     dataset = import_examples(engine, name="Reviews", schema="completion", rows=rows).dataset_id
     snapshot = create_snapshot(engine, dataset, author="Ana", train=0.5, valid=0.1, test=0.4)
     yield engine, getattr(snapshot, "id", snapshot)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    dispose_all()
 
 
 def _results_of(engine, run_id: int) -> AppTest:  # noqa: ANN001

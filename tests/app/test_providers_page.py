@@ -7,18 +7,16 @@ from streamlit.testing.v1 import AppTest
 
 from lib.paths import REPO_ROOT
 from lib.providers import list_providers
-from lib.store.db import dispose_all, get_engine
+from lib.store.db import get_engine
 
 PAGE = str(REPO_ROOT / "pages" / "providers.py")
 
 
 @pytest.fixture
-def app_env(data_dir, engine_url, monkeypatch):
+def app_env(app_store, engine_url, monkeypatch):
     monkeypatch.setenv("TUNELAB_ENGINE_URL", engine_url)
     monkeypatch.delenv("TUNELAB_TEST_SERVER_KEY", raising=False)
-    dispose_all()
-    yield data_dir
-    dispose_all()
+    yield app_store
 
 
 def _run(at: AppTest) -> AppTest:

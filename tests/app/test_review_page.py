@@ -18,10 +18,8 @@ HTML_PROMPT = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</
 
 
 @pytest.fixture
-def store(data_dir):
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = get_engine()
+def store(app_store):
+    engine = app_store
     rows = [
         Example(data={"prompt": f"Prompt {i}", "completion": f" {'ab'[i % 2]}"}, source_row=i + 1)
         for i in range(60)
@@ -29,9 +27,6 @@ def store(data_dir):
     rows[1] = Example(data={"prompt": HTML_PROMPT, "completion": " b"}, source_row=2)
     ds = import_examples(engine, name="Stars", schema="completion", rows=rows).dataset_id
     yield engine, ds
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    dispose_all()
 
 
 def _app(ds: int, reviewer: str | None = "Ana", mode: str | None = None) -> AppTest:

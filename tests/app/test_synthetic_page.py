@@ -8,14 +8,12 @@ import threading
 import time
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import runner
 from lib.examples import Example
 from lib.paths import REPO_ROOT
 from lib.store.datasets import import_examples, list_datasets
-from lib.store.db import dispose_all, get_engine
 from lib.store.examples import list_examples
 from lib.synth.output import PROVENANCE_KEY
 
@@ -24,15 +22,10 @@ REVIEW = str(REPO_ROOT / "pages" / "review.py")
 
 
 @pytest.fixture
-def store(data_dir, engine_url: str, monkeypatch: pytest.MonkeyPatch):
+def store(app_store, engine_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TUNELAB_ENGINE_URL", engine_url)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = get_engine()
+    engine = app_store
     yield engine
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    dispose_all()
 
 
 def _app(reviewer: str | None = "Ana") -> AppTest:

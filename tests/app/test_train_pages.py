@@ -6,18 +6,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.paths import REPO_ROOT
-from lib.store.db import dispose_all, get_engine
+from lib.store.db import get_engine
 
 TRAIN = str(REPO_ROOT / "pages" / "train.py")
 JOBS = str(REPO_ROOT / "pages" / "jobs.py")
 
 
 @pytest.fixture
-def app_env(data_dir, engine_url, monkeypatch):
+def app_env(app_store, engine_url, monkeypatch):
     monkeypatch.setenv("TUNELAB_ENGINE_URL", engine_url)
-    dispose_all()
-    yield data_dir
-    dispose_all()
+    yield app_store
 
 
 @pytest.fixture
