@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from openai import OpenAI  # noqa: E402
 
+from lib.core.paths import SHARED_DIR  # noqa: E402
 from lib.engine.local import start_engine  # noqa: E402
-from lib.paths import SHARED_DIR  # noqa: E402
 
 DATA = SHARED_DIR / "datasets" / "openai_cookbook" / "AG_news_samples.csv"
 SYSTEM = "Classify the news article as World, Sports, Business or Sci/Tech."

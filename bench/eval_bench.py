@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib import runner  # noqa: E402
+from lib.core.db import create_engine_for  # noqa: E402
+from lib.core.migrations import migrate  # noqa: E402
 from lib.engine.local import start_engine  # noqa: E402
-from lib.store.db import create_engine_for  # noqa: E402
-from lib.store.migrations import migrate  # noqa: E402
 from tests.unit.evaluate.helpers import review_rows, train_classifier  # noqa: E402
 
 

@@ -49,9 +49,9 @@ def peak_rss_mb() -> float:
 
 
 def run_tunelab(path: Path, db: Path) -> dict[str, float]:
-    from lib.io import import_reading, read_examples
-    from lib.store.db import create_engine_for
-    from lib.store.migrations import migrate
+    from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
+    from lib.datasets.io import import_reading, read_examples
 
     engine = create_engine_for(f"sqlite:///{db}")
     migrate(engine)

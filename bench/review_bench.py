@@ -42,7 +42,7 @@ WORDS = [
 
 
 def _examples(n: int):
-    from lib.examples import Example
+    from lib.core.examples import Example
 
     for i in range(n):
         words = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(10 + i % 40))
@@ -74,11 +74,11 @@ def main() -> None:
     import pandas as pd
     import sqlalchemy as sa
 
+    from lib.core.db import get_engine
+    from lib.core.example_store import Change, get_example, update_example
+    from lib.datasets.repo import get_dataset, import_examples, list_datasets
     from lib.review import query
     from lib.review.query import Filters
-    from lib.store.datasets import get_dataset, import_examples, list_datasets
-    from lib.store.db import get_engine
-    from lib.store.examples import Change, get_example, update_example
 
     engine = get_engine()
     start = time.perf_counter()
@@ -222,7 +222,7 @@ if __name__ == "__main__":
         main()
     finally:
         # The 200,000-row store is ~130 MB: do not leave one behind per run.
-        from lib.store.db import dispose_all
+        from lib.core.db import dispose_all
 
         dispose_all()
         folder = os.environ.get("TUNELAB_DATA_DIR", "")

@@ -6,31 +6,41 @@ import argparse
 import ast
 import importlib
 import os
-import pkgutil
 import sys
 from pathlib import Path
 from types import ModuleType
 
-import lib.cli
-from lib.errors import UserError
+from lib.core.errors import UserError
+
+# Subcommand → the feature module that implements it. Each module defines ``HELP`` (one line),
+# ``add_arguments(parser)`` and ``run(args) -> int``; errors are raised as ``UserError``.
+SUBCOMMANDS: dict[str, str] = {
+    "check": "lib.checks.cli",
+    "engine": "lib.engine.cli",
+    "evaluate": "lib.evaluate.cli",
+    "export": "lib.snapshots.export_cli",
+    "import": "lib.datasets.cli",
+    "jobs": "lib.train.cli",
+    "prepare": "lib.checks.prepare_cli",
+    "snapshot": "lib.snapshots.cli",
+    "synth": "lib.synth.cli",
+}
 
 
 def _subcommands() -> dict[str, str]:
-    """Subcommand name → module name, found without importing any of them.
+    """Subcommand name → module name, known without importing any of them.
 
     Importing every subcommand module (and with them SQLAlchemy, the checks, the engine …)
     cost most of a second before any work; only the chosen one is imported now.
     """
-    found = {}
-    for info in sorted(pkgutil.iter_modules(lib.cli.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            found[info.name.rstrip("_")] = info.name
-    return found
+    return dict(sorted(SUBCOMMANDS.items()))
 
 
 def _static_help(module_name: str) -> str | None:
     """The module's ``HELP = "…"`` read from its source, or None when it has no literal one."""
-    path = Path(lib.cli.__path__[0]) / f"{module_name}.py"
+    path = (
+        Path(__file__).resolve().parent.parent.joinpath(*module_name.split(".")).with_suffix(".py")
+    )
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError):
@@ -50,7 +60,7 @@ def _static_help(module_name: str) -> str | None:
 
 
 def _load(module_name: str) -> ModuleType | None:
-    module = importlib.import_module(f"lib.cli.{module_name}")
+    module = importlib.import_module(module_name)
     if hasattr(module, "run") and hasattr(module, "add_arguments"):
         return module
     return None

@@ -1,26 +1,26 @@
 """Checks & fixes: everything that would make a fine-tuning job fail or learn the wrong thing,
 with one-click fixes that are previewed, recorded and undoable."""
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Checks & fixes")
 
 import streamlit as st  # noqa: E402
 
-from lib.ui.checks_fix import (  # noqa: E402
+from lib.checks.ui.fix import (  # noqa: E402
     render_fix_panel,
     render_other_fixes,
     render_undo_list,
 )
-from lib.ui.checks_leakage import render_leakage  # noqa: E402
-from lib.ui.checks_run import (  # noqa: E402
+from lib.checks.ui.leakage import render_leakage  # noqa: E402
+from lib.checks.ui.run import (  # noqa: E402
     checked,
     context_limits_editor,
     model_picker,
     render_findings,
     render_tokens,
 )
-from lib.ui.widgets import dataset_picker, run_action  # noqa: E402
+from lib.shell.widgets import dataset_picker, run_action  # noqa: E402
 
 info = dataset_picker(ctx.engine, key="checks_dataset")
 if info is None:

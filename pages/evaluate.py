@@ -1,6 +1,6 @@
 """Run evaluation: a test set × base and fine-tuned models, with progress, cancel and resume."""
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Run evaluation")
 
@@ -9,9 +9,9 @@ import streamlit as st  # noqa: E402
 from lib import runner  # noqa: E402
 from lib.evaluate import runs as evaluation  # noqa: E402
 from lib.evaluate.prices import load_prices  # noqa: E402
+from lib.evaluate.ui import run as eval_run  # noqa: E402
 from lib.providers import ENGINE_NAME  # noqa: E402
-from lib.ui import eval_run  # noqa: E402
-from lib.ui.widgets import run_action  # noqa: E402
+from lib.shell.widgets import run_action  # noqa: E402
 
 engine = ctx.engine
 st.caption(

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Jobs & models")
 
-from lib.ui.train_jobs import render_flash, render_job, render_jobs, render_models  # noqa: E402
+from lib.train.ui.jobs import render_flash, render_job, render_jobs, render_models  # noqa: E402
 
 render_flash()
 jobs_tab, models_tab = st.tabs(["Jobs", "Fine-tuned models"])

@@ -1,14 +1,14 @@
 """Providers & settings: where models are trained and served, and other editable tables."""
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Providers & settings")
 
 import streamlit as st  # noqa: E402 - the guard runs first
 
-from lib.ui.checks_run import context_limits_editor  # noqa: E402
-from lib.ui.providers_settings import render_form, render_providers  # noqa: E402
-from lib.ui.snapshot_costs import price_editor  # noqa: E402
+from lib.checks.ui.run import context_limits_editor  # noqa: E402
+from lib.providers.ui.settings import render_form, render_providers  # noqa: E402
+from lib.snapshots.ui.costs import price_editor  # noqa: E402
 
 st.caption(
     "Tunelab reaches every provider through the same OpenAI client. Keys are read from "

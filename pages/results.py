@@ -1,7 +1,7 @@
 """Results: metrics side by side, confusion matrices, probabilities, calibration, suspicious
 examples, generation side by side and blind votes, run comparison and report export."""
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Results")
 
@@ -11,8 +11,8 @@ import streamlit as st  # noqa: E402
 from lib import runner  # noqa: E402
 from lib.evaluate import report  # noqa: E402
 from lib.evaluate import runs as evaluation  # noqa: E402
-from lib.ui import eval_results as view  # noqa: E402
-from lib.ui.eval_run import RUN_KEY, progress_text  # noqa: E402
+from lib.evaluate.ui import results as view  # noqa: E402
+from lib.evaluate.ui.run import RUN_KEY, progress_text  # noqa: E402
 
 engine = ctx.engine
 with engine.connect() as conn:

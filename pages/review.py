@@ -2,18 +2,18 @@
 
 import streamlit as st
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Review")
 
-from lib.ui.review_conflict import conflict_dialog  # noqa: E402 - the guard runs first
-from lib.ui.review_filters import render_filters  # noqa: E402
-from lib.ui.review_focus import render_focus  # noqa: E402
-from lib.ui.review_history import render_guidelines  # noqa: E402
-from lib.ui.review_samples import render_double_review, render_random_sample  # noqa: E402
-from lib.ui.review_state import MODE_KEY, MODES, NO_REVIEWER_HINT, conflicts  # noqa: E402
-from lib.ui.review_table import render_table  # noqa: E402
-from lib.ui.widgets import dataset_picker  # noqa: E402
+from lib.review.ui.conflict import conflict_dialog  # noqa: E402 - the guard runs first
+from lib.review.ui.filters import render_filters  # noqa: E402
+from lib.review.ui.focus import render_focus  # noqa: E402
+from lib.review.ui.history import render_guidelines  # noqa: E402
+from lib.review.ui.samples import render_double_review, render_random_sample  # noqa: E402
+from lib.review.ui.state import MODE_KEY, MODES, NO_REVIEWER_HINT, conflicts  # noqa: E402
+from lib.review.ui.table import render_table  # noqa: E402
+from lib.shell.widgets import dataset_picker  # noqa: E402
 
 info = dataset_picker(ctx.engine, key="review_dataset")
 if info is not None:

@@ -2,15 +2,15 @@
 
 import streamlit as st
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Snapshots & export")
 
-from lib.ui.snapshot_costs import render_costs  # noqa: E402 - the guard runs first
-from lib.ui.snapshot_create import render_create  # noqa: E402
-from lib.ui.snapshot_export import render_dataset_export, render_exports  # noqa: E402
-from lib.ui.snapshot_list import render_list  # noqa: E402
-from lib.ui.widgets import dataset_picker  # noqa: E402
+from lib.shell.widgets import dataset_picker  # noqa: E402
+from lib.snapshots.ui.costs import render_costs  # noqa: E402 - the guard runs first
+from lib.snapshots.ui.create import render_create  # noqa: E402
+from lib.snapshots.ui.export import render_dataset_export, render_exports  # noqa: E402
+from lib.snapshots.ui.list import render_list  # noqa: E402
 
 info = dataset_picker(ctx.engine, key="snapshots_dataset")
 if info is not None:

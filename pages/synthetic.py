@@ -1,12 +1,13 @@
 """Synthetic data: generate training examples from a template and lists of values."""
 
-from lib.ui.guard import guard
+from lib.shell.guard import guard
 
 ctx = guard(title="Synthetic data")
 
 import streamlit as st  # noqa: E402
 
-from lib.ui import synth_form, synth_run  # noqa: E402
+from lib.synth.ui import form as synth_form  # noqa: E402
+from lib.synth.ui import run as synth_run  # noqa: E402
 
 st.caption(
     "Write a generation prompt with {placeholders} and a short training prompt, give values for "

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lib.paths import SHARED_DIR
+from lib.core.paths import SHARED_DIR
 
 # Offline token counts with the tokenizer files beside the checkout.
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED_DIR / "tiktoken"))
@@ -54,8 +54,8 @@ def _sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[sa.Engine]:
     """A migrated SQLite store in a temp folder."""
-    from lib.store.db import create_engine_for
-    from lib.store.migrations import migrate
+    from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
 
     engine = create_engine_for(_sqlite_url(tmp_path))
     migrate(engine)
@@ -72,7 +72,7 @@ def _pg_database(admin_url: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        from lib.store.db import dispose_all
+        from lib.core.db import dispose_all
 
         dispose_all()
         with admin.connect() as conn:
@@ -96,8 +96,8 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def any_db(any_db_url: str) -> Iterator[sa.Engine]:
     """A migrated store on each backend available."""
-    from lib.store.db import create_engine_for
-    from lib.store.migrations import migrate
+    from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
 
     engine = create_engine_for(any_db_url)
     migrate(engine)

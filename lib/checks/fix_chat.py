@@ -1,4 +1,4 @@
-"""Fix plans for chat and preference data, and format conversion (via ``lib.convert``)."""
+"""Fix plans for chat and preference data, and format conversion (via ``lib.core.convert``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from lib.checks.base import Edit
 from lib.checks.fix_plans import _set
 from lib.checks.view import View
-from lib.errors import UserError
+from lib.core.errors import UserError
 
 DEFAULT_SYSTEM_MESSAGE = "You are a helpful assistant."
 
@@ -54,7 +54,7 @@ def add_system_message(view: View, *, text: str | None = None) -> list[Edit]:
 
 
 def _convert_all(view: View, one: Callable[[dict[str, Any]], dict[str, Any]]) -> list[Edit]:
-    from lib.convert import ConversionError
+    from lib.core.convert import ConversionError
 
     edits = []
     for index, data in enumerate(view.datas):
@@ -68,7 +68,7 @@ def _convert_all(view: View, one: Callable[[dict[str, Any]], dict[str, Any]]) ->
 
 
 def convert_to_chat(view: View, *, system: str | None = None) -> list[Edit]:
-    from lib.convert import completion_to_chat, detect_ending, detect_separator
+    from lib.core.convert import completion_to_chat, detect_ending, detect_separator
 
     separator = detect_separator(view.prompts)
     ending = detect_ending(view.completions)
@@ -81,6 +81,6 @@ def convert_to_chat(view: View, *, system: str | None = None) -> list[Edit]:
 
 
 def convert_to_completion(view: View) -> list[Edit]:
-    from lib.convert import chat_to_completion
+    from lib.core.convert import chat_to_completion
 
     return _convert_all(view, lambda d: chat_to_completion(d, keep_unknown=True))

@@ -110,7 +110,7 @@ def drop_over_limit(view: View) -> list[Edit]:
 
 
 def _truncate_text(text: str, n_tokens: int, model: str) -> str:
-    from lib.tokens import APPROX_CHARS_PER_TOKEN, get_encoder
+    from lib.core.tokens import APPROX_CHARS_PER_TOKEN, get_encoder
 
     encoder = get_encoder(model)
     if encoder.approximate or encoder._encoding is None:
@@ -143,7 +143,7 @@ def _longest_text_path(data: dict[str, Any], schema: str) -> tuple[Any, Any] | N
 
 def truncate_over_limit(view: View) -> list[Edit]:
     """Cut the longest prompt/user text of each over-long example to fit the context limit."""
-    from lib.tokens import count_examples
+    from lib.core.tokens import count_examples
 
     stats = view.tokens
     edits = []

@@ -2,7 +2,7 @@
 
 A fix never writes while planning. ``plan_fix`` returns edits (new data for an example, or a
 drop); ``preview_fix`` shows before/after of a few rows and how many change; ``apply_fix``
-writes all edits as ONE revision batch through ``lib.store.examples.apply_changes`` (all or
+writes all edits as ONE revision batch through ``lib.core.example_store.apply_changes`` (all or
 nothing, undoable with ``undo_batch``). A stale example (edited by someone after the view was
 read) refuses the whole batch, so a failed fix writes nothing.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from lib.checks.base import Edit
 from lib.checks.view import View
-from lib.errors import UserError
+from lib.core.errors import UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -219,7 +219,7 @@ def apply_fix(engine: Engine, view: View, name: str, *, author: str, **params: A
     Returns the batch id (None when nothing changed). All or nothing: an example edited since
     the view was read refuses the whole batch (``StaleVersionError``).
     """
-    from lib.store.examples import Change, apply_changes
+    from lib.core.example_store import Change, apply_changes
 
     if view.dataset_id is None or view.example_ids is None or view.versions is None:
         raise UserError("this fix needs a dataset from the store")

@@ -13,7 +13,12 @@ import os
 import random
 from collections import Counter
 
-from lib.convert import ENDING_CANDIDATES, FALLBACK_ENDING, FALLBACK_SEPARATOR, SEPARATOR_CANDIDATES
+from lib.core.convert import (
+    ENDING_CANDIDATES,
+    FALLBACK_ENDING,
+    FALLBACK_SEPARATOR,
+    SEPARATOR_CANDIDATES,
+)
 
 MIN_EXAMPLES_HINT = 100
 LONG_EXAMPLE_CHARS = 10_000

@@ -4,7 +4,7 @@ For prompt/completion data the decisions, their order and their inputs are those
 0.28.1 ``validators.py``: necessary steps (drop extra columns, drop empty completions) run
 first; every recommendation is then *decided* on that table and applied in order (duplicates,
 long examples, lowercase, separator, prefixes, ending, leading space); the split is decided on
-the final table. ``lib.cli.prepare`` asks the questions and writes the files.
+the final table. ``lib.checks.prepare_cli`` asks the questions and writes the files.
 
 Deliberate differences (docs/prepare.md): long examples are dropped by what they are (the
 legacy tool dropped rows by position label after other rows were gone, which removed the wrong
@@ -22,7 +22,7 @@ from typing import Any
 
 from lib.checks import legacy_rules as rules
 from lib.checks.base import shown
-from lib.examples import Example
+from lib.core.examples import Example
 
 
 @dataclass(frozen=True, slots=True)

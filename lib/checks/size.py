@@ -5,7 +5,7 @@ from __future__ import annotations
 from lib.checks import legacy_rules as rules
 from lib.checks.base import Check, Finding, n_examples, rows_text
 from lib.checks.view import View
-from lib.tokens import MIN_EXAMPLES_ERROR, MIN_EXAMPLES_WARNING
+from lib.core.tokens import MIN_EXAMPLES_ERROR, MIN_EXAMPLES_WARNING
 
 
 class ExampleCount(Check):

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from lib.checks.base import Finding
-from lib.store.tables import utcnow
-from lib.store.tables_checks import check_findings
+from lib.checks.tables import check_findings
+from lib.core.tables import utcnow
 
 INSERT_BATCH = 5_000
 

@@ -16,12 +16,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lib.examples import Example, content_text, extract
+from lib.core.examples import Example, content_text, extract
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from lib.tokens import TokenStats
+    from lib.core.tokens import TokenStats
 
 
 @dataclass(slots=False)
@@ -91,7 +91,7 @@ class View:
     @cached_property
     def tokens(self) -> TokenStats:
         """Token counts with the view's model (counted once, on first use)."""
-        from lib.tokens import DEFAULT_MODEL, count_examples
+        from lib.core.tokens import DEFAULT_MODEL, count_examples
 
         return count_examples(
             self.schema,
@@ -139,7 +139,7 @@ def duplicate_indexes(view: View) -> list[int]:
 
 
 def _answer(schema: str, data: Any) -> str:
-    """The completion as ``lib.examples.extract`` gives it, without rendering the prompt."""
+    """The completion as ``lib.core.examples.extract`` gives it, without rendering the prompt."""
     if schema == "chat" and isinstance(data, dict):
         messages = data.get("messages")
         if isinstance(messages, list):
@@ -250,7 +250,7 @@ def view_from_file(
     context_limits: Mapping[str, int] | None = None,
 ) -> View:
     """Read a file with Tunelab's readers (ReadError on a bad file) into a view."""
-    from lib.io import read_examples
+    from lib.datasets.io import read_examples
 
     file_name = Path(path).name
     reading = read_examples(Path(path), file_name=file_name)
@@ -272,8 +272,8 @@ def view_from_store(
     context_limits: Mapping[str, int] | None = None,
 ) -> View:
     """A view of a stored dataset's live examples, with ids and versions for fixes."""
-    from lib.store.datasets import get_dataset
-    from lib.store.examples import iter_examples
+    from lib.core.example_store import iter_examples
+    from lib.datasets.repo import get_dataset
 
     with engine.connect() as conn:
         info = get_dataset(conn, dataset_id)

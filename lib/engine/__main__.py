@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lib.cli import engine as engine_cli
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.engine import cli as engine_cli
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.examples import content_text
+from lib.core.examples import content_text
 
 MIN_EXAMPLES = 10
 _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}

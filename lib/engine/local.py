@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
-from lib.errors import UserError
-from lib.paths import REPO_ROOT
-from lib.paths import data_dir as tunelab_data_dir
+from lib.core.errors import UserError
+from lib.core.paths import REPO_ROOT
+from lib.core.paths import data_dir as tunelab_data_dir
 
 API_KEY = "tunelab-local"
 STARTUP_TIMEOUT_S = 60.0

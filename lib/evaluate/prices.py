@@ -37,7 +37,7 @@ ALIASES = {
 
 def load_prices(engine: Engine) -> dict[str, tuple[float, float, float, float]]:
     """The default table updated with the team's setting."""
-    from lib.store.settings import get_setting
+    from lib.core.settings import get_setting
 
     with engine.connect() as conn:
         custom = get_setting(conn, SETTING_KEY, {}) or {}

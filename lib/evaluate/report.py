@@ -13,7 +13,7 @@ import io
 
 import plotly.graph_objects as go
 
-from lib import charts, metrics
+from lib.evaluate import charts, metrics
 from lib.evaluate.results import (
     EvalData,
     confidences,

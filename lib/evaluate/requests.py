@@ -5,7 +5,7 @@ Which endpoint, per model:
 - Legacy completion models (``babbage-002``, ``davinci-002`` and their fine-tunes) train on
   prompt/completion files, so they get the legacy ``/completions`` endpoint with the prompt as
   trained — separator included — and the completion ending as stop sequence. Chat examples
-  are rendered into such a prompt the way the export renders them (``lib.convert``).
+  are rendered into such a prompt the way the export renders them (``lib.core.convert``).
 - Every other model trains on chat files, so it gets ``/chat/completions``. Chat examples send
   every message before the last assistant message. Prompt/completion examples are converted as
   the training export converts them: the prompt (without its separator) is the user message.
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lib.convert import chat_to_completion, completion_to_chat
+from lib.core.convert import chat_to_completion, completion_to_chat
 from lib.evaluate.testset import TestExample, TestSet
 from lib.providers import base_of
 from lib.runner import Request

@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from lib import metrics, runner
-from lib.metrics import INVALID, normalise_label
+from lib import runner
+from lib.evaluate import metrics
+from lib.evaluate.metrics import INVALID, normalise_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +136,7 @@ def prompt_text(body: dict[str, Any]) -> str:
     """The prompt a request sent, as plain text (messages as ``role: content`` lines)."""
     if "prompt" in body:
         return str(body["prompt"])
-    from lib.examples import content_text
+    from lib.core.examples import content_text
 
     return "\n".join(
         f"{m.get('role')}: {content_text(m.get('content'))}" for m in body.get("messages") or []

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from lib.errors import NotFoundError, UserError
+from lib.core.errors import NotFoundError, UserError
+from lib.core.example_store import Change, apply_changes, get_example
 from lib.evaluate.results import Prediction
-from lib.store.examples import Change, apply_changes, get_example
 
 
 @dataclass(frozen=True, slots=True)

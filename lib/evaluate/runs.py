@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from lib import runner
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.evaluate.prices import BATCH_DISCOUNT, cost_function, load_prices, price_per_million
 from lib.evaluate.requests import (
     DEFAULT_TOP_K,
@@ -28,7 +28,7 @@ from lib.evaluate.requests import (
     stops_for,
 )
 from lib.evaluate.testset import TestSet, label_set
-from lib.store.tables_eval import runner_items, runner_runs
+from lib.runner.tables import runner_items, runner_runs
 
 KIND = "evaluation"
 MAX_MODELS = 8

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from lib.convert import detect_ending, detect_separator
-from lib.errors import ReadError, UserError
-from lib.examples import extract, is_classification
+from lib.core.convert import detect_ending, detect_separator
+from lib.core.errors import ReadError, UserError
+from lib.core.examples import extract, is_classification
 
 MAX_TEST_EXAMPLES = 100_000
 SUPPORTED_SCHEMAS = ("completion", "chat")
@@ -67,7 +67,7 @@ def _finish(schema: str, examples: list[TestExample], source: dict[str, Any]) ->
 
 def from_snapshot(engine: Engine, snapshot_id: int, *, split: str = "test") -> TestSet:
     """The frozen examples of one split of a snapshot (lineage kept)."""
-    from lib.store.snapshots import get_snapshot, iter_split
+    from lib.snapshots.repo import get_snapshot, iter_split
 
     with engine.connect() as conn:
         snapshot = get_snapshot(conn, snapshot_id)
@@ -98,7 +98,7 @@ def from_snapshot(engine: Engine, snapshot_id: int, *, split: str = "test") -> T
 def from_examples(
     schema: str, rows: Iterable[Any], *, file_name: str, max_examples: int = MAX_TEST_EXAMPLES
 ) -> TestSet:
-    """Examples read from a file (``lib.io`` ``Example`` objects: ``data`` and ``source_row``)."""
+    """Examples read from a file (``lib.datasets.io`` ``Example`` objects: ``data`` and ``source_row``)."""
     examples: list[TestExample] = []
     for row in rows:
         fields = extract(schema, row.data)
@@ -127,7 +127,7 @@ def from_examples(
 
 def from_file(data: Any, *, file_name: str) -> TestSet:
     """A test file in any format Tunelab reads (chat or prompt/completion)."""
-    from lib.io.reader import read_examples
+    from lib.datasets.io.reader import read_examples
 
     reading = read_examples(data, file_name=file_name)
     if reading.schema not in SUPPORTED_SCHEMAS:
@@ -140,7 +140,7 @@ def from_file(data: Any, *, file_name: str) -> TestSet:
 
 def label_set(golds: Sequence[str], *, stops: Sequence[str] = ()) -> list[str]:
     """The normalised gold labels, sorted (numbers in numeric order)."""
-    from lib.metrics import as_number, normalise_label
+    from lib.evaluate.metrics import as_number, normalise_label
 
     labels = {normalise_label(g, stops=stops) for g in golds}
     labels.discard("")

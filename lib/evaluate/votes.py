@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib.errors import UserError
-from lib.metrics import Interval, wilson_interval
-from lib.store.tables import utcnow
-from lib.store.tables_eval import eval_votes
+from lib.core.errors import UserError
+from lib.core.tables import utcnow
+from lib.evaluate.metrics import Interval, wilson_interval
+from lib.runner.tables import eval_votes
 
 CHOICES = ("a", "b", "tie")
 

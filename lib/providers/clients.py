@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.providers.config import (
     DEFAULT_AZURE_API_VERSION,
     DEFAULT_KEY_ENV,

@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
-from lib.errors import NotFoundError, UserError
-from lib.store.settings import get_setting, set_setting
+from lib.core.errors import NotFoundError, UserError
+from lib.core.settings import get_setting, set_setting
 
 ProviderKind = Literal["engine", "openai", "azure", "compatible"]
 KINDS: dict[str, str] = {
@@ -259,7 +259,7 @@ def save_provider(
 
 def _rename_in_jobs(engine: Engine, *, old: str, new: str) -> None:
     """Jobs and uploads name their provider: a renamed provider keeps its jobs."""
-    from lib.store.tables_train import train_jobs, train_uploads
+    from lib.train.tables import train_jobs, train_uploads
 
     with engine.begin() as conn:
         for table in (train_jobs, train_uploads):

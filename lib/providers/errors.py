@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.providers.clients import api_key, base_url_of, key_env_of
 from lib.providers.config import WIND_DOWN_TEXT, ProviderConfig
 

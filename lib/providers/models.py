@@ -10,7 +10,7 @@ from typing import Any
 
 import openai
 
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.providers.clients import capabilities, client_for
 from lib.providers.config import (
     OPENAI_NO_NEW_JOBS,

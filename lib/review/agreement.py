@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.example_store import Change, ExampleRow, update_example
+from lib.core.stats import cohen_kappa
+from lib.core.tables import utcnow
+from lib.datasets.repo import get_dataset
 from lib.review.edit import with_label
 from lib.review.sampling import draw_sample, get_sample
-from lib.review.stats import cohen_kappa
-from lib.store.datasets import get_dataset
-from lib.store.examples import Change, ExampleRow, update_example
-from lib.store.tables import utcnow
-from lib.store.tables_review import review_labels, review_sample_items
+from lib.review.tables import review_labels, review_sample_items
 
 MAX_LABEL_LENGTH = 2_000
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Engine
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.example_store import STATUSES, Change, apply_changes
+from lib.datasets.repo import get_dataset
 from lib.review.edit import with_label
 from lib.review.query import Filters, iter_matching
-from lib.store.datasets import get_dataset
-from lib.store.examples import STATUSES, Change, apply_changes
 
 
 @dataclass(frozen=True, slots=True)

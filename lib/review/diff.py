@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from lib.examples import content_text
+from lib.core.examples import content_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from lib.errors import UserError
-from lib.examples import content_text
-from lib.store.examples import STATUSES, Change, ExampleRow
+from lib.core.errors import UserError
+from lib.core.example_store import STATUSES, Change, ExampleRow
+from lib.core.examples import content_text
 
 # Table columns a reviewer can edit, per schema (others are shown read-only).
 EDITABLE_TEXT: dict[str, tuple[str, ...]] = {

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from lib.errors import NotFoundError
+from lib.core.errors import NotFoundError
+from lib.core.example_store import Change, ExampleRow, RevisionRow, list_revisions, update_example
 from lib.review.diff import FieldDiff, state_diff
-from lib.store.examples import Change, ExampleRow, RevisionRow, list_revisions, update_example
 
 
 @dataclass(frozen=True, slots=True)

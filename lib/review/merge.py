@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.errors import StaleVersionError
-from lib.store.examples import Change
+from lib.core.errors import StaleVersionError
+from lib.core.example_store import Change
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib.errors import UserError
-from lib.store.examples import STATUSES, ExampleRow, row_to_example
-from lib.store.tables import examples
+from lib.core.errors import UserError
+from lib.core.example_store import STATUSES, ExampleRow, row_to_example
+from lib.core.tables import examples
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_PAGE_SIZE = 500
@@ -70,14 +70,14 @@ FINDING_SEVERITIES = ("error", "warning")  # what "has findings" means (as the c
 
 
 def findings_available() -> bool:
-    """Whether the checks area stores findings (``lib.store.tables_checks``); without it the
+    """Whether the checks area stores findings (``lib.checks.tables``); without it the
     "has findings" filter is not offered (never faked)."""
     return _findings_table() is not None
 
 
 def _findings_table() -> Any | None:
     try:
-        from lib.store.tables_checks import check_findings
+        from lib.checks.tables import check_findings
     except ImportError:
         return None
     return check_findings

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lib.errors import NotFoundError, UserError
-from lib.review.stats import Interval, wilson_interval
-from lib.store.examples import Change, ExampleRow, update_example
-from lib.store.tables import examples, utcnow
-from lib.store.tables_review import review_sample_items, review_samples
+from lib.core.errors import NotFoundError, UserError
+from lib.core.example_store import Change, ExampleRow, update_example
+from lib.core.stats import Interval, wilson_interval
+from lib.core.tables import examples, utcnow
+from lib.review.tables import review_sample_items, review_samples
 
 MAX_SAMPLE = 10_000
 OUTCOMES = ("approved", "rejected", "flagged")

@@ -18,12 +18,12 @@ import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.tables import utcnow
 from lib.runner.calls import ClientFor, Outcome, Price, parse_response
 from lib.runner.execute import answer_from_cache, pending_requests, store_outcomes
 from lib.runner.runs import Progress, get_progress
-from lib.store.tables import utcnow
-from lib.store.tables_eval import runner_batches, runner_runs
+from lib.runner.tables import runner_batches, runner_runs
 
 URLS = {"chat": "/v1/chat/completions", "completions": "/v1/completions"}
 OPEN = ("submitting", "validating", "in_progress", "finalizing", "cancelling")

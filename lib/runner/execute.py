@@ -13,11 +13,11 @@ import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.tables import utcnow
 from lib.runner.calls import ClientFor, Outcome, Price, RunOptions, call_with_retries, canonical
 from lib.runner.runs import INSERT_CHUNK, Progress, claim, get_progress, owner_id, release
-from lib.store.tables import utcnow
-from lib.store.tables_eval import runner_items, runner_results, runner_runs
+from lib.runner.tables import runner_items, runner_results, runner_runs
 
 HEARTBEAT_S = 1.0
 STORE_EVERY_S = 0.1  # answers wait at most this long in memory before they are stored

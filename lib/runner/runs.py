@@ -14,10 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib.errors import NotFoundError, UserError
+from lib.core.errors import NotFoundError, UserError
+from lib.core.tables import utcnow
 from lib.runner.calls import Request, canonical, full_body, request_key
-from lib.store.tables import utcnow
-from lib.store.tables_eval import runner_items, runner_results, runner_runs
+from lib.runner.tables import runner_items, runner_results, runner_runs
 
 STALE_AFTER_S = 30.0  # a run whose owner has not written a heartbeat for this long is free
 INSERT_CHUNK = 500
@@ -168,7 +168,7 @@ def list_runs(conn: sa.Connection, *, kind: str | None = None) -> list[RunInfo]:
 
 def delete_run(engine: Engine, run_id: int) -> None:
     """Delete a run and its items (cached answers stay: other runs may use them)."""
-    from lib.store.tables_eval import eval_votes, runner_batches
+    from lib.runner.tables import eval_votes, runner_batches
 
     with engine.begin() as conn:
         conn.execute(eval_votes.delete().where(eval_votes.c.run_id == run_id))

@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib.errors import UserError
-from lib.store.datasets import get_dataset
-from lib.store.examples import iter_examples
-from lib.store.tables import examples
+from lib.core.errors import UserError
+from lib.core.example_store import iter_examples
+from lib.core.tables import examples
+from lib.datasets.repo import get_dataset
 from lib.synth.template import MAX_VALUE_LENGTH, MAX_VALUES_PER_PLACEHOLDER
 
 STORE_FIELDS = ("label", "prompt", "completion")

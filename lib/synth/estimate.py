@@ -1,9 +1,9 @@
 """Before spending: how many requests, how many tokens, how many dollars — and how sure we are.
 
-Prompt tokens are counted with the model's tokenizer (:mod:`lib.tokens`) where it is available
+Prompt tokens are counted with the model's tokenizer (:mod:`lib.core.tokens`) where it is available
 and exact for the provider; otherwise they are approximate and labelled so. Output tokens are
 not known before the model answers: the estimate takes ``max tokens`` per request, an upper
-bound. Prices come from the price table (:mod:`lib.prices`): a generating model is billed at
+bound. Prices come from the price table (:mod:`lib.core.pricing`): a generating model is billed at
 its base rates (a fine-tuned one, ``ft:…``, at the fine-tuned rates); the built-in engine is free.
 """
 
@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lib.prices import MILLION, PriceTable
+from lib.core.pricing import MILLION, PriceTable
+from lib.core.tokens import get_encoder, num_tokens_from_messages
 from lib.synth.plan import Plan
-from lib.tokens import get_encoder, num_tokens_from_messages
 
 MAX_COUNTED_COMBINATIONS = 400  # beyond this the prompt tokens are extrapolated from a sample
 

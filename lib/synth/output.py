@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lib import runner
-from lib.examples import Example
-from lib.store.datasets import ImportSummary, import_examples, name_taken, unique_name
-from lib.store.examples import Change, apply_changes, iter_examples
-from lib.store.tables_eval import runner_results
+from lib.core.example_store import Change, apply_changes, iter_examples
+from lib.core.examples import Example
+from lib.datasets.repo import ImportSummary, import_examples, name_taken, unique_name
+from lib.runner.tables import runner_results
 from lib.synth.dedupe import find_duplicates
 from lib.synth.plan import SynthSpec
 

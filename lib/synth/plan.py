@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib import runner
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.synth.template import Template, parse_template
 
 OUTPUT_FORMATS = {"completion": "prompt/completion", "chat": "chat"}

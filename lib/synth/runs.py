@@ -19,16 +19,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lib import runner
-from lib.errors import NotFoundError, UserError
-from lib.prices import get_price_table
+from lib.core.errors import NotFoundError, UserError
+from lib.core.pricing import get_price_table
+from lib.core.tables import utcnow
+from lib.datasets.repo import get_dataset, name_taken
 from lib.providers import client_for, get_provider
-from lib.store.datasets import get_dataset, name_taken
-from lib.store.tables import utcnow
-from lib.store.tables_eval import runner_results
-from lib.store.tables_synth import synth_outputs
+from lib.runner.tables import runner_results
 from lib.synth.estimate import model_rates, price_function
 from lib.synth.output import build_examples, flag_changes, import_output
 from lib.synth.plan import Plan, SynthSpec, make_plan
+from lib.synth.tables import synth_outputs
 
 KIND = "synthetic"
 CLAIM_STALE_AFTER = timedelta(minutes=10)

@@ -1,7 +1,7 @@
 """Templates with ``{placeholder}``s and the lists of values that fill them.
 
 A placeholder here is only ``{name}`` (letters, digits and ``_``); the braces themselves are
-parsed by :mod:`lib.templates`, shared with the import column mapping.
+parsed by :mod:`lib.core.templates`, shared with the import column mapping.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lib.errors import UserError
-from lib.templates import split_template
+from lib.core.errors import UserError
+from lib.core.templates import split_template
 
 MAX_VALUES_PER_PLACEHOLDER = 5_000
 MAX_VALUE_LENGTH = 10_000

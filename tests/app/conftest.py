@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
-from lib.store.db import dispose_all, get_engine
+from lib.core.db import dispose_all, get_engine
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.checks.stored import example_ids_with_findings
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import import_examples
-from lib.store.examples import iter_examples, list_batches
+from lib.core.example_store import iter_examples, list_batches
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import import_examples
 
 PAGE = str(REPO_ROOT / "pages" / "checks.py")
 
@@ -108,7 +108,7 @@ def test_review_button_hands_ids_to_review(store) -> None:
 
 
 def test_leakage_of_a_snapshot(store) -> None:
-    from lib.store.snapshots import create_snapshot
+    from lib.snapshots.repo import create_snapshot
 
     engine, _ = store
     rows = [
@@ -135,7 +135,7 @@ def test_convert_to_chat_from_other_fixes(store) -> None:
     assert any("61 examples change, 0 are removed." in m.value for m in at.markdown)
     _button(at, "Apply the fix").click().run()
     assert not at.exception
-    from lib.store.datasets import get_dataset
+    from lib.datasets.repo import get_dataset
 
     with engine.connect() as conn:
         assert get_dataset(conn, dataset_id).schema == "chat"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from lib.paths import REPO_ROOT
-from lib.store.datasets import list_datasets
-from lib.store.db import get_engine
+from lib.core.db import get_engine
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import list_datasets
 
 PAGE = str(REPO_ROOT / "pages" / "datasets.py")
 

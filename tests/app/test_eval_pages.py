@@ -9,13 +9,13 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib import runner
+from lib.core.db import dispose_all
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import import_examples
 from lib.evaluate import ModelSpec, create_evaluation, run_evaluation
 from lib.evaluate import testset as tests
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import import_examples
-from lib.store.db import dispose_all
-from lib.store.snapshots import create_snapshot
+from lib.snapshots.repo import create_snapshot
 from tests.unit.evaluate.helpers import BASE, review_rows, train_classifier
 
 EVALUATE = str(REPO_ROOT / "pages" / "evaluate.py")

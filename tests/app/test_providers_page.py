@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.paths import REPO_ROOT
+from lib.core.db import get_engine
+from lib.core.paths import REPO_ROOT
 from lib.providers import list_providers
-from lib.store.db import get_engine
 
 PAGE = str(REPO_ROOT / "pages" / "providers.py")
 

@@ -7,11 +7,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import import_examples, set_guidelines
-from lib.store.db import dispose_all, get_engine
-from lib.store.examples import Change, get_example, list_revisions, update_example
+from lib.core.db import dispose_all, get_engine
+from lib.core.example_store import Change, get_example, list_revisions, update_example
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import import_examples, set_guidelines
 
 PAGE = str(REPO_ROOT / "pages" / "review.py")
 HTML_PROMPT = '<img src=x onerror="window.__pwned=1"> <script>window.__pwned=1</script>'

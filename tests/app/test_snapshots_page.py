@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import import_examples
-from lib.store.snapshots import list_snapshots
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import import_examples
+from lib.snapshots.repo import list_snapshots
 
 PAGE = str(REPO_ROOT / "pages" / "snapshots.py")
 

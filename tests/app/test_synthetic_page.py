@@ -11,10 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import runner
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import import_examples, list_datasets
-from lib.store.examples import list_examples
+from lib.core.example_store import list_examples
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import import_examples, list_datasets
 from lib.synth.output import PROVENANCE_KEY
 
 PAGE = str(REPO_ROOT / "pages" / "synthetic.py")

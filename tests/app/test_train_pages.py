@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.paths import REPO_ROOT
-from lib.store.db import get_engine
+from lib.core.db import get_engine
+from lib.core.paths import REPO_ROOT
 
 TRAIN = str(REPO_ROOT / "pages" / "train.py")
 JOBS = str(REPO_ROOT / "pages" / "jobs.py")
@@ -41,7 +41,7 @@ def _texts(at: AppTest) -> str:
 
 
 def _jobs():
-    from lib.jobs import list_jobs
+    from lib.train import list_jobs
 
     with get_engine().connect() as conn:
         return list_jobs(conn)
@@ -94,7 +94,7 @@ def test_launch_is_refused_without_a_name(snapshot):
 
 
 def test_jobs_page_shows_a_finished_job_with_chart_events_and_model(snapshot):
-    from lib.jobs import LaunchRequest, launch, launch_key, wait_for_job
+    from lib.train import LaunchRequest, launch, launch_key, wait_for_job
 
     engine = get_engine()
     request = LaunchRequest(

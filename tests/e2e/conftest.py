@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.paths import REPO_ROOT
+from lib.core.paths import REPO_ROOT
 from tests.e2e.helpers import assert_no_exception, wait_for_idle  # noqa: F401 - re-exported
 
 CHROMIUM = os.environ.get("TUNELAB_CHROMIUM", "/usr/bin/chromium")

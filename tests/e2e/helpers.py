@@ -37,9 +37,9 @@ def snapshot_sample_reviews(data_dir: Path, *, name: str, **ratios: float) -> in
     """
     import sqlalchemy as sa
 
-    from lib.store.datasets import find_dataset
-    from lib.store.db import create_engine_for
-    from lib.store.snapshots import create_snapshot
+    from lib.core.db import create_engine_for
+    from lib.datasets.repo import find_dataset
+    from lib.snapshots.repo import create_snapshot
 
     store = create_engine_for(f"sqlite:///{data_dir / 'tunelab.db'}")
     try:

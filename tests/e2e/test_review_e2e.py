@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lib.examples import Example
-from lib.store.datasets import find_dataset, import_examples, set_guidelines
-from lib.store.db import create_engine_for
-from lib.store.examples import list_examples
-from lib.store.migrations import migrate
+from lib.core.db import create_engine_for
+from lib.core.example_store import list_examples
+from lib.core.examples import Example
+from lib.core.migrations import migrate
+from lib.datasets.repo import find_dataset, import_examples, set_guidelines
 from tests.e2e.conftest import assert_no_exception, wait_for_idle
 
 DATASET = "E2E review"

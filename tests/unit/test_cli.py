@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from lib.paths import REPO_ROOT
+from lib.core.paths import REPO_ROOT
 
 SUBCOMMANDS = (
     "check",

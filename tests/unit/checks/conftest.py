@@ -8,8 +8,8 @@ import pytest
 
 from lib.checks import run_checks, view_from_datas
 from lib.checks.view import View
-from lib.examples import Example
-from lib.store.datasets import import_examples
+from lib.core.examples import Example
+from lib.datasets.repo import import_examples
 
 
 def findings_by_check(view: View) -> dict[str, Any]:

@@ -7,9 +7,9 @@ import pytest
 from lib.checks import run_checks, view_from_store
 from lib.checks.fixes import FIXES, apply_fix, preview_fix
 from lib.checks.stored import example_ids_with_findings, save_findings
-from lib.errors import StaleVersionError, UserError
-from lib.store.datasets import get_dataset
-from lib.store.examples import Change, iter_examples, list_batches, undo_batch, update_example
+from lib.core.errors import StaleVersionError, UserError
+from lib.core.example_store import Change, iter_examples, list_batches, undo_batch, update_example
+from lib.datasets.repo import get_dataset
 
 from .conftest import chat
 
@@ -150,8 +150,8 @@ def test_stored_findings_for_review_filter(db, store_dataset):
 def test_deleting_a_checked_dataset_removes_its_findings(db, store_dataset):
     import sqlalchemy as sa
 
-    from lib.store.datasets import delete_dataset
-    from lib.store.tables_checks import check_findings
+    from lib.checks.tables import check_findings
+    from lib.datasets.repo import delete_dataset
 
     dataset_id = store_dataset("completion", PC)
     view = view_from_store(db, dataset_id)

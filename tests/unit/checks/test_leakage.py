@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lib.checks.leakage import snapshot_leakage
-from lib.store.snapshots import create_snapshot, iter_split
+from lib.snapshots.repo import create_snapshot, iter_split
 
 
 def test_repeated_prompts_leak_into_test(db, store_dataset):

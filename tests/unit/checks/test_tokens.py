@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib import tokens
+from lib.core import tokens
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from openai import OpenAI
 
+from lib.core.paths import SHARED_DIR
 from lib.engine.local import EngineHandle
-from lib.paths import SHARED_DIR
 
 AG_NEWS = SHARED_DIR / "datasets" / "openai_cookbook" / "AG_news_samples.csv"
 SYSTEM = "Classify the news article as World, Sports, Business or Sci/Tech."

@@ -10,8 +10,8 @@ import time
 import openai
 import pytest
 
+from lib.core.paths import REPO_ROOT
 from lib.engine.local import ensure_engine, start_engine, stop_shared_engine
-from lib.paths import REPO_ROOT
 from tests.unit.engine.engine_helpers import ag_news_rows, chat_line, client_for, jsonl, wait_for
 
 SLOW = {"TUNELAB_ENGINE_TRAIN_STEP_DELAY_MS": "20"}

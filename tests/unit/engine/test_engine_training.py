@@ -10,7 +10,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from lib.paths import SHARED_DIR
+from lib.core.paths import SHARED_DIR
 from tests.unit.engine.engine_helpers import SYSTEM, chat_line, jsonl, wait_for
 
 LABELS = {"World", "Sports", "Business", "Sci/Tech"}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import openai
 
-from lib.convert import completion_to_chat
-from lib.paths import SAMPLE_DATA_DIR
+from lib.core.convert import completion_to_chat
+from lib.core.paths import SAMPLE_DATA_DIR
 
 REVIEWS = SAMPLE_DATA_DIR / "product_reviews.jsonl"
 BASE = "gpt-4o-mini-2024-07-18"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lib import charts, metrics
-from lib.metrics import INVALID
+from lib.evaluate import charts, metrics
+from lib.evaluate.metrics import INVALID
 
 
 def test_confusion_matrix_has_a_clickable_point_on_every_cell() -> None:

@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.example_store import get_example, list_batches
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import import_examples
 from lib.evaluate import ModelSpec, create_evaluation, run_evaluation, runs_for_model
 from lib.evaluate import results as res
 from lib.evaluate import testset as tests
@@ -20,11 +24,7 @@ from lib.evaluate.report import html_report, predictions_csv
 from lib.evaluate.requests import build_requests, endpoint_for
 from lib.evaluate.review import send_to_review
 from lib.evaluate.votes import blind_order, record_vote, win_rates
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import import_examples
-from lib.store.examples import get_example, list_batches
-from lib.store.snapshots import create_snapshot
+from lib.snapshots.repo import create_snapshot
 from tests.unit.evaluate.helpers import BASE, review_rows, write_test_file
 
 

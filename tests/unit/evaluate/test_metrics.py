@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from lib import metrics
-from lib.metrics import INVALID
+from lib.evaluate import metrics
+from lib.evaluate.metrics import INVALID
 
 GOLD = ["1", "2", "3", "4", "5", "5", "4", "4", "3", "1", "2", "5", "5", "4", "1", "3"]
 PRED = ["1", "2", "4", "4", "5", "4", "4", "5", "3", "2", "2", "5", "x", "4", "1", "??"]

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from lib import runner
+from lib.core.paths import REPO_ROOT
 from lib.engine.local import EngineHandle, start_engine
-from lib.paths import REPO_ROOT
-from lib.store.tables_eval import runner_items, runner_results
+from lib.runner.tables import runner_items, runner_results
 from tests.unit.evaluate.helpers import CountingClient
 
 MODEL = "tunelab-base"
@@ -201,7 +201,7 @@ SCRIPT = textwrap.dedent(
     """
     import sys, openai
     from lib import runner
-    from lib.store.db import create_engine_for
+    from lib.core.db import create_engine_for
     db = create_engine_for(sys.argv[1])
     client = openai.OpenAI(base_url=sys.argv[2], api_key="x")
     runner.execute(db, int(sys.argv[3]), client_for=lambda m: client, options=runner.RunOptions(concurrency=4))

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from lib.examples import Example
-from lib.store.datasets import import_examples
+from lib.core.examples import Example
+from lib.datasets.repo import import_examples
 
 
 def classification_rows(n: int = 100) -> list[dict[str, Any]]:

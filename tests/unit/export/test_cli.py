@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lib.__main__ import main
-from lib.paths import REPO_ROOT
-from lib.store.db import dispose_all, get_engine
+from lib.core.db import dispose_all, get_engine
+from lib.core.paths import REPO_ROOT
 
 from .helpers import classification_rows, make_dataset
 
@@ -80,7 +80,7 @@ def test_snapshot_prints_counts_and_export_writes_files(
 def test_dry_run_writes_nothing(store, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["snapshot", "tickets", "--dry-run"]) == 0
     assert "would hold 100 examples" in capsys.readouterr().out
-    from lib.store.snapshots import list_snapshots
+    from lib.snapshots.repo import list_snapshots
 
     with store.connect() as conn:
         assert list_snapshots(conn) == []

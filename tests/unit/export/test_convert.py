@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.convert import (
+from lib.core.convert import (
     ConversionError,
     chat_to_completion,
     chat_to_preference,

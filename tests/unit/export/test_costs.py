@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from lib.cost_chart import Scenario, build_figure, inference_series
-from lib.costs import estimate_snapshot, estimate_training, format_money
-from lib.errors import UserError
-from lib.prices import (
+from lib.core.errors import UserError
+from lib.core.pricing import (
     PRICES_READ_ON,
     ModelPrice,
     default_table,
@@ -17,8 +15,10 @@ from lib.prices import (
     save_price_table,
     table_rows,
 )
-from lib.store.snapshots import create_snapshot
-from lib.tokens import estimate_epochs
+from lib.core.tokens import estimate_epochs
+from lib.evaluate.cost_chart import Scenario, build_figure, inference_series
+from lib.snapshots.costs import estimate_snapshot, estimate_training, format_money
+from lib.snapshots.repo import create_snapshot
 
 from .helpers import make_dataset
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from lib.errors import NotFoundError, UserError
-from lib.store.datasets import delete_dataset, get_dataset
-from lib.store.examples import Change, apply_changes, iter_examples, update_example
-from lib.store.snapshots import (
+from lib.core.errors import NotFoundError, UserError
+from lib.core.example_store import Change, apply_changes, iter_examples, update_example
+from lib.core.tables import snapshot_examples
+from lib.datasets.repo import delete_dataset, get_dataset
+from lib.snapshots.repo import (
     create_snapshot,
     delete_snapshot,
     get_snapshot,
@@ -16,7 +17,6 @@ from lib.store.snapshots import (
     list_snapshots,
     plan_snapshot,
 )
-from lib.store.tables import snapshot_examples
 
 from .helpers import classification_rows, make_dataset
 

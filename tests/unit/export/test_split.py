@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from lib.errors import UserError
-from lib.split import Ratios, plan_split
+from lib.core.errors import UserError
+from lib.snapshots.split import Ratios, plan_split
 
 LABELS = ["a"] * 500 + ["b"] * 300 + ["c"] * 200
 

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from lib.convert import chat_to_completion
-from lib.errors import UserError
-from lib.io import import_file, read_examples
-from lib.io.writers import (
+from lib.core.convert import chat_to_completion
+from lib.core.errors import UserError
+from lib.core.example_store import iter_examples
+from lib.datasets.export import (
     ExportOptions,
     dataset_export,
     export_bytes,
@@ -23,9 +23,9 @@ from lib.io.writers import (
     openai_jsonl_bytes,
     snapshot_export,
 )
-from lib.io.writers.llamafactory import sharegpt_to_chat
-from lib.store.examples import iter_examples
-from lib.store.snapshots import create_snapshot, iter_split
+from lib.datasets.export.llamafactory import sharegpt_to_chat
+from lib.datasets.io import import_file, read_examples
+from lib.snapshots.repo import create_snapshot, iter_split
 
 from .helpers import classification_rows, make_dataset
 

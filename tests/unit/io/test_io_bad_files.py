@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lib.errors import ReadError
-from lib.io import inspect_source, read_examples
+from lib.core.errors import ReadError
+from lib.datasets.io import inspect_source, read_examples
 
 
 def _read_all(path: Path, **options) -> None:

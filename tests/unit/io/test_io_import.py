@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from lib.errors import ReadError, UserError
-from lib.io import import_file, read_examples
-from lib.paths import REPO_ROOT
-from lib.store.datasets import get_dataset, list_datasets
-from lib.store.tables import datasets, examples
+from lib.core.errors import ReadError, UserError
+from lib.core.paths import REPO_ROOT
+from lib.core.tables import datasets, examples
+from lib.datasets.io import import_file, read_examples
+from lib.datasets.repo import get_dataset, list_datasets
 
 
 def _stored(engine: sa.Engine, dataset_id: int) -> list[tuple[int, dict]]:

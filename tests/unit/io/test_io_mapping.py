@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.errors import ReadError, UserError
-from lib.io import inspect_source, parse_cli_mapping, read_examples, suggest_mapping
-from lib.io.mapping import parse_template
+from lib.core.errors import ReadError, UserError
+from lib.datasets.io import inspect_source, parse_cli_mapping, read_examples, suggest_mapping
+from lib.datasets.io.mapping import parse_template
 
 
 def _csv(tmp_path: Path, text: str, name: str = "reviews.csv") -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.errors import ReadError
-from lib.io import inspect_source, read_examples
+from lib.core.errors import ReadError
+from lib.datasets.io import inspect_source, read_examples
 
 
 def _examples(path: Path, **options):

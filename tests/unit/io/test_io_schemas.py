@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from lib.io import inspect_source, read_examples
+from lib.datasets.io import inspect_source, read_examples
 
 CHAT = {
     "messages": [

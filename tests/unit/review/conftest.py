@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from lib.examples import Example
-from lib.store.datasets import import_examples
+from lib.core.examples import Example
+from lib.datasets.repo import import_examples
 
 LABELS = (" positive", " negative", " neutral")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.example_store import get_example
 from lib.review.edit import CellEdit, change_for_edit, with_label
 from lib.review.guidelines import safe_markdown
-from lib.store.examples import get_example
 
 
 def test_with_label_keeps_padding_and_other_messages():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import StaleVersionError, UserError
+from lib.core.errors import StaleVersionError, UserError
+from lib.core.example_store import Change, get_example, list_revisions, revert_to, update_example
 from lib.review.diff import messages_text, state_diff
 from lib.review.history import history, state_at_version
 from lib.review.merge import Conflict, change_for, keep_mine, three_way
-from lib.store.examples import Change, get_example, list_revisions, revert_to, update_example
 
 
 def _first(db, ds):

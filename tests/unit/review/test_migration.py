@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lib.examples import Example
-from lib.store.datasets import import_examples
-from lib.store.db import create_engine_for
-from lib.store.migrations import available, migrate
+from lib.core.db import create_engine_for
+from lib.core.examples import Example
+from lib.core.migrations import available, migrate
+from lib.datasets.repo import import_examples
 
 
 def test_review_migration_keeps_rows_and_adds_tables_and_indexes(tmp_path):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import UserError
+from lib.core.errors import UserError
+from lib.core.example_store import Change, list_batches, list_revisions, undo_batch, update_example
 from lib.review import bulk, query
 from lib.review.query import Filters
-from lib.store.examples import Change, list_batches, list_revisions, undo_batch, update_example
 
 
 def _ids(db, ds, filters, **kw):

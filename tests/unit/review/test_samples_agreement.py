@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from lib.errors import UserError
+from lib.core.db import create_engine_for
+from lib.core.errors import UserError
+from lib.core.example_store import get_example, list_revisions
 from lib.review import agreement, sampling
-from lib.store.db import create_engine_for
-from lib.store.examples import get_example, list_revisions
 
 
 def _example(db, example_id):

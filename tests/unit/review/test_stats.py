@@ -8,7 +8,7 @@ import random
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from lib.review.stats import cohen_kappa, wilson_interval
+from lib.core.stats import cohen_kappa, wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lib.examples import Example
-from lib.store import datasets as ds
-from lib.store import examples as ex
-from lib.store.db import create_engine_for
-from lib.store.migrations import applied, available, migrate
+from lib.core import example_store as ex
+from lib.core.db import create_engine_for
+from lib.core.examples import Example
+from lib.core.migrations import applied, available, migrate
+from lib.datasets import repo as ds
 
 
 def test_every_migration_applies_once_and_is_recorded(any_db_url):

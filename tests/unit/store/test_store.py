@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
-from lib.errors import NotFoundError, StaleVersionError, UserError
-from lib.examples import Example
-from lib.store import datasets as ds
-from lib.store import examples as ex
+from lib.core import example_store as ex
+from lib.core.errors import NotFoundError, StaleVersionError, UserError
+from lib.core.examples import Example
+from lib.datasets import repo as ds
 
 
 def _rows(n: int):

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from lib.__main__ import main
-from lib.store.datasets import list_datasets
-from lib.store.db import dispose_all, get_engine
+from lib.core.db import dispose_all, get_engine
+from lib.datasets.repo import list_datasets
 from tests.unit.synth.conftest import small_spec
 
 

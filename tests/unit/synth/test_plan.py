@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from lib.errors import UserError
-from lib.prices import default_table
+from lib.core.errors import UserError
+from lib.core.pricing import default_table
 from lib.synth import demo, estimate, make_plan
 from lib.synth.plan import MAX_REQUESTS, SynthSpec
 from tests.unit.synth.conftest import small_spec

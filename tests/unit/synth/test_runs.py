@@ -17,12 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from lib import runner
-from lib.errors import UserError
-from lib.examples import Example
-from lib.paths import REPO_ROOT
-from lib.store.datasets import get_dataset, import_examples
-from lib.store.examples import list_batches, list_examples, undo_batch
-from lib.store.tables_eval import runner_items
+from lib.core.errors import UserError
+from lib.core.example_store import list_batches, list_examples, undo_batch
+from lib.core.examples import Example
+from lib.core.paths import REPO_ROOT
+from lib.datasets.repo import get_dataset, import_examples
+from lib.runner.tables import runner_items
 from lib.synth import (
     create_synthetic_run,
     dataset_of_run,
@@ -275,7 +275,7 @@ def _cancel_when_done(engine, run_id: int, n: int) -> threading.Thread:
 
 _CHILD = """
 import sys
-from lib.store.db import create_engine_for
+from lib.core.db import create_engine_for
 from lib import runner
 from lib.synth import run_synthetic
 run_synthetic(create_engine_for(sys.argv[1]), int(sys.argv[2]), options=runner.RunOptions(concurrency=1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.synth.template import parse_template, parse_values
 
 

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from lib.core.paths import SAMPLE_DATA_DIR
 from lib.engine.local import EngineHandle, start_engine
-from lib.paths import SAMPLE_DATA_DIR
-from lib.store.snapshots import SnapshotInfo
+from lib.snapshots.repo import SnapshotInfo
 
 REVIEWS = SAMPLE_DATA_DIR / "product_reviews.jsonl"
 
 
 def make_snapshot(db: sa.Engine, tmp_path: Path, *, rows: int = 300) -> SnapshotInfo:
     """Import the first ``rows`` sample reviews and freeze them into train/valid/test."""
-    from lib.io import import_file
-    from lib.store.snapshots import create_snapshot
+    from lib.datasets.io import import_file
+    from lib.snapshots.repo import create_snapshot
 
     lines = REVIEWS.read_text(encoding="utf-8").splitlines()[:rows]
     path = tmp_path / "reviews.jsonl"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lib.__main__ import main
-from lib.jobs import LaunchRequest, launch, launch_key, wait_for_job
-from lib.store.db import dispose_all, get_engine
+from lib.core.db import dispose_all, get_engine
+from lib.train import LaunchRequest, launch, launch_key, wait_for_job
 from tests.unit.train.conftest import make_snapshot
 
 

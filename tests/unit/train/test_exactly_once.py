@@ -8,11 +8,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from lib.jobs import METADATA_KEY, LaunchRequest, claim, launch, launch_key, list_jobs, reconcile
-from lib.jobs.files import training_files, upload_file
-from lib.jobs.readiness import readiness
 from lib.providers import ENGINE_NAME, client_for, get_provider
-from lib.store.tables_train import train_jobs
+from lib.train import METADATA_KEY, LaunchRequest, claim, launch, launch_key, list_jobs, reconcile
+from lib.train.files import training_files, upload_file
+from lib.train.readiness import readiness
+from lib.train.tables import train_jobs
 
 
 @pytest.fixture
@@ -119,10 +119,10 @@ def test_a_stale_claim_without_a_job_is_taken_over_once(db, snapshot, engine_env
 def test_an_abandoned_claim_is_marked_failed_and_a_relaunch_goes_ahead(db, snapshot, engine_env):
     from datetime import timedelta
 
-    from lib.jobs import refresh_job
-    from lib.jobs.claims import expire_stale_claim
-    from lib.jobs.records import get_job, update_job
-    from lib.store.tables import utcnow
+    from lib.core.tables import utcnow
+    from lib.train import refresh_job
+    from lib.train.claims import expire_stale_claim
+    from lib.train.repo import get_job, update_job
 
     request = LaunchRequest(snapshot_id=snapshot.id, provider=ENGINE_NAME, model="tunelab-base")
     key = launch_key(db, request)
@@ -143,8 +143,8 @@ def test_an_abandoned_claim_is_marked_failed_and_a_relaunch_goes_ahead(db, snaps
 def test_a_create_that_timed_out_but_made_the_job_is_adopted_by_the_jobs_list(
     db, snapshot, engine_env
 ):
-    from lib.jobs import refresh_open_jobs
-    from lib.jobs.records import get_job, update_job
+    from lib.train import refresh_open_jobs
+    from lib.train.repo import get_job, update_job
 
     request = LaunchRequest(snapshot_id=snapshot.id, provider=ENGINE_NAME, model="tunelab-base")
     key = launch_key(db, request)

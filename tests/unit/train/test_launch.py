@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import UserError
-from lib.jobs import (
+from lib.core.errors import UserError
+from lib.providers import ENGINE_NAME, client_for, get_provider
+from lib.train import (
     LaunchRequest,
     get_upload,
     launch,
@@ -14,7 +15,6 @@ from lib.jobs import (
     refresh_job,
     wait_for_job,
 )
-from lib.providers import ENGINE_NAME, client_for, get_provider
 
 
 def _request(snapshot_id: int, **changes) -> LaunchRequest:
@@ -90,7 +90,7 @@ def test_same_settings_same_key_no_second_job(db, snapshot, engine_env):
 
 
 def test_warnings_need_an_explicit_override(db, snapshot, engine_env):
-    from lib.jobs.readiness import readiness
+    from lib.train.readiness import readiness
 
     request = _request(snapshot.id)
     ready = readiness(db, snapshot.id, get_provider(db, ENGINE_NAME), model="tunelab-base")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import UserError
-from lib.jobs import (
+from lib.core.errors import UserError
+from lib.providers import ENGINE_NAME
+from lib.train import (
     LaunchRequest,
     delete_model,
     fine_tuned_models,
@@ -15,7 +16,6 @@ from lib.jobs import (
     refresh_job,
     wait_for_job,
 )
-from lib.providers import ENGINE_NAME
 
 
 @pytest.fixture

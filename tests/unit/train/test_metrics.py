@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from lib.jobs.watch import parse_result_file
+from lib.train.watch import parse_result_file
 
 RESULT_CSV = (
     "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n"

@@ -12,7 +12,7 @@ import httpx2
 import openai
 import pytest
 
-from lib.errors import UserError
+from lib.core.errors import UserError
 from lib.providers import (
     BUILT_IN,
     ENGINE_NAME,
@@ -239,7 +239,7 @@ def test_a_refused_key_is_reported_without_the_key():
 
 
 def test_renaming_a_provider_keeps_its_jobs(db):
-    from lib.jobs import LaunchRequest, claim, list_jobs
+    from lib.train import LaunchRequest, claim, list_jobs
 
     save_provider(db, ProviderConfig(name="Team", kind="compatible", base_url="http://t/v1"))
     request = LaunchRequest(snapshot_id=1, provider="Team", model="m")

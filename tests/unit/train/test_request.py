@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import UserError
-from lib.jobs.files import file_format
-from lib.jobs.launch import _method_payload
-from lib.jobs.request import LaunchRequest, clean_hyperparameters, launch_key, validate_request
+from lib.core.errors import UserError
 from lib.providers import ProviderConfig
+from lib.train.files import file_format
+from lib.train.launch import _method_payload
+from lib.train.request import LaunchRequest, clean_hyperparameters, launch_key, validate_request
 
 
 def _request(**changes) -> LaunchRequest:
@@ -64,8 +64,8 @@ def test_what_a_provider_cannot_do_is_refused():
 
 
 def test_keys_are_stable_per_store_and_differ_between_stores(db, tmp_path):
-    from lib.store.db import create_engine_for
-    from lib.store.migrations import migrate
+    from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
 
     other = create_engine_for(f"sqlite:///{tmp_path / 'other.db'}")
     migrate(other)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from lib.jobs import LaunchRequest, launch, launch_key, refresh_job, wait_for_job
 from lib.providers import ProviderConfig, key_status, list_providers, save_provider
+from lib.train import LaunchRequest, launch, launch_key, refresh_job, wait_for_job
 
 FAKE_KEY = "sk-tunelab-FAKE-key-0123456789abcdefXYZ"
 KEY_ENV = "TUNELAB_TEST_FAKE_KEY"

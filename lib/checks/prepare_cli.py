@@ -1,0 +1,240 @@
+"""``python -m lib prepare FILE [-q]``: the legacy prepare_data's job, for prompt/completion,
+chat and preference files: analyse, ask before each fix, write ``<name>_prepared.jsonl`` (or a
+train/valid pair) beside the input, and say what to do next."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from lib.checks import legacy_rules as rules
+from lib.checks.prepare import (
+    Table,
+    analyse,
+    completion_lines,
+    output_names,
+    split_positions,
+    table_from_examples,
+    write_jsonl,
+)
+from lib.checks.prepare_chat import analyse_chat
+from lib.checks.view import view_from_examples
+from lib.core.errors import UserError
+from lib.core.tokens import DEFAULT_MODEL
+
+HELP = "analyse a file and write a fixed copy ready for fine-tuning (successor of prepare_data)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="CSV, TSV, XLSX, JSON, JSONL or TXT file")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="accept every suggestion without asking"
+    )
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"model for token limits (default {DEFAULT_MODEL})"
+    )
+    parser.add_argument(
+        "--tokens", action="store_true", help="also count exact tokens of the prepared examples"
+    )
+    parser.add_argument(
+        "--stratified",
+        action="store_true",
+        help="split train/valid by class (same sizes; the legacy split is random)",
+    )
+
+
+class _Asker:
+    def __init__(self, *, auto: bool) -> None:
+        self.auto = auto
+
+    def __call__(self, question: str) -> bool:
+        sys.stdout.write(question)
+        if self.auto:
+            sys.stdout.write("Y\n")
+            return True
+        sys.stdout.flush()
+        answer = sys.stdin.readline()
+        if not answer:  # end of input: treat as "no" for the rest rather than hang
+            sys.stdout.write("\n")
+            return False
+        return answer.strip().lower() not in ("n", "no")
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    from lib.datasets.io import read_examples
+
+    print("Analyzing...")
+    reading = read_examples(path, file_name=path.name)
+    ask = _Asker(auto=args.quiet)
+    fmt = path.suffix.lower().lstrip(".") or "jsonl"
+    if reading.schema == "completion":
+        code, table = _prepare_completion(
+            path, reading.examples(), fmt=fmt, ask=ask, stratified=args.stratified
+        )
+        if args.tokens and table is not None:
+            _print_tokens(table, model=args.model)
+        return code
+    examples = list(reading.examples())
+    return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
+
+
+def _prepare_completion(
+    path: Path, examples: Iterable[Any], *, fmt: str, ask: _Asker, stratified: bool
+) -> tuple[int, Table | None]:
+    table, extra = table_from_examples(examples)
+    analysis = analyse(table, extra_columns=extra, file_format=fmt)
+    for step in analysis.steps:
+        print(f"\n- {step.found}", end="")
+    if analysis.error:
+        print(f"\n\nERROR: {analysis.error}\n\nAborting... nothing was written")
+        return 1, None
+    table = analysis.table
+    applied = []
+    if analysis.recommendations or analysis.any_necessary:
+        print("\n\nBased on the analysis we will perform the following actions:")
+        for step in analysis.steps:
+            if step.action is None:
+                continue
+            if step.necessary:
+                print(f"- [Necessary] {step.action}")
+                continue
+            if ask(f"- [Recommended] {step.action} [Y/n]: "):
+                assert step.apply is not None
+                table = step.apply(table)
+                applied.append(step.name)
+    else:
+        print("\n\nNo remediations found.")
+    kind = rules.task_type(table.prompts, table.completions)
+    split = kind == "classification" and ask(
+        "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
+    )
+    if not applied and not analysis.any_necessary and not split:
+        print(f"\nYour file is ready for fine-tuning as it is: {path}")
+        _next_steps([path], table)
+        return 0, table
+    if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
+        print("Aborting... did not write the file")
+        return 0, None
+    written = _write(path, table, split=split, stratified=stratified)
+    print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
+    _next_steps(written, table)
+    return 0, table
+
+
+def _print_tokens(table: Table, *, model: str) -> None:
+    from lib.core.tokens import count_examples
+
+    datas = [
+        {"prompt": p, "completion": c}
+        for p, c in zip(table.prompts, table.completions, strict=True)
+    ]
+    stats = count_examples("completion", datas, model=model).summary()
+    about = "about " if stats["approximate"] else ""
+    print(
+        f"Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "
+        f"{stats['min']:,}–{stats['max']:,} per example."
+    )
+
+
+def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:
+    records = completion_lines(table.prompts, table.completions)
+    names = output_names(path, split=split)
+    if not split:
+        write_jsonl(names[0], records)
+        return names
+    labels = [c.strip() for c in table.completions] if stratified else None
+    train, valid = split_positions(len(records), labels=labels)
+    write_jsonl(names[0], [records[i] for i in train])
+    try:
+        write_jsonl(names[1], [records[i] for i in valid])
+    except OSError:
+        names[0].unlink(missing_ok=True)
+        raise
+    return names
+
+
+def _next_steps(files: list[Path], table: Table | None) -> None:
+    lines = ["\nNext:"]
+    lines.append(f"- import it into Tunelab to review it: python -m lib import {files[0]}")
+    valid = f", validation_file={str(files[1])!r}" if len(files) > 1 else ""
+    lines.append(
+        f"- or upload it and start a job: training_file={str(files[0])!r}{valid} "
+        "(Train screen, or fine_tuning.jobs.create in the openai SDK)"
+    )
+    if table is not None and len(table):
+        separator = rules.common_suffix(table.prompts)
+        ending = rules.common_suffix(table.completions)
+        if separator:
+            lines.append(
+                f"- prompts sent to the fine-tuned model must end with {separator!r} "
+                "so that it starts writing the completion"
+            )
+        if ending:
+            lines.append(f"- use stop=[{ending!r}] so that generated text ends where it should")
+    print("\n".join(lines))
+
+
+def _prepare_messages(
+    path: Path, schema: str, examples: list[Any], *, fmt: str, ask: _Asker, model: str
+) -> int:
+    view = view_from_examples(schema, examples, model=model, file_name=str(path))
+    steps = analyse_chat(view)
+    for step in steps:
+        if step.found:
+            print(f"\n- {step.found}", end="")
+    stats = view.tokens.summary()
+    about = "about " if stats["approximate"] else ""
+    print(
+        f"\n- Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "
+        f"{stats['min']:,}–{stats['max']:,} per example; with the default "
+        f"{stats['epochs']} epochs a job is billed for {about}"
+        f"{stats['epochs'] * stats['billed_tokens_per_epoch']:,} tokens"
+    )
+    datas = view.datas
+    fixes = [s for s in steps if s.fix]
+    changed = fmt != "jsonl"
+    if fixes:
+        print("\nBased on the analysis we will perform the following actions:")
+        for step in fixes:
+            if ask(f"- [Recommended] {step.action} [Y/n]: "):
+                datas = step.apply(datas, schema=schema, model=model)
+                changed = True
+    else:
+        print("\nNo remediations found.")
+    if not datas:
+        print("\nNo examples are left; nothing was written")
+        return 1
+    labels = view_from_datas_labels(schema, datas)
+    classification = 0 < len(set(labels)) < len(labels) / rules.CLASSIFICATION_THRESHOLD
+    split = classification and ask(
+        "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
+    )
+    if not changed and not split:
+        print(f"\nYour file is ready for fine-tuning as it is: {path}")
+        _next_steps([path], None)
+        return 0
+    if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
+        print("Aborting... did not write the file")
+        return 0
+    names = output_names(path, split=split)
+    if split:
+        train, valid = split_positions(len(datas))
+        write_jsonl(names[0], [datas[i] for i in train])
+        write_jsonl(names[1], [datas[i] for i in valid])
+    else:
+        write_jsonl(names[0], datas)
+    print(f"\nWrote {' and '.join(str(p) for p in names)}\nFeel free to take a look!")
+    _next_steps(names, None)
+    return 0
+
+
+def view_from_datas_labels(schema: str, datas: list[dict[str, Any]]) -> list[str]:
+    from lib.checks.view import view_from_datas
+
+    return view_from_datas(schema, datas).labels

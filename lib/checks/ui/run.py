@@ -1,0 +1,113 @@
+"""Checks page: run the checks of a dataset once per data version, show findings and tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.checks import SEVERITIES, run_checks, view_from_store
+from lib.checks.base import SEVERITY_HELP
+from lib.checks.stored import save_findings
+from lib.core.tokens import DEFAULT_CONTEXT_LIMITS, load_context_limits
+
+REVIEW_IDS_KEY = "review_example_ids"
+REVIEW_PAGE = "pages/review.py"
+PREVIEW_KEY = "checks_preview_fix"
+MODELS = (
+    "gpt-4o-mini-2024-07-18",
+    "gpt-4o-2024-08-06",
+    "gpt-4.1-2025-04-14",
+    "gpt-4.1-mini-2025-04-14",
+    "gpt-4.1-nano-2025-04-14",
+    "gpt-3.5-turbo-0125",
+    "babbage-002",
+    "davinci-002",
+)
+
+
+@st.cache_data(show_spinner="Checking the dataset…", max_entries=20)
+def checked(_engine: Engine, dataset_id: int, data_version: int, model: str) -> dict[str, Any]:
+    """Findings (as plain dicts) and token figures; cached per data version and model, and
+    stored for the review filter "has findings"."""
+    with _engine.connect() as conn:
+        limits = load_context_limits(conn)
+    view = view_from_store(_engine, dataset_id, model=model, context_limits=limits)
+    findings = run_checks(view)
+    save_findings(_engine, dataset_id, data_version, findings)
+    return {
+        "findings": [{**f.to_json(), "example_ids": f.example_ids} for f in findings],
+        "tokens": view.tokens.summary(),
+        "examples": len(view),
+    }
+
+
+def model_picker() -> str:
+    return st.selectbox("Model (encoding and context limit)", MODELS, key="checks_model")
+
+
+def render_tokens(tokens: dict[str, Any]) -> None:
+    about = " (approximate: tokenizer files unavailable)" if tokens["approximate"] else ""
+    st.subheader("Tokens")
+    st.caption(f"{tokens['encoding']}{about}; context limit {tokens['context_limit']:,} tokens")
+    cols = st.columns(5)
+    cols[0].metric("Total", f"{tokens['total']:,}")
+    cols[1].metric("Median / example", f"{tokens['median']:,}")
+    cols[2].metric("Longest", f"{tokens['max']:,}")
+    cols[3].metric("Over the limit", f"{tokens['over_limit']:,}")
+    billed = tokens["epochs"] * tokens["billed_tokens_per_epoch"]
+    cols[4].metric(f"Billed ({tokens['epochs']} epochs)", f"{billed:,}")
+
+
+def render_findings(findings: list[dict[str, Any]]) -> None:
+    """Findings grouped by severity; each with its rows, a link to review and its fix."""
+    if not any(f["severity"] != "info" for f in findings):
+        st.success("No errors or warnings: the dataset is ready for fine-tuning.")
+    for severity in SEVERITIES:
+        group = [f for f in findings if f["severity"] == severity]
+        if not group:
+            continue
+        st.subheader(f"{severity.capitalize()}s ({len(group)}) — {SEVERITY_HELP[severity]}")
+        for index, finding in enumerate(group):
+            key = f"{severity}_{index}_{finding['check']}"
+            n_rows = len(finding["rows"])
+            label = f"{finding['check']}" + (f" · {n_rows:,} rows" if n_rows else "")
+            with st.expander(label, expanded=severity == "error"):
+                st.text(finding["message"])
+                if n_rows:
+                    shown = ", ".join(str(r) for r in finding["rows"][:50])
+                    st.caption(f"Rows: {shown}{' …' if n_rows > 50 else ''}")
+                cols = st.columns(2)
+                if finding["example_ids"] and cols[0].button(
+                    f"Review these {len(finding['example_ids']):,} examples", key=f"review_{key}"
+                ):
+                    st.session_state[REVIEW_IDS_KEY] = list(finding["example_ids"])
+                    st.switch_page(REVIEW_PAGE)
+                if finding["fix"] and cols[1].button("Preview the fix", key=f"fix_{key}"):
+                    st.session_state[PREVIEW_KEY] = finding["fix"]
+                    st.rerun()
+
+
+def context_limits_editor(engine: Engine) -> None:
+    """The per-model context-limit table, editable (stored in the settings)."""
+    import pandas as pd
+
+    from lib.core.tokens import CONTEXT_LIMITS_SOURCE, save_context_limits
+    from lib.shell.widgets import run_action
+
+    with st.expander("Context limits per model"):
+        st.caption(CONTEXT_LIMITS_SOURCE)
+        with engine.connect() as conn:
+            table = load_context_limits(conn)
+        frame = pd.DataFrame({"model": list(table), "context limit": list(table.values())})
+        edited = st.data_editor(frame, num_rows="dynamic", key="checks_limits", hide_index=True)
+        if st.button("Save limits", key="checks_limits_save"):
+            values = {
+                str(row["model"]): row["context limit"]
+                for _, row in edited.iterrows()
+                if str(row["model"] or "").strip()
+            }
+            if run_action(lambda: save_context_limits(engine, values), success="Limits saved."):
+                st.cache_data.clear()
+        st.caption(f"Defaults: {len(DEFAULT_CONTEXT_LIMITS)} models; unknown models use 16,385.")

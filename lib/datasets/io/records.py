@@ -1,0 +1,129 @@
+"""The record: one row, line or array element as read, before schema detection and mapping.
+
+Every format reader yields records, so schema detection, column mapping and error reporting
+are written once. ``line`` is what an error message names (the line in a text file, the row in
+a sheet); ``row`` becomes ``Example.source_row``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lib.core.errors import ReadError
+
+# Deeper than any real example (chat → message → content part → tool schema is ~10 levels);
+# deeper structures are rejected before anything recursive (json.dumps, checks) sees them.
+MAX_DEPTH = 100
+
+
+@dataclass(slots=True)
+class Record:
+    line: int
+    row: int
+    values: dict[str, Any]
+    raw: str | None = None  # the compact JSON text of ``values`` when the reader has it
+
+
+@dataclass(slots=True)
+class ReadStats:
+    """What a reader passed over without turning it into a record (reported, not hidden)."""
+
+    skipped_blank: int = 0
+
+
+class RecordSource(Protocol):
+    """A stream of records from one opened file (or sheet)."""
+
+    columns: tuple[str, ...] | None  # fixed header (CSV/TSV/XLSX/TXT); None for JSON formats
+    unit: str  # what a record is called in messages: "line", "row" or "element"
+    stats: ReadStats
+
+    def __iter__(self) -> Iterator[Record]: ...
+
+
+@dataclass(slots=True)
+class Header:
+    columns: tuple[str, ...]
+    width: int  # cells in the header row including trailing unnamed ones
+
+
+def check_header(cells: list[Any], *, file_name: str, line: int) -> Header:
+    """Column names from a header row: none missing, none twice (trailing blanks are ignored)."""
+    names = ["" if cell is None else str(cell).strip() for cell in cells]
+    width = len(names)
+    while names and not names[-1]:
+        names.pop()
+    if not names:
+        raise ReadError(file_name, "the header row has no column names", line=line)
+    for index, name in enumerate(names, 1):
+        if not name:
+            raise ReadError(
+                file_name,
+                f"column {index} has no name in the header (columns: {', '.join(names)})",
+                line=line,
+            )
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names, 1):
+        if name in seen:
+            raise ReadError(
+                file_name,
+                f"column name {name!r} appears twice in the header (columns {seen[name]} "
+                f"and {index}); rename one",
+                line=line,
+            )
+        seen[name] = index
+    return Header(tuple(names), width)
+
+
+def json_depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when lists/objects nest deeper than ``limit`` (iterative: no recursion to blow)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(
+                (child, depth + 1) for child in item.values() if isinstance(child, dict | list)
+            )
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item if isinstance(child, dict | list))
+    return False
+
+
+def nesting_error(file_name: str, where: str, line: int | None) -> ReadError:
+    return ReadError(
+        file_name,
+        f"{where} nests lists/objects more than {MAX_DEPTH} levels deep; "
+        "this is not an example Tunelab can read",
+        line=line,
+    )
+
+
+@dataclass(slots=True)
+class Runs:
+    """Record numbers grouped by a key, as compressed ranges ("1-40, 57") for messages."""
+
+    runs: dict[str, list[list[int]]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+
+    def add(self, key: str, number: int) -> None:
+        ranges = self.runs.get(key)
+        if ranges is None:
+            self.runs[key] = [[number, number]]
+            self.order.append(key)
+            return
+        last = ranges[-1]
+        if last[1] == number - 1:
+            last[1] = number
+        elif len(ranges) < 1000:  # enough for a message; counting stops, reading does not
+            ranges.append([number, number])
+
+    def describe(self, key: str, *, cap: int = 8) -> str:
+        ranges = self.runs[key]
+        shown = [f"{a}-{b}" if b > a else str(a) for a, b in ranges[:cap]]
+        more = len(ranges) - cap
+        text = ", ".join(shown)
+        return f"{text}, … ({more} more ranges)" if more > 0 else text

@@ -1,0 +1,154 @@
+"""The import panel of the Datasets screen: upload, see what was detected, map, import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.core.errors import UserError
+from lib.core.examples import SCHEMA_LABELS
+from lib.datasets.io import Inspection, default_name, import_file, inspect_source
+from lib.datasets.repo import unique_name
+
+UPLOAD_TYPES = ["csv", "tsv", "xlsx", "json", "jsonl", "txt"]
+PREVIEW_ROWS = 20
+_UPLOADER_KEY = "import_uploader"
+_NONCE_KEY = "import_uploader_nonce"
+_LAST_IMPORT_KEY = "import_last_summary"
+TARGETS = {"prompt/completion": ("prompt", "completion"), "chat": ("system", "user", "assistant")}
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the file…")
+def _inspect(
+    data: bytes, file_name: str, sheet: str | None, mapping_json: str | None
+) -> Inspection:
+    mapping = json.loads(mapping_json) if mapping_json else None
+    return inspect_source(
+        data, file_name=file_name, sheet=sheet, mapping=mapping, preview_rows=PREVIEW_ROWS
+    )
+
+
+def _text_frame(rows: tuple[dict, ...]) -> pd.DataFrame:
+    # Every cell as text: user data is shown, never interpreted.
+    return pd.DataFrame(
+        [
+            {
+                k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                for k, v in r.items()
+            }
+            for r in rows
+        ]
+    )
+
+
+def _detected(inspection: Inspection) -> None:
+    cols = st.columns(4)
+    cols[0].metric("Format", inspection.format_label)
+    cols[1].metric("Encoding", inspection.encoding or "—")
+    cols[2].metric("Rows", f"{inspection.n_rows:,}")
+    cols[3].metric("Schema", inspection.schema_label if inspection.schema else "needs mapping")
+    st.caption("Columns: " + ", ".join(inspection.columns) if inspection.columns else "No columns")
+    for warning in inspection.warnings:
+        st.warning(warning)
+    if inspection.unknown_keys:
+        listed = ", ".join(f"{k} ({n:,} rows)" for k, n in inspection.unknown_keys.items())
+        st.info(f"Kept with the examples but not used for training: {listed}")
+
+
+def _mapping_editor(inspection: Inspection) -> dict[str, str] | None:
+    """Templates such as ``{review_title}\\n\\n{review_body}`` → prompt; None = use as is."""
+    wanted = inspection.needs_mapping or st.toggle(
+        "Map columns with templates",
+        key="import_map_toggle",
+        help="Build the prompt and completion from other columns, e.g. {title}\\n\\n{body}.",
+    )
+    if not wanted:
+        return None
+    st.caption(
+        "Write a template per field: column names in braces are replaced by the row's value "
+        "(columns: " + ", ".join("{" + c + "}" for c in inspection.columns) + ")."
+    )
+    target = st.radio("Import as", list(TARGETS), horizontal=True, key="import_map_target")
+    suggested = inspection.suggested_mapping or {}
+    mapping: dict[str, str] = {}
+    for field in TARGETS[target]:
+        value = st.text_area(
+            field,
+            value=suggested.get(field, ""),
+            key=f"import_map_{target}_{field}",
+            height=68,
+            help="Leave empty to leave this field out." if field == "system" else None,
+        )
+        if value.strip():
+            mapping[field] = value
+    return mapping or None
+
+
+def render_import(engine: Engine, reviewer: str | None) -> None:
+    nonce = st.session_state.setdefault(_NONCE_KEY, 0)
+    uploaded = st.file_uploader(
+        "Upload a CSV, TSV, XLSX, JSON (array of objects), JSONL or TXT file",
+        type=UPLOAD_TYPES,
+        key=f"{_UPLOADER_KEY}_{nonce}",
+    )
+    last = st.session_state.pop(_LAST_IMPORT_KEY, None)
+    if last:
+        st.success(last)
+    if uploaded is None:
+        return
+    data = uploaded.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    try:
+        first = _inspect(data, uploaded.name, None, None)
+        sheet = None
+        if first.sheets:
+            sheet = st.selectbox(
+                "Sheet",
+                first.sheets,
+                index=first.sheets.index(first.sheet) if first.sheet in first.sheets else 0,
+                key=f"import_sheet_{digest}",
+            )
+        base = first if sheet == first.sheet else _inspect(data, uploaded.name, sheet, None)
+        _detected(base)
+        mapping = _mapping_editor(base)
+        inspection = (
+            _inspect(data, uploaded.name, sheet, json.dumps(mapping, sort_keys=True))
+            if mapping
+            else base
+        )
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    if inspection.schema is None:
+        st.info("Map the columns to prompt and completion (or chat roles) to import this file.")
+        return
+    st.caption(
+        f"Preview: the first {len(inspection.preview_examples)} examples as they will be "
+        f"stored ({SCHEMA_LABELS[inspection.schema]})"
+    )
+    st.dataframe(_text_frame(inspection.preview_examples), hide_index=True, width="stretch")
+    with engine.connect() as conn:
+        suggestion = unique_name(conn, default_name(uploaded.name))
+    name = st.text_input("Dataset name", value=suggestion, key=f"import_name_{digest}")
+    if st.button("Import", type="primary", key="import_button"):
+        try:
+            with st.spinner("Importing…"):
+                summary = import_file(
+                    engine, data, file_name=uploaded.name, name=name, sheet=sheet, mapping=mapping
+                )
+        except UserError as exc:
+            st.error(f"Nothing was imported. {exc}")
+            return
+        st.session_state[_LAST_IMPORT_KEY] = (
+            f"Imported {summary.n_examples:,} examples into “{summary.name}” "
+            f"({SCHEMA_LABELS[summary.schema]}"
+            + (f", {summary.n_labels} labels" if summary.classification else "")
+            + ")."
+        )
+        st.session_state[_NONCE_KEY] = nonce + 1  # a fresh, empty uploader
+        st.session_state["selected_dataset_id"] = summary.dataset_id
+        st.rerun()

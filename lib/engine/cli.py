@@ -1,0 +1,91 @@
+"""``python -m lib engine``: run the built-in OpenAI-compatible engine in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+
+from lib.core.errors import UserError
+
+HELP = "run the built-in engine (a local OpenAI-compatible server that trains small models)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (loopback by default)"
+    )
+    parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="state folder (default: <data dir>/engine)"
+    )
+    parser.add_argument(
+        "--max-body-mb", type=float, default=None, help="refuse larger request bodies with 413"
+    )
+    parser.add_argument(
+        "--fault-429", type=float, default=None, help="share of requests answered 429"
+    )
+    parser.add_argument(
+        "--fault-500", type=float, default=None, help="share of requests answered 500"
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=None, help="latency added to each request"
+    )
+    parser.add_argument("--fault-seed", type=int, default=None, help="seed for repeatable faults")
+    parser.add_argument(
+        "--retry-after-ms", type=int, default=None, help="Retry-After sent with 429s"
+    )
+    parser.add_argument(
+        "--train-step-delay-ms", type=float, default=None, help="slow training down (demos, tests)"
+    )
+    parser.add_argument("--port-file", type=Path, default=None, help="write the bound port here")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from lib.core.paths import data_dir
+    from lib.engine.config import EngineConfig
+    from lib.engine.server import create_app
+
+    folder = args.data_dir or data_dir() / "engine"
+    try:
+        config = EngineConfig.from_env(
+            folder,
+            host=args.host,
+            port=args.port,
+            max_body_mb=args.max_body_mb,
+            fault_429=args.fault_429,
+            fault_500=args.fault_500,
+            latency_ms=args.latency_ms,
+            fault_seed=args.fault_seed,
+            retry_after_ms=args.retry_after_ms,
+            train_step_delay_ms=args.train_step_delay_ms,
+        )
+    except ValueError as exc:
+        raise UserError(f"engine settings: {exc}") from None
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    port = sock.getsockname()[1]
+    if args.port_file:
+        tmp = args.port_file.with_suffix(".tmp")
+        tmp.write_text(str(port))
+        tmp.replace(args.port_file)
+    print(f"Tunelab engine on http://{args.host}:{port}/v1 (data: {folder})", flush=True)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            "warning: the engine accepts any API key; listening beyond loopback lets anyone "
+            "who can reach this address use and change its files, jobs and models",
+            file=sys.stderr,
+            flush=True,
+        )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on")
+    )
+    server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,315 @@
+"""Widgets of the Results screen: metrics, confusion matrices, probabilities, calibration,
+suspicious examples, generation side by side and blind voting."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib import runner
+from lib.evaluate import charts, metrics, votes
+from lib.evaluate import results as res
+from lib.shell.widgets import run_action
+
+PAGE = 50
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading predictions…")
+def load_cached(_engine: Engine, run_id: int, version: tuple[int, int, str, str]) -> res.EvalData:
+    """Predictions of a run; ``version`` (answers, failures, status) invalidates the cache."""
+    return res.load(_engine, run_id)
+
+
+def load(engine: Engine, run_id: int) -> res.EvalData:
+    with engine.connect() as conn:
+        p = runner.get_progress(conn, run_id)
+        created = runner.get_run(conn, run_id).created_at  # ids of deleted runs may come back
+    version = (p.done, p.failed, p.status, str(created))
+    data = load_cached(engine, run_id, version)
+    return data
+
+
+@st.cache_data(max_entries=8, show_spinner="Computing intervals…")
+def _metric_rows(_data: res.EvalData, key: object) -> list[res.MetricRow]:
+    """Bootstrap intervals are the slow part of the screen: computed once per run version."""
+    return res.metric_table(_data, n_resamples=500)
+
+
+def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
+    text = f"{value:.4f}"
+    return text + (f" [{interval.low:.3f}, {interval.high:.3f}]" if interval else "")
+
+
+def metrics_table(data: res.EvalData) -> None:
+    base = data.models[0]
+    rows = []
+    for row in _metric_rows(
+        data,
+        (data.run.id, str(data.run.created_at), len(data.examples), data.pending, data.run.status),
+    ):
+        line = {"metric": row.metric}
+        for m in data.models:
+            line[m] = _fmt(row.values[m], row.intervals.get(m))
+        for m in data.models[1:]:
+            diff = row.values[m] - row.values[base]
+            line[f"Δ {m} − {base}"] = _fmt(diff, row.differences.get(m))
+        rows.append(line)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption("Brackets: 95% bootstrap intervals (seeded); Δ accuracy uses a paired bootstrap.")
+    tests = res.mcnemar_against_first(data)
+    if tests:
+        st.markdown("**McNemar's test** against the first model")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"model": m, f"{base} right, it wrong (b)": t.b, f"{base} wrong, it right (c)": t.c,
+                     "p-value": f"{t.p_value:.4g}", "method": "exact binomial" if t.exact else "χ² with continuity correction"}
+                    for m, t in tests.items()
+                ]
+            ),
+            hide_index=True,
+        )  # fmt: skip
+
+
+def per_class(data: res.EvalData) -> None:
+    reports = res.reports(data)
+    rows = []
+    for label in data.labels:
+        line: dict[str, object] = {"label": label}
+        for m, r in reports.items():
+            s = r.per_class[label]
+            line[f"{m} P"], line[f"{m} R"], line[f"{m} F1"] = (
+                round(s.precision, 3),
+                round(s.recall, 3),
+                round(s.f1, 3),
+            )
+            line["support"] = s.support
+        rows.append(line)
+    for avg in ("macro", "weighted"):
+        line = {"label": f"({avg} average)"}
+        for m, r in reports.items():
+            s = getattr(r, avg)
+            line[f"{m} P"], line[f"{m} R"], line[f"{m} F1"] = (
+                round(s.precision, 3),
+                round(s.recall, 3),
+                round(s.f1, 3),
+            )
+        rows.append(line)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption("Invalid answers: " + ", ".join(f"{m}: {r.invalid}" for m, r in reports.items()))
+
+
+def confusion(data: res.EvalData) -> None:
+    normalise = st.toggle("Row-normalised", key="res_cm_norm")
+    reports = res.reports(data)
+    columns = st.columns(min(len(data.models), 2))
+    for index, model in enumerate(data.models):
+        report = reports[model]
+        fig = charts.confusion_figure(
+            report.confusion_labels, report.confusion, title=model, normalise=normalise
+        )
+        with columns[index % len(columns)]:
+            event = st.plotly_chart(
+                fig, on_select="rerun", selection_mode="points", key=f"res_cm_{index}"
+            )
+            cell = charts.selected_cell(event)
+            if cell:
+                st.session_state["res_cell"] = (model, *cell)
+    st.caption(charts.CLICK_HINT)
+    chosen = st.session_state.get("res_cell")
+    if chosen and chosen[0] in data.by_model:
+        model, gold, predicted = chosen
+        found = res.cell_examples(data, model, gold, predicted)
+        st.text(f"{model}: gold {gold!r}, predicted {predicted!r} — {len(found)} examples")
+        st.dataframe(prediction_frame(data, found[:500]), hide_index=True, width="stretch")
+
+
+def prediction_frame(data: res.EvalData, predictions: list[res.Prediction]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"example": p.example, "row": p.source_row, "prompt": data.prompts.get(p.example, "")[:500], "gold": p.gold,
+             "answer": p.output, "label": p.label, "confidence": None if p.confidence is None else round(p.confidence, 4),
+             "p(gold)": round(p.p_gold, 4)}
+            for p in predictions
+        ]
+    )  # fmt: skip
+
+
+def probabilities(data: res.EvalData) -> None:
+    if not data.examples:
+        return
+    index = st.number_input("Example number", 1, len(data.examples), 1, key="res_example") - 1
+    key = data.examples[index]
+    st.text_area(
+        "Prompt", data.prompts.get(key, ""), height=120, disabled=True, key=f"res_prompt_{key}"
+    )
+    tops = {m: data.by_model[m][index].top for m in data.models}
+    gold = data.by_model[data.models[0]][index].gold
+    st.text(
+        f"gold: {gold!r} · "
+        + " · ".join(f"{m}: {data.by_model[m][index].output!r}" for m in data.models)
+    )
+    if any(tops.values()):
+        st.plotly_chart(charts.token_bars(tops, title="First-token probabilities"), key="res_bars")
+        for m, top in tops.items():
+            st.text(f"{m}: " + ", ".join(f"{t}: {p:.4f}" for t, p in top))
+    else:
+        st.info("This run has no token probabilities (top-k was 0 or the provider sent none).")
+
+
+def calibration(data: res.EvalData) -> None:
+    conf = {m: res.confidences(data, m) for m in data.models}
+    if not any(c for c, _ in conf.values()):
+        st.info("No token probabilities in this run: calibration needs logprobs.")
+        return
+    st.plotly_chart(
+        charts.confidence_histogram({m: c for m, (c, _) in conf.items()}), key="res_hist"
+    )
+    cals = {m: metrics.calibration(c, ok) for m, (c, ok) in conf.items()}
+    st.plotly_chart(charts.reliability_diagram(cals), key="res_rel")
+    st.text(" · ".join(f"{m}: ECE {cal.ece:.4f}" for m, cal in cals.items()))
+    threshold = st.slider("Answer only when confidence ≥", 0.0, 1.0, 0.5, 0.05, key="res_threshold")
+    curves = {m: metrics.coverage_curve(c, ok) for m, (c, ok) in conf.items()}
+    st.plotly_chart(charts.coverage_figure(curves, threshold=threshold), key="res_cov")
+    at = {
+        m: metrics.coverage_curve(c, ok, thresholds=[threshold])[0] for m, (c, ok) in conf.items()
+    }
+    st.dataframe(
+        pd.DataFrame([{"model": m, "coverage": round(p.coverage, 4), "accuracy": round(p.accuracy, 4), "examples": p.n} for m, p in at.items()]),
+        hide_index=True,
+    )  # fmt: skip
+
+
+def ordinal(data: res.EvalData) -> None:
+    if not metrics.is_ordinal(data.labels):
+        st.info("Relaxed metrics need numeric labels (such as 1–5 stars).")
+        return
+    numbers = sorted(float(x) for x in data.labels)
+    threshold = st.select_slider(
+        "Binary threshold (≤ vs >)", numbers[:-1], value=numbers[len(numbers) // 2], key="res_ord"
+    )
+    rows = []
+    for m in data.models:
+        o = metrics.ordinal_metrics(data.golds(), data.labels_of(m), threshold=threshold)
+        rows.append(
+            {
+                "model": m,
+                "exact": round(o.exact, 4),
+                f"binary (≤{threshold:g} vs >)": round(o.binary, 4),
+                "off by at most one": round(o.off_by_one, 4),
+                "invalid": o.invalid,
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def suspicious(engine: Engine, data: res.EvalData, reviewer: str | None) -> None:
+    model = st.selectbox("Model", data.models, index=len(data.models) - 1, key="res_susp_model")
+    floor = st.slider("Minimum confidence", 0.5, 1.0, 0.8, 0.05, key="res_susp_conf")
+    found = res.suspicious(data, model, min_confidence=floor)
+    st.text(f"{len(found)} confident disagreements with the gold label (most suspicious first)")
+    if not found:
+        return
+    frame = prediction_frame(data, [p for _, p in found])
+    frame.insert(0, "score", [round(s.score, 4) for s, _ in found])
+    st.dataframe(frame.head(PAGE * 4), hide_index=True, width="stretch")
+    top_n = st.number_input(
+        "Send the top N to review", 1, len(found), min(len(found), 20), key="res_susp_n"
+    )
+    if st.button("Send to review (flag “check label”)", key="res_susp_send", disabled=not reviewer):
+        from lib.evaluate.review import send_to_review
+
+        done = run_action(
+            lambda: send_to_review(
+                engine, [p for _, p in found[: int(top_n)]], author=reviewer or ""
+            )
+        )
+        if done:
+            st.success(f"Flagged {done.flagged} examples for review (one undoable batch).")
+            if done.skipped_no_lineage:
+                st.info(
+                    f"{done.skipped_no_lineage} examples came from an uploaded file and have no dataset to go back to."
+                )
+    if not reviewer:
+        st.caption("Enter your name in the sidebar to send examples to review.")
+
+
+def generation(engine: Engine, data: res.EvalData, reviewer: str | None) -> None:
+    scores = res.generation_scores(data)
+    st.dataframe(
+        pd.DataFrame([{"model": m, "exact match": round(s.exact_match, 4), "token F1": round(s.token_f1, 4), "chrF": round(s.chrf, 4)} for m, s in scores.items()]),
+        hide_index=True,
+    )  # fmt: skip
+    st.caption(
+        "Against the reference completion: exact match (case/space-insensitive), SQuAD-style token F1, chrF (character 1–6-grams, β=2)."
+    )
+    rows = [
+        {
+            "prompt": data.prompts.get(k, ""),
+            "reference": data.by_model[data.models[0]][i].gold_text,
+            **{m: data.by_model[m][i].output for m in data.models},
+        }
+        for i, k in enumerate(data.examples[:500])
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if len(data.models) >= 2:
+        blind_vote(engine, data, reviewer)
+
+
+def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None:
+    st.subheader("Blind A/B vote")
+    pair = (data.models[0], data.models[1])
+    if not reviewer:
+        st.caption("Enter your name in the sidebar to vote.")
+    else:
+        done = votes.voted_examples(engine, run_id=data.run.id, reviewer=reviewer)
+        todo = [i for i, k in enumerate(data.examples) if k not in done]
+        st.text(f"{len(done)} voted · {len(todo)} to go")
+        if todo:
+            i = todo[0]
+            key = data.examples[i]
+            shown = votes.blind_order(data.run.id, key, reviewer, pair)
+            outputs = {m: data.by_model[m][i].output for m in pair}
+            st.text_area("Prompt", data.prompts.get(key, ""), disabled=True, key=f"vote_p_{key}")
+            a, b = st.columns(2)
+            a.text_area("Answer A", outputs[shown[0]], disabled=True, key=f"vote_text_a_{key}")
+            b.text_area("Answer B", outputs[shown[1]], disabled=True, key=f"vote_text_b_{key}")
+            c1, c2, c3 = st.columns(3)
+            for col, choice, label in (
+                (c1, "a", "A is better"),
+                (c2, "tie", "Tie"),
+                (c3, "b", "B is better"),
+            ):
+                if col.button(label, key=f"vote_{choice}_{key}"):
+                    run_action(
+                        lambda choice=choice: votes.record_vote(
+                            engine,
+                            run_id=data.run.id,
+                            example=key,
+                            shown=shown,
+                            choice=choice,
+                            reviewer=reviewer,
+                        )
+                    )
+                    st.rerun()
+    rates = votes.win_rates(engine, run_id=data.run.id)
+    if rates:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"model": r.model, "against": r.other, "wins": r.wins, "losses": r.losses,
+                     "ties": r.ties, "win rate": round(r.rate.value, 3),
+                     "95% interval": f"[{r.rate.low:.3f}, {r.rate.high:.3f}]"}
+                    for r in rates
+                ]
+            ),
+            hide_index=True,
+        )  # fmt: skip
+        first = {
+            r.model: (r.rate.value, r.rate.low, r.rate.high)
+            for r in rates
+            if r.other == rates[0].other or r.model == rates[0].other
+        }
+        st.plotly_chart(charts.win_rate_figure(first), key="res_winrate")
+        st.caption("Win rate = (wins + ties / 2) / votes, all reviewers; 95% Wilson interval.")

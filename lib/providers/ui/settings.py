@@ -1,0 +1,234 @@
+"""Widgets of the "Providers & settings" screen: the providers list, add/edit/remove, test.
+
+Keys are never typed here: a provider names the environment variable (or ``st.secrets``
+entry) that holds its key, and the screen only ever says "set" or "not set".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.core.errors import UserError
+from lib.providers import (
+    ENGINE_NAME,
+    KINDS,
+    ProviderConfig,
+    base_url_of,
+    capabilities,
+    default_provider,
+    key_status,
+    list_providers,
+    remove_provider,
+    save_provider,
+    set_default_provider,
+    test_connection,
+)
+
+EDIT_KEY = "providers_editing"  # name of the provider being edited (None: adding)
+REMOVE_KEY = "providers_removing"  # name waiting for the removal confirmation
+FLASH_KEY = "providers_flash"
+TEST_RESULT_KEY = "providers_test_result"
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]()!<>~$|])")
+
+
+def plain(text: object) -> str:
+    """``text`` for st.error/st.success (which render markdown): shown as typed, never as links,
+    images or formatting — provider messages can quote the user's data."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def ui_secrets() -> Mapping[str, Any] | None:
+    """``st.secrets`` when a secrets file exists (keys may live there), else None."""
+    try:
+        secrets = st.secrets
+        return secrets if secrets.load_if_toml_exists() else None
+    except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one: environment only
+        return None
+
+
+def _flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(plain(message))
+
+
+def _can(config: ProviderConfig) -> str:
+    caps = capabilities(config)
+    parts = []
+    if caps.can_train:
+        parts.append("trains (" + ", ".join(caps.methods) + ")")
+    if caps.logprobs:
+        parts.append("logprobs")
+    if caps.batches:
+        parts.append("batches")
+    if caps.pause_resume:
+        parts.append("pause/resume")
+    return ", ".join(parts)
+
+
+def providers_table(engine: Engine, configs: list[ProviderConfig]) -> pd.DataFrame:
+    default = default_provider(engine).name
+    secrets = ui_secrets()
+    return pd.DataFrame(
+        [
+            {
+                "provider": c.name,
+                "kind": c.kind_label,
+                "address": base_url_of(c),
+                "key variable": c.key_env or "—",
+                "key": key_status(c, secrets=secrets),
+                "default": "yes" if c.name == default else "",
+                "can do": _can(c),
+            }
+            for c in configs
+        ]
+    )
+
+
+def render_providers(engine: Engine) -> None:
+    """The list, then one panel per provider (test, make default, edit, remove)."""
+    _flash()
+    configs = list_providers(engine)
+    st.dataframe(providers_table(engine, configs), hide_index=True, width="stretch")
+    names = [c.name for c in configs]
+    chosen = st.selectbox("Provider", names, key="providers_selected")
+    config = next(c for c in configs if c.name == chosen)
+    cols = st.columns(4)
+    if cols[0].button("Test connection", key="providers_test"):
+        with st.spinner(f"Asking {config.name}…"):
+            result = test_connection(config, secrets=ui_secrets())
+        st.session_state[TEST_RESULT_KEY] = (config.name, result.ok, result.message)
+    if cols[1].button("Make default", key="providers_make_default"):
+        set_default_provider(engine, config.name)
+        st.session_state[FLASH_KEY] = f"{config.name} is now the default provider."
+        st.rerun()
+    editable = config.kind != "engine"
+    if cols[2].button("Edit", key="providers_edit", disabled=not editable):
+        st.session_state[EDIT_KEY] = config.name
+    if cols[3].button("Remove", key="providers_remove", disabled=not editable):
+        st.session_state[REMOVE_KEY] = config.name
+    tested = st.session_state.get(TEST_RESULT_KEY)
+    if tested and tested[0] == config.name:
+        (st.success if tested[1] else st.error)(plain(tested[2]))
+    if config.kind == "engine":
+        st.caption(
+            f"{ENGINE_NAME}: runs on this machine, needs no key and no internet; it trains "
+            "small real models in seconds (see each model's description)."
+        )
+    _confirm_removal(engine)
+
+
+def _confirm_removal(engine: Engine) -> None:
+    name = st.session_state.get(REMOVE_KEY)
+    if not name:
+        return
+    st.warning(
+        plain(
+            f"Remove the provider {name}? Its jobs stay in the list; its key variable is not "
+            "touched."
+        )
+    )
+    cols = st.columns(2)
+    if cols[0].button("Yes, remove it", key="providers_remove_yes", type="primary"):
+        try:
+            remove_provider(engine, name)
+        except UserError as exc:
+            st.error(plain(exc))
+            return
+        st.session_state.pop(REMOVE_KEY, None)
+        st.session_state[FLASH_KEY] = f"Removed {name}."
+        st.rerun()
+    if cols[1].button("Cancel", key="providers_remove_no"):
+        st.session_state.pop(REMOVE_KEY, None)
+        st.rerun()
+
+
+def render_form(engine: Engine) -> None:
+    """Add a provider, or edit the one chosen with "Edit"."""
+    editing = st.session_state.get(EDIT_KEY)
+    current: ProviderConfig | None = None
+    if editing:
+        current = next((c for c in list_providers(engine) if c.name == editing), None)
+    st.subheader(f"Edit {editing}" if current else "Add a provider")
+    kinds = [k for k in KINDS if k != "engine"]
+    kind = st.selectbox(
+        "Kind",
+        kinds,
+        index=kinds.index(current.kind) if current else 0,
+        format_func=lambda k: KINDS[k],
+        key=f"providers_kind_{editing}",
+    )
+    with st.form(f"providers_form_{editing}_{kind}", clear_on_submit=not current):
+        name = st.text_input("Name", value=current.name if current else KINDS[kind])
+        base_url = endpoint = api_version = None
+        deployments = ""
+        can_train = False
+        if kind in ("openai", "compatible"):
+            hint = (
+                "optional: a proxy or regional address; empty = https://api.openai.com/v1"
+                if kind == "openai"
+                else "e.g. http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:11434/v1 (Ollama)"
+            )
+            base_url = st.text_input(
+                "Base URL", value=(current.base_url or "") if current else "", help=hint
+            )
+        if kind == "azure":
+            endpoint = st.text_input(
+                "Endpoint", value=(current.endpoint or "") if current else "",
+                placeholder="https://<resource>.openai.azure.com",
+            )  # fmt: skip
+            api_version = st.text_input(
+                "API version", value=(current.api_version or "") if current else "",
+                placeholder="2025-04-01-preview",
+            )  # fmt: skip
+            deployments = st.text_input(
+                "Deployments (comma-separated names used for chat and evaluation)",
+                value=", ".join(current.deployments) if current else "",
+            )
+        key_env = st.text_input(
+            "Name of the environment variable or secret holding the key",
+            value=(current.key_env or "") if current else "",
+            placeholder={"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}.get(
+                kind, "empty if the server needs no key"
+            ),
+            help="Only the NAME is stored. Set the variable before starting Tunelab, or add it "
+            "to .streamlit/secrets.toml.",
+        )
+        if kind == "compatible":
+            can_train = st.checkbox(
+                "This server implements OpenAI's fine-tuning API",
+                value=current.can_train if current else False,
+            )
+        submitted = st.form_submit_button("Save provider", type="primary")
+    if submitted:
+        config = ProviderConfig(
+            name=name,
+            kind=kind,  # type: ignore[arg-type]
+            base_url=base_url,
+            endpoint=endpoint,
+            api_version=api_version,
+            deployments=tuple(d.strip() for d in (deployments or "").split(",") if d.strip()),
+            key_env=key_env,
+            can_train=can_train,
+        )
+        try:
+            saved = save_provider(engine, config, replaces=current.name if current else None)
+        except UserError as exc:
+            st.error(plain(exc))
+            return
+        st.session_state.pop(EDIT_KEY, None)
+        st.session_state[FLASH_KEY] = (
+            f"Saved {saved.name}. Its key is {key_status(saved, secrets=ui_secrets())}."
+        )
+        st.rerun()
+    if current and st.button("Stop editing", key="providers_stop_editing"):
+        st.session_state.pop(EDIT_KEY, None)
+        st.rerun()

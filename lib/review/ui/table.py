@@ -1,0 +1,250 @@
+"""The paginated review table: one page from the store in ``st.data_editor``, cell edits saved
+at once (each row a revision, with the version the reviewer saw), and bulk actions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.core.errors import StaleVersionError, UserError
+from lib.core.example_store import STATUSES, get_example, undo_batch, update_example
+from lib.datasets.repo import DatasetInfo
+from lib.review import bulk, query
+from lib.review.edit import (
+    EDITABLE_ALWAYS,
+    EDITABLE_TEXT,
+    CellEdit,
+    change_for_edit,
+    edited_state,
+)
+from lib.review.history import state_at_version
+from lib.review.merge import Conflict
+from lib.review.ui.state import (
+    FOCUS_INDEX_KEY,
+    MODE_KEY,
+    NO_REVIEWER_HINT,
+    drafts_notice,
+    filtered_count,
+    labels_of,
+    page_rows,
+    push_conflict,
+)
+
+NONCE_KEY = "review_table_nonce"
+VIEW_KEY = "review_table_view"
+PAGE_KEY = "review_page"
+PAGE_SIZE_KEY = "review_page_size"
+TEXT_PREVIEW = 2_000  # characters of a cell shown in the table (the focus view shows all)
+
+
+def editor_key() -> str:
+    """The data editor's key; it changes after a save and when the page or filters change, so
+    edit state (row positions) never applies to rows it was not made on."""
+    return f"review_table_{st.session_state.get(NONCE_KEY, 0)}"
+
+
+def _rows_key(key: str) -> str:
+    return f"{key}__rows"
+
+
+def _bump() -> None:
+    st.session_state[NONCE_KEY] = st.session_state.get(NONCE_KEY, 0) + 1
+
+
+def pending_edits() -> dict:
+    state = st.session_state.get(editor_key())
+    return dict(state.get("edited_rows") or {}) if isinstance(state, dict) else {}
+
+
+def _save_edits(engine: Engine, info: DatasetInfo, reviewer: str | None) -> None:
+    """Save what the reviewer typed into the table (called before the table is drawn)."""
+    key = editor_key()
+    edits = pending_edits()
+    shown = st.session_state.get(_rows_key(key))
+    if not edits or not shown:
+        return
+    if not reviewer:
+        st.warning(f"Your table edits are not saved yet. {NO_REVIEWER_HINT}")
+        return
+    saved, problems = 0, []
+    for index, values in sorted(edits.items(), key=lambda kv: int(kv[0])):
+        example_id, version = shown[int(index)]
+        try:
+            with engine.connect() as conn:
+                row = get_example(conn, example_id)
+            change = change_for_edit(info.schema, row, CellEdit(example_id, version, dict(values)))
+            if change is None:
+                continue
+            update_example(engine, change, author=reviewer, reason="table edit")
+            saved += 1
+        except StaleVersionError as exc:
+            with engine.connect() as conn:
+                base = state_at_version(conn, example_id, version)
+            mine = edited_state(info.schema, base or exc.theirs, dict(values))
+            push_conflict(Conflict.from_error(exc, mine=mine, base=base))
+        except UserError as exc:
+            problems.append(f"example {example_id}: {exc}")
+    _bump()
+    if problems:
+        st.session_state["review_table_problems"] = problems
+    if saved:
+        st.toast(f"Saved {saved} row{'s' if saved != 1 else ''}.")
+    st.rerun()
+
+
+def _frame(rows, schema: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": [r.id for r in rows],
+            "#": [r.position for r in rows],
+            "status": [r.status for r in rows],
+            "label": [r.label or "" for r in rows],
+            "prompt": [r.prompt[:TEXT_PREVIEW] for r in rows],
+            "completion": [r.completion[:TEXT_PREVIEW] for r in rows],
+            "comment": [r.comment or "" for r in rows],
+            "chars": [r.prompt.__len__() + r.completion.__len__() for r in rows],
+            "by": [r.updated_by or "" for r in rows],
+        }
+    )
+
+
+def _pager(total: int, locked: bool) -> tuple[int, int]:
+    size = st.session_state.setdefault(PAGE_SIZE_KEY, query.PAGE_SIZES[1])
+    n_pages = max(1, -(-total // size))
+    if st.session_state.get(PAGE_KEY, 1) > n_pages:
+        st.session_state[PAGE_KEY] = n_pages
+    left, mid, right = st.columns([2, 2, 3])
+    number = left.number_input(
+        f"Page (of {n_pages:,})", min_value=1, max_value=n_pages, key=PAGE_KEY, disabled=locked
+    )
+    mid.selectbox("Rows per page", query.PAGE_SIZES, key=PAGE_SIZE_KEY, disabled=locked)
+    right.caption(f"{total:,} matching examples")
+    return (int(number) - 1) * size, size
+
+
+def render_table(engine: Engine, info: DatasetInfo, filters: query.Filters, reviewer: str | None):
+    """The table with its pager; returns nothing (edits are saved as they arrive)."""
+    _save_edits(engine, info, reviewer)
+    drafts_notice()
+    for problem in st.session_state.pop("review_table_problems", []):
+        st.error(problem)
+    total = filtered_count(engine, info, filters)
+    locked = bool(pending_edits())
+    if locked:
+        st.info("Finish saving the table edits (enter your name) before changing page or filters.")
+    offset, size = _pager(total, locked)
+    view = (info.id, filters, offset, size)
+    if st.session_state.get(VIEW_KEY) != view:
+        if VIEW_KEY in st.session_state and not locked:
+            _bump()
+        st.session_state[VIEW_KEY] = view
+    rows = page_rows(engine, info, filters, offset, size)
+    key = editor_key()
+    if not pending_edits():
+        st.session_state[_rows_key(key)] = [(r.id, r.version) for r in rows]
+    editable = set(EDITABLE_TEXT.get(info.schema, ())) | set(EDITABLE_ALWAYS)
+    frame = _frame(rows, info.schema)
+    st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        num_rows="fixed",
+        disabled=[c for c in frame.columns if c not in editable],
+        column_config={
+            "id": st.column_config.NumberColumn("id", format="%d", width="small"),
+            "#": st.column_config.NumberColumn("#", format="%d", width="small"),
+            "status": st.column_config.SelectboxColumn("status", options=STATUSES, required=True),
+            "prompt": st.column_config.TextColumn("prompt", width="large"),
+            "completion": st.column_config.TextColumn(
+                "completion" if info.schema != "chat" else "answer (last assistant)",
+                width="medium",
+            ),
+            "comment": st.column_config.TextColumn("comment"),
+            "chars": st.column_config.NumberColumn("chars", format="%d", width="small"),
+        },
+    )
+    if rows:
+        _open_in_focus(rows, offset)
+    render_bulk(engine, info, filters, reviewer, total)
+
+
+def _focus_on(ids: list[int], offset: int) -> None:
+    # A callback: the mode's widget key can only change before the script runs.
+    chosen = st.session_state.get("review_open_id")
+    st.session_state[FOCUS_INDEX_KEY] = offset + (ids.index(chosen) if chosen in ids else 0)
+    st.session_state[MODE_KEY] = "Focus"
+
+
+def _open_in_focus(rows, offset: int) -> None:
+    ids = [r.id for r in rows]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.selectbox("Open an example of this page in the focus view", ids, key="review_open_id")
+    right.button("Open", key="review_open_btn", on_click=_focus_on, args=(ids, offset))
+
+
+def render_bulk(
+    engine: Engine, info: DatasetInfo, filters: query.Filters, reviewer: str | None, total: int
+) -> None:
+    """Bulk actions on the filtered set: count first, confirm, one undoable batch."""
+    with st.expander(f"Bulk action on the {total:,} filtered examples"):
+        kind = st.radio(
+            "Action",
+            ["Approve all", "Set status", "Relabel"],
+            horizontal=True,
+            key="review_bulk_kind",
+        )
+        if kind == "Approve all":
+            action: bulk.BulkAction = bulk.SetStatus("approved")
+        elif kind == "Set status":
+            action = bulk.SetStatus(st.selectbox("New status", STATUSES, key="review_bulk_status"))
+        else:
+            labels = list(labels_of(engine, info))
+            c1, c2 = st.columns(2)
+            old = c1.selectbox("Relabel", labels, key="review_bulk_old") if labels else None
+            new = c2.text_input("as", key="review_bulk_new", max_chars=2000)
+            if old is None:
+                st.caption("This dataset has no labels.")
+                return
+            action = bulk.Relabel(old, new)
+        pending = st.session_state.get("review_bulk_pending")
+        if pending and pending[0] != (info.id, filters, action):
+            pending = None
+        if st.button("Count the examples this changes", key="review_bulk_count"):
+            try:
+                n = bulk.preview(engine, info.id, filters, action)
+                st.session_state["review_bulk_pending"] = ((info.id, filters, action), n)
+                pending = st.session_state["review_bulk_pending"]
+            except UserError as exc:
+                st.error(str(exc))
+        if pending:
+            n = pending[1]
+            st.write(f"This will {action.describe()} on **{n:,}** examples (one undoable batch).")
+            if st.button(
+                f"Confirm: change {n:,} examples",
+                key="review_bulk_confirm",
+                type="primary",
+                disabled=not reviewer or n == 0,
+            ):
+                try:
+                    batch, changed = bulk.apply(
+                        engine, info.id, filters, action, author=reviewer or "", expected_count=n
+                    )
+                    st.session_state.pop("review_bulk_pending", None)
+                    st.session_state["review_bulk_last"] = batch
+                    st.success(f"Changed {changed:,} examples.")
+                except UserError as exc:
+                    st.error(str(exc))
+            if not reviewer:
+                st.caption(NO_REVIEWER_HINT)
+        last = st.session_state.get("review_bulk_last")
+        if last and st.button(
+            "Undo the last bulk action", key="review_bulk_undo", disabled=not reviewer
+        ):
+            try:
+                undo_batch(engine, last, author=reviewer or "")
+                st.session_state.pop("review_bulk_last", None)
+                st.success("Undone.")
+            except UserError as exc:
+                st.error(str(exc))

@@ -1,0 +1,93 @@
+"""The guard every page runs first: page config, store, first-start samples, login, sidebar.
+
+Streamlit can run a page file directly on the first request after a server start (without
+app.py), so each page calls ``guard()`` itself; running it twice in one rerun is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.core.db import database_url, get_engine
+from lib.core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every page needs: the store and who is working."""
+
+    engine: Engine
+    reviewer: str | None
+    logged_in_user: str | None
+
+
+@st.cache_resource(show_spinner="Opening the store…")
+def _store(url: str) -> Engine:
+    # Keyed by URL: tests (and a changed DATABASE_URL) get their own store.
+    from lib.datasets.samples import load_samples_once
+
+    engine = get_engine(url)
+    load_samples_once(engine)
+    return engine
+
+
+def _auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _login_gate() -> str | None:
+    """With OIDC configured in secrets ([auth]), require login; the user names the reviewer."""
+    if not _auth_configured():
+        return None
+    if not st.user.is_logged_in:
+        st.title("Tunelab")
+        st.write("Sign in to continue.")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    return str(st.user.get("email") or st.user.get("name") or "signed-in user")
+
+
+def _leave_pages_folder_mode() -> None:
+    """Rerun through app.py when Streamlit ran this page file directly.
+
+    With a ``pages/`` folder, Streamlit's first request after a server start (a deep link
+    such as /results) runs the page inside its old folder-based navigation, listing raw file
+    names, until app.py has called ``st.navigation`` once. Clearing that flag and rerunning
+    makes Streamlit run app.py, which resolves the same page by its URL path.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def guard(*, title: str | None = None) -> Context:
+    """Run once at the top of every page; stops the script with a message if the store fails."""
+    _leave_pages_folder_mode()
+    st.set_page_config(page_title="Tunelab", page_icon="🎛️", layout="wide")
+    try:
+        engine = _store(database_url())
+    except UserError as exc:
+        st.error(str(exc))
+        st.stop()
+    except Exception as exc:  # noqa: BLE001 - a person must see a sentence, not a traceback
+        log.exception("opening the store failed")
+        st.error(f"Tunelab could not open its store: {type(exc).__name__}: {exc}")
+        st.stop()
+    user = _login_gate()
+    from lib.shell.sidebar import render_sidebar
+
+    reviewer = render_sidebar(logged_in_user=user)
+    if title:
+        st.title(title)
+    return Context(engine=engine, reviewer=reviewer, logged_in_user=user)

@@ -1,0 +1,68 @@
+"""Widgets several pages share: the dataset picker and errors shown as sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.core.examples import SCHEMA_LABELS
+from lib.datasets.repo import DatasetInfo, datasets_fingerprint, list_datasets
+
+SELECTED_DATASET_KEY = "selected_dataset_id"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _datasets(_engine: Engine, url: str, fingerprint: tuple[int, int, str]) -> list[DatasetInfo]:
+    # Counting examples per dataset reads every row; the fingerprint changes on any save.
+    with _engine.connect() as conn:
+        return list_datasets(conn)
+
+
+def cached_datasets(engine: Engine) -> list[DatasetInfo]:
+    """Every dataset with counts, recounted only after something changed."""
+    with engine.connect() as conn:
+        fingerprint = datasets_fingerprint(conn)
+    return _datasets(engine, str(engine.url), fingerprint)
+
+
+def dataset_label(info: DatasetInfo) -> str:
+    return f"{info.name} · {info.n_examples:,} rows · {SCHEMA_LABELS.get(info.schema, info.schema)}"
+
+
+def dataset_picker(
+    engine: Engine, *, key: str = "dataset_picker", label: str = "Dataset"
+) -> DatasetInfo | None:
+    """Pick a dataset; the choice is shared across pages through session state."""
+    infos = cached_datasets(engine)
+    if not infos:
+        st.info("There are no datasets yet. Import one on the Datasets screen.")
+        return None
+    ids = [info.id for info in infos]
+    by_id = {info.id: info for info in infos}
+    chosen = st.session_state.get(SELECTED_DATASET_KEY)
+    index = ids.index(chosen) if chosen in by_id else 0
+    picked = st.selectbox(
+        label, ids, index=index, format_func=lambda i: dataset_label(by_id[i]), key=key
+    )
+    st.session_state[SELECTED_DATASET_KEY] = picked
+    return by_id[picked]
+
+
+def run_action(action: Callable[[], Any], *, success: str | None = None) -> Any:
+    """Run a lib call, showing a UserError as a sentence; other errors too, without traceback."""
+    from lib.core.errors import UserError
+
+    try:
+        result = action()
+    except UserError as exc:
+        st.error(str(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001
+        st.error(f"Something went wrong: {type(exc).__name__}: {exc}")
+        return None
+    if success:
+        st.success(success)
+    return result

@@ -1,0 +1,180 @@
+"""Cost and time estimate for a snapshot, the inference cost chart, and the price table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from lib.core.errors import UserError
+from lib.core.pricing import (
+    PriceTable,
+    get_price_table,
+    reset_price_table,
+    save_price_table,
+    table_rows,
+)
+from lib.evaluate.cost_chart import Scenario, build_figure, inference_series
+from lib.shell.widgets import run_action
+from lib.snapshots.costs import AUTO, CostEstimate, estimate_snapshot, format_money
+from lib.snapshots.repo import SnapshotInfo
+
+DEFAULT_MODEL = "openai/gpt-4o-mini-2024-07-18"
+FLASH_KEY = "price_flash"
+
+
+@st.cache_data(max_entries=32, show_spinner="Counting tokens…")
+def _estimate(
+    _engine: Engine,
+    snapshot_id: int,
+    model: str,
+    epochs: int | str,
+    _table: PriceTable,
+    table_key: str,
+) -> CostEstimate | str:
+    del table_key  # the cache key for the price table's content
+    try:
+        return estimate_snapshot(_engine, snapshot_id, model=model, epochs=epochs, table=_table)
+    except UserError as exc:
+        return str(exc)
+
+
+def _table_key(table: PriceTable) -> str:
+    return json.dumps([table_rows(table), table.read_on], sort_keys=True, default=str)
+
+
+def render_costs(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> None:
+    st.subheader("Cost and time estimate")
+    with engine.connect() as conn:
+        table = get_price_table(conn)
+    models = table.models(trainable=True)
+    if not models:
+        st.warning("The price table has no model with a training price.")
+        _price_editor(engine, table, reviewer)
+        return
+    cols = st.columns([2, 1, 1])
+    model = cols[0].selectbox(
+        "Model to fine-tune",
+        models,
+        index=models.index(DEFAULT_MODEL) if DEFAULT_MODEL in models else 0,
+        key="snap_cost_model",
+    )
+    auto = cols[1].radio("Epochs", ["auto", "fixed"], key="snap_cost_epochs_mode") == "auto"
+    fixed = cols[2].number_input("Fixed epochs", 1, 25, 3, key="snap_cost_epochs", disabled=auto)
+    epochs: int | str = AUTO if auto else int(fixed)
+    estimate = _estimate(engine, snap.id, model, epochs, table, _table_key(table))
+    if isinstance(estimate, str):
+        st.error(estimate)
+    else:
+        for line in estimate.lines():
+            st.text(line)
+        st.caption(estimate.price_caption)
+        _chart(table, model, estimate)
+    _price_editor(engine, table, reviewer)
+
+
+def _chart(table: PriceTable, model: str, estimate: CostEstimate) -> None:
+    st.subheader("Inference cost over time")
+    st.caption(
+        "A base model needs examples in every prompt (few-shot); a fine-tuned one has learnt "
+        "them and gets a short prompt, but costs more per token and costs the training once."
+    )
+    avg = max(1, round(estimate.tokens_total / max(1, estimate.n_examples)))
+    base_models = [key for key in table.models() if table.find(key).base_input is not None]  # type: ignore[union-attr]
+    cols = st.columns(4)
+    requests = cols[0].number_input("Requests per day", 0, 10**9, 1_000, 100, key="chart_rpd")
+    days = cols[1].number_input("Days", 1, 3_650, 90, 10, key="chart_days")
+    few_shot = cols[2].number_input("Few-shot examples", 0, 1_000, 10, 1, key="chart_shots")
+    per_example = cols[3].number_input(
+        "Tokens per example", 0, 10**6, avg, 10, key="chart_ex_tokens"
+    )
+    cols = st.columns(4)
+    prompt = cols[0].number_input(
+        "Prompt tokens (instructions + input)", 0, 10**6, 200, 10, key="chart_prompt"
+    )
+    short = cols[1].number_input(
+        "Fine-tuned prompt tokens", 0, 10**6, avg, 10, key="chart_ft_prompt"
+    )
+    output = cols[2].number_input("Output tokens", 0, 10**6, 20, 5, key="chart_output")
+    training = cols[3].number_input(
+        "Training cost ($)", 0.0, 1e9, float(estimate.cost or 0.0), key="chart_training"
+    )
+    base_key = st.selectbox(
+        "Base model prompted few-shot",
+        base_models,
+        index=base_models.index(model) if model in base_models else 0,
+        key="chart_base_model",
+    )
+    scenario = Scenario(
+        requests_per_day=float(requests),
+        days=int(days),
+        prompt_tokens=int(prompt),
+        few_shot_examples=int(few_shot),
+        tokens_per_example=int(per_example),
+        fine_tuned_prompt_tokens=int(short),
+        output_tokens=int(output),
+        training_cost=float(training),
+    )
+    fine_tuned, base = table.find(model), table.find(base_key)
+    series = run_action(lambda: inference_series(scenario, fine_tuned=fine_tuned, base=base))  # type: ignore[arg-type]
+    if series is None:
+        return
+    st.plotly_chart(build_figure(series), key="chart_inference")
+    st.text(
+        f"Per request: few-shot {format_money(series.per_request_base)}, "
+        f"fine-tuned {format_money(series.per_request_fine_tuned)}."
+    )
+    if series.break_even_day is None:
+        st.text("The fine-tuned model does not pay for itself with these numbers.")
+    else:
+        st.text(f"Break-even after {series.break_even_day:,.1f} days.")
+    st.caption(table.caption())
+
+
+def _records(edited: Any) -> list[dict[str, Any]]:
+    if hasattr(edited, "to_dict"):
+        return edited.to_dict("records")
+    return list(edited)
+
+
+def _price_editor(engine: Engine, table: PriceTable, reviewer: str | None) -> None:
+    with st.expander("Price table (US dollars per 1M tokens; editable)"):
+        st.caption(table.caption())
+        edited = st.data_editor(table_rows(table), num_rows="dynamic", key="price_editor")
+        cols = st.columns(2)
+        read_on = cols[0].text_input("Prices read on", table.read_on, key="price_read_on")
+        source = cols[1].text_input("Source", table.source, key="price_source")
+        if not reviewer:
+            st.caption("Enter your name in the sidebar to change the price table.")
+        cols = st.columns(2)
+        if cols[0].button("Save prices", disabled=not reviewer, key="price_save"):
+            saved = run_action(
+                lambda: save_price_table(engine, _records(edited), read_on=read_on, source=source)
+            )
+            if saved is not None:
+                _flash_and_rerun("Prices saved; the estimates above use them.")
+        reset = cols[1].button(
+            "Back to the built-in prices", disabled=not reviewer, key="price_reset"
+        )
+        if reset and run_action(lambda: reset_price_table(engine)) is not None:
+            _flash_and_rerun("Built-in prices restored.")
+        message = st.session_state.pop(FLASH_KEY, None)
+        if message:
+            st.success(message)
+
+
+def _flash_and_rerun(message: str) -> None:
+    """Rerun so that the estimate above uses the new table; say what happened afterwards."""
+    st.session_state[FLASH_KEY] = message
+    for key in ("price_editor", "price_read_on", "price_source"):
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
+def price_editor(engine: Engine, reviewer: str | None) -> None:
+    """The editable price table on its own (the Providers & settings screen shows it too)."""
+    with engine.connect() as conn:
+        table = get_price_table(conn)
+    _price_editor(engine, table, reviewer)

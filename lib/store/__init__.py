@@ -1,1 +1,0 @@
-"""The store: SQLAlchemy Core over SQLite (default) or PostgreSQL (``DATABASE_URL``)."""

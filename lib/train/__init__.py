@@ -1,0 +1,62 @@
+"""Fine-tuning jobs: launching exactly once, watching, managing, and the models they make.
+
+- :mod:`lib.train.request` — ``LaunchRequest`` (checked) and ``launch_key`` (idempotency key).
+- :mod:`lib.train.claims` — ``claim`` (the UNIQUE insert) and ``reconcile`` (adopt the job of an
+  interrupted launch, found by its metadata).
+- :mod:`lib.train.launch` — ``launch``: checks → claim → upload → create → record, once per key.
+- :mod:`lib.train.files` — a snapshot split as the JSONL to upload; uploads reused by sha256.
+- :mod:`lib.train.watch` — ``refresh_job`` (status, events, checkpoints, metrics series),
+  ``job_action`` (cancel / pause / resume), ``wait_for_job``.
+- :mod:`lib.train.models` — fine-tuned models per provider, ``delete_model``.
+- :mod:`lib.train.readiness` — checks summary and cost/time estimate before a launch.
+- :mod:`lib.train.repo` — the ``train_jobs`` / ``train_uploads`` rows.
+"""
+
+from lib.train.launch import (
+    METADATA_KEY,
+    LaunchRequest,
+    LaunchResult,
+    claim,
+    find_provider_job,
+    launch,
+    launch_key,
+    reconcile,
+)
+from lib.train.models import FineTunedModel, delete_model, evaluation_runs, fine_tuned_models
+from lib.train.repo import (
+    FINAL_STATUSES,
+    JobRow,
+    UploadRow,
+    get_job,
+    get_upload,
+    jobs_for_model,
+    list_jobs,
+)
+from lib.train.watch import JobDetail, job_action, refresh_job, refresh_open_jobs, wait_for_job
+
+__all__ = [
+    "FINAL_STATUSES",
+    "METADATA_KEY",
+    "FineTunedModel",
+    "JobDetail",
+    "JobRow",
+    "LaunchRequest",
+    "LaunchResult",
+    "UploadRow",
+    "claim",
+    "delete_model",
+    "evaluation_runs",
+    "find_provider_job",
+    "fine_tuned_models",
+    "get_job",
+    "get_upload",
+    "job_action",
+    "jobs_for_model",
+    "launch",
+    "launch_key",
+    "list_jobs",
+    "reconcile",
+    "refresh_job",
+    "refresh_open_jobs",
+    "wait_for_job",
+]

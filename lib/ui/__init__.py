@@ -1,1 +1,0 @@
-"""The only package that imports streamlit: guard, sidebar and shared widgets."""
