@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.db import database_url, get_engine
 from lib.core.errors import UserError
+from lib.core.identity import Actor, Role, local_actor
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,15 @@ class Context:
     engine: Engine
     reviewer: str | None
     logged_in_user: str | None
+
+    @property
+    def actor(self) -> Actor | None:
+        """The person every service call names: signed in (verified) or typed (local mode)."""
+        if self.logged_in_user:
+            # Roles of signed-in people come from the store (see the sign-in work); until then a
+            # signed-in person holds the reviewer role only.
+            return Actor(name=self.logged_in_user, verified=True, roles=frozenset({Role.REVIEWER}))
+        return local_actor(self.reviewer)
 
 
 @st.cache_resource(show_spinner="Opening the store…")
