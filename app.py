@@ -22,4 +22,7 @@ PAGES = {
     ],
 }
 
+# Set before the navigation so that the favicon is this one, not a page's Material icon
+# (Streamlit fetches those from the internet; Tunelab runs offline).
+st.set_page_config(page_title="Tunelab", page_icon="🎛️", layout="wide")
 st.navigation(PAGES).run()

@@ -17,6 +17,8 @@ from lib.core.paths import SHARED_DIR
 os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED_DIR / "tiktoken"))
 # Tests decide themselves whether they want the sample datasets.
 os.environ.setdefault("TUNELAB_NO_SAMPLES", "1")
+# Page tests start no engine with the app; the e2e app servers turn it back on.
+os.environ.setdefault("TUNELAB_ENGINE_AUTOSTART", "0")
 
 DATASETS = SHARED_DIR / "datasets"
 PG_URL_ENV = "TUNELAB_TEST_PG_URL"  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres

@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--train-step-delay-ms", type=float, default=None, help="slow training down (demos, tests)"
     )
     parser.add_argument("--port-file", type=Path, default=None, help="write the bound port here")
+    parser.add_argument(
+        "--exit-with-parent",
+        type=int,
+        default=None,
+        metavar="PID",
+        help="stop when process PID (the app that started the engine) has exited",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,5 +94,13 @@ def run(args: argparse.Namespace) -> int:
     server = uvicorn.Server(
         uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on")
     )
+    if args.exit_with_parent:
+        from lib.engine.lifeline import watch_parent
+
+        def _parent_gone() -> None:
+            print("the app that started the engine has stopped: stopping", flush=True)
+            server.should_exit = True
+
+        watch_parent(args.exit_with_parent, _parent_gone)
     server.run(sockets=[sock])
     return 0

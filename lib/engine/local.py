@@ -44,6 +44,17 @@ def _healthy(base_url: str, *, data_dir: Path, timeout: float = 2.0) -> bool:
     return body.get("engine") == "tunelab" and body.get("data_dir") == str(data_dir.resolve())
 
 
+def engine_healthy(base_url: str, *, data_dir: Path | None = None, timeout: float = 1.0) -> bool:
+    """Whether a Tunelab engine answers at ``base_url`` (of ``data_dir``, when given)."""
+    if data_dir is not None:
+        return _healthy(base_url, data_dir=data_dir, timeout=timeout)
+    try:
+        with urllib.request.urlopen(base_url.removesuffix("/v1") + "/health", timeout=timeout) as r:
+            return bool(json.loads(r.read()).get("engine") == "tunelab")
+    except (OSError, ValueError):
+        return False
+
+
 class EngineHandle:
     """A running engine subprocess; ``base_url`` ends in ``/v1`` (give it to ``openai.OpenAI``)."""
 
@@ -159,7 +170,11 @@ def ensure_engine(*, data_dir: Path | str | None = None) -> str:
                 return str(known["base_url"])
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        handle = start_engine(data_dir=folder, detach=True)
+        # Detached so that reruns and a terminal's Ctrl-C do not cut a job mid-step; it still
+        # stops when this app process ends (lifeline), so no engine is left holding a port.
+        handle = start_engine(
+            data_dir=folder, detach=True, args=["--exit-with-parent", str(os.getpid())]
+        )
         tmp = record.with_suffix(".tmp")
         tmp.write_text(
             json.dumps(

@@ -41,9 +41,11 @@ class Context:
 def _store(url: str) -> Engine:
     # Keyed by URL: tests (and a changed DATABASE_URL) get their own store.
     from lib.datasets.samples import load_samples_once
+    from lib.providers.builtin_engine import start_in_background
 
     engine = get_engine(url)
     load_samples_once(engine)
+    start_in_background()  # the built-in engine starts with the app and stops with it
     return engine
 
 

@@ -61,6 +61,7 @@ class AppServer:
             full_env.pop("TUNELAB_NO_SAMPLES", None)
         else:
             full_env["TUNELAB_NO_SAMPLES"] = "1"
+        full_env["TUNELAB_ENGINE_AUTOSTART"] = "1"  # as a user's app: the engine starts with it
         full_env.update(env or {})
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
