@@ -7,6 +7,7 @@ ctx = guard(title="Providers & settings")
 import streamlit as st  # noqa: E402 - the guard runs first
 
 from lib.checks.ui.run import context_limits_editor  # noqa: E402
+from lib.providers.ui.engine_status import render_engine_status  # noqa: E402
 from lib.providers.ui.settings import render_form, render_providers  # noqa: E402
 from lib.snapshots.ui.costs import price_editor  # noqa: E402
 
@@ -16,6 +17,7 @@ st.caption(
 )
 render_providers(ctx.engine)
 render_form(ctx.engine)
+render_engine_status()
 
 st.subheader("Other settings")
 price_editor(ctx.engine, ctx.reviewer)

@@ -78,3 +78,15 @@ def test_a_pasted_key_is_refused_and_nothing_is_stored(app_env, engine_url):
     _run(at)
     assert "NAME of an environment variable" in at.error[0].value
     assert [p.name for p in list_providers(get_engine())] == ["Built-in engine"]
+
+
+def test_the_engine_state_is_shown(app_env, engine_url):
+    at = _run(AppTest.from_file(PAGE))
+    shown = " ".join(s.value for s in at.success)
+    assert f"Running at {engine_url}" in shown
+
+
+def test_a_stopped_engine_says_so(app_store, monkeypatch):
+    monkeypatch.setenv("TUNELAB_ENGINE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
+    at = _run(AppTest.from_file(PAGE))
+    assert any("No engine answers at http://127.0.0.1:9/v1" in e.value for e in at.error)
