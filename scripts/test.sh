@@ -13,6 +13,7 @@ if [ ! -x /usr/bin/chromium ]; then
     exit 2
   fi
 fi
+. scripts/venv.sh
 python -m pip install -q -r requirements-dev.txt
 export TIKTOKEN_CACHE_DIR="${TIKTOKEN_CACHE_DIR:-$(cd .. && pwd)/shared/tiktoken}"
 python -m pytest -q "$@"
