@@ -116,6 +116,19 @@ FORMAT_TEXT = {
 }
 
 
+_SINGULAR = (("have ", "has "), ("are ", "is "), ("do not ", "does not "), ("prefer ", "prefers "))
+
+
+def format_text(name: str, count: int) -> str:
+    """What ``count`` examples with problem ``name`` do, with the verb agreeing (1 example has)."""
+    text = FORMAT_TEXT.get(name, name)
+    if count == 1:
+        for plural, singular in _SINGULAR:
+            if text.startswith(plural):
+                return singular + text[len(plural) :]
+    return text
+
+
 class FormatErrors(Check):
     """All format errors of one family, grouped by check name (one finding per name)."""
 
@@ -142,7 +155,7 @@ class FormatErrors(Check):
                 Finding(
                     check=name,
                     severity="error",
-                    message=f"{n_examples(len(indexes))} {FORMAT_TEXT.get(name, name)} "
+                    message=f"{n_examples(len(indexes))} {format_text(name, len(indexes))} "
                     f"({rows_text(view.rows_of(indexes))}): {sample}. A job would refuse the file.",
                     rows=view.rows_of(indexes),
                     example_ids=view.ids_of(indexes),

@@ -192,6 +192,11 @@ class _Converter:
                 yield Example(values, record.row, (), record.raw)
                 continue
             found = detect_record(values)
+            if found is None:
+                # A row that fits no schema inside a file of one schema is a bad row of that
+                # file: kept as it is, for the checks to report (e.g. missing_messages_list).
+                yield Example(values, record.row, unknown_keys(schema, values), record.raw)
+                continue
             if found != schema:
                 raise self._mixed(schema, number, record, records)
             raw = record.raw
@@ -216,9 +221,14 @@ class _Converter:
         for other in rest:
             number += 1
             runs.add(schema_label(detect_record(other.values)), number)
-        parts = [f"{unit}s {runs.describe(key)} are {key}" for key in runs.order]
+        parts = [
+            f"{unit} {runs.describe(key)} is {key}"
+            if runs.single(key)
+            else f"{unit}s {runs.describe(key)} are {key}"
+            for key in runs.order
+        ]
         if unit == "element":
-            parts = [part.replace("elements", "array elements", 1) for part in parts]
+            parts = [part.replace("element", "array element", 1) for part in parts]
         return ReadError(self.where, "file mixes schemas: " + "; ".join(parts))
 
 
@@ -240,6 +250,13 @@ class _Start:
     columns: tuple[str, ...]  # the header, or the first record's keys
     compiled: CompiledMapping | None
     schema: Schema | None  # None: a mapping is needed
+    missing: tuple[str, ...] = ()  # prompt/completion fields the file lacks (mapping needed)
+
+
+def _missing_legacy_fields(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Of prompt and completion, the ones no column provides (case-insensitively)."""
+    lower = {c.lower().strip() for c in columns}
+    return tuple(f for f in ("prompt", "completion") if f not in lower)
 
 
 def _start(opened: Opened, *, file_name: str, mapping: Mapping[str, str] | None) -> _Start:
@@ -255,12 +272,37 @@ def _start(opened: Opened, *, file_name: str, mapping: Mapping[str, str] | None)
     else:
         detected = detect_keys(columns)
     compiled = _compile(mapping, columns, file_name, opened.format)
+    if compiled is None and detected == "completion":
+        # A `prompt` column with an `answer` column is not a prompt/completion file: importing
+        # it would store empty completions. Ask for a mapping instead.
+        missing = _missing_legacy_fields(columns)
+        if missing:
+            return _Start(records, columns, None, None, missing)
     return _Start(records, columns, compiled, compiled.schema if compiled else detected)
 
 
-def _needs_mapping_error(where: str, columns: tuple[str, ...]) -> ReadError:
+def missing_fields_note(missing: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    """The sentence for a prompt/completion file that lacks one of the two columns."""
+    listed = ", ".join(columns[:MAX_REPORTED_COLUMNS])
+    what = " and ".join(missing)
+    return (
+        f"no {what} column (columns: {listed}): map a column to the {what} "
+        "(for example the one that holds the answer or the label)"
+    )
+
+
+def _needs_mapping_error(
+    where: str, columns: tuple[str, ...], missing: tuple[str, ...] = ()
+) -> ReadError:
     suggestion = suggest_mapping(columns)
     listed = ", ".join(columns[:MAX_REPORTED_COLUMNS])
+    if missing:
+        others = [c for c in columns if c.lower().strip() not in ("prompt", "completion")]
+        example = " ".join(f"--map '{f}={{{others[0]}}}'" for f in missing) if others else ""
+        return ReadError(
+            where,
+            missing_fields_note(missing, columns) + (f"; e.g. {example}" if example else ""),
+        )
     hint = ""
     if suggestion:
         hint = "; e.g. " + " ".join(
@@ -285,14 +327,15 @@ def read_examples(
         start = _start(opened, file_name=file_name, mapping=mapping)
         compiled, columns = start.compiled, start.columns
         if start.schema is None:
-            raise _needs_mapping_error(file_name, columns)
+            raise _needs_mapping_error(file_name, columns, start.missing)
         schema: Schema = start.schema
         return Reading(
             file_name=file_name,
             format=opened.format,
             encoding=opened.encoding.label if opened.encoding else None,
             schema=schema,
-            warnings=tuple(opened.warnings),
+            warnings=tuple(opened.warnings)
+            + tuple(opened.records.stats.notes(opened.records.unit)),
             sheets=opened.sheets,
             sheet=opened.sheet,
             columns=columns,
@@ -343,10 +386,9 @@ def inspect_source(
         if n_rows == 0:
             raise ReadError(file_name, "the file holds no examples")
         columns = tuple(seen_keys)
-        warnings = list(opened.warnings)
-        if opened.records.stats.skipped_blank:
-            n = opened.records.stats.skipped_blank
-            warnings.append(f"{n} empty {opened.records.unit}{'s' if n != 1 else ''} skipped")
+        warnings = list(opened.warnings) + opened.records.stats.notes(opened.records.unit)
+        if start.missing:
+            warnings.append(missing_fields_note(start.missing, start.columns))
         return Inspection(
             file_name=file_name,
             format=opened.format,

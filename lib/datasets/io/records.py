@@ -31,6 +31,22 @@ class ReadStats:
     """What a reader passed over without turning it into a record (reported, not hidden)."""
 
     skipped_blank: int = 0
+    # Header cells that had no name and the names given to them (e.g. pandas' index column).
+    unnamed_columns: list[str] = field(default_factory=list)
+
+    def notes(self, unit: str) -> list[str]:
+        """Sentences for the import screen and the CLI about what was passed over or named."""
+        found = []
+        if self.skipped_blank:
+            n = self.skipped_blank
+            found.append(f"{n} empty {unit}{'s' if n != 1 else ''} skipped")
+        for name in self.unnamed_columns:
+            found.append(
+                f"a column had no name in the header and is called {name!r} (often a "
+                "spreadsheet's row index); unless mapped, it is kept with each example as an "
+                "unknown key, which training files leave out"
+            )
+        return found
 
 
 class RecordSource(Protocol):
@@ -47,23 +63,32 @@ class RecordSource(Protocol):
 class Header:
     columns: tuple[str, ...]
     width: int  # cells in the header row including trailing unnamed ones
+    unnamed: tuple[str, ...] = ()  # names given to header cells that had none
 
 
 def check_header(cells: list[Any], *, file_name: str, line: int) -> Header:
-    """Column names from a header row: none missing, none twice (trailing blanks are ignored)."""
+    """Column names from a header row: none twice; trailing blanks are ignored.
+
+    A blank cell inside the header is named ``unnamed_<n>`` (its position) rather than refused:
+    pandas writes its index that way (``df.to_csv()``), so files such as the OpenAI cookbook's
+    ``fine_food_reviews_1k.csv`` start with one, and people should be able to import them.
+    """
     names = ["" if cell is None else str(cell).strip() for cell in cells]
     width = len(names)
     while names and not names[-1]:
         names.pop()
     if not names:
         raise ReadError(file_name, "the header row has no column names", line=line)
-    for index, name in enumerate(names, 1):
+    taken = set(names)
+    unnamed = []
+    for index, name in enumerate(names):
         if not name:
-            raise ReadError(
-                file_name,
-                f"column {index} has no name in the header (columns: {', '.join(names)})",
-                line=line,
-            )
+            candidate = f"unnamed_{index + 1}"
+            while candidate in taken:
+                candidate += "_"
+            names[index] = candidate
+            taken.add(candidate)
+            unnamed.append(candidate)
     seen: dict[str, int] = {}
     for index, name in enumerate(names, 1):
         if name in seen:
@@ -74,7 +99,7 @@ def check_header(cells: list[Any], *, file_name: str, line: int) -> Header:
                 line=line,
             )
         seen[name] = index
-    return Header(tuple(names), width)
+    return Header(tuple(names), width, tuple(unnamed))
 
 
 def json_depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
@@ -127,3 +152,8 @@ class Runs:
         more = len(ranges) - cap
         text = ", ".join(shown)
         return f"{text}, … ({more} more ranges)" if more > 0 else text
+
+    def single(self, key: str) -> bool:
+        """Whether ``key`` covers exactly one record (for "line 2 is" rather than "lines")."""
+        ranges = self.runs[key]
+        return len(ranges) == 1 and ranges[0][0] == ranges[0][1]

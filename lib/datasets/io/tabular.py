@@ -55,6 +55,7 @@ class DelimitedRecords:
         header = check_header(cells, file_name=self.file_name, line=self._header_line)
         self.columns = header.columns
         self._width = header.width
+        self.stats.unnamed_columns.extend(header.unnamed)
 
     def __iter__(self) -> Iterator[Record]:
         reader = self._reader

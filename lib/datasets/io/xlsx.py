@@ -140,6 +140,7 @@ class SheetRecords:
         if columns is None:
             raise ReadError(self._where, f"sheet {self.sheet!r} is empty")
         self.columns = columns
+        self.stats.unnamed_columns.extend(c for c in columns if c.startswith("unnamed_"))
 
     def __iter__(self) -> Iterator[Record]:
         columns = self.columns

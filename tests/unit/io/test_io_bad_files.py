@@ -82,11 +82,18 @@ def test_header_only(tmp_path: Path) -> None:
     assert str(error) == "header.csv:1: the file has a header (prompt, completion) but no rows"
 
 
-def test_missing_column_name(tmp_path: Path) -> None:
-    error = _fails(_write(tmp_path, "noname.csv", "prompt,,completion\na,b,c\n"))
-    assert str(error) == (
-        "noname.csv:1: column 2 has no name in the header (columns: prompt, , completion)"
-    )
+def test_a_header_cell_without_a_name_is_named_not_refused(tmp_path: Path) -> None:
+    # pandas' df.to_csv() writes its index under an empty header cell (the OpenAI cookbook's
+    # fine_food_reviews_1k.csv starts that way): such files must import.
+    path = _write(tmp_path, "noname.csv", ",prompt,completion\n0,a,b\n1,c,d\n")
+    inspection = inspect_source(path, file_name=path.name)
+    assert inspection.columns == ("unnamed_1", "prompt", "completion")
+    assert any("called 'unnamed_1'" in w for w in inspection.warnings)
+    reading = read_examples(path, file_name=path.name)
+    examples = list(reading.examples())
+    assert [e.data["completion"] for e in examples] == ["b", "d"]
+    assert examples[0].unknown_keys == ("unnamed_1",)
+    assert any("called 'unnamed_1'" in w for w in reading.warnings)
 
 
 def test_duplicated_column_name(tmp_path: Path) -> None:
@@ -209,3 +216,31 @@ def test_unsupported_extension(tmp_path: Path) -> None:
 def test_messages_cell_that_is_not_json(tmp_path: Path) -> None:
     error = _fails(_write(tmp_path, "chat.csv", 'messages\n"[{""role"": ""user""}]"\nnot json\n'))
     assert error.line == 3 and "row 3: the messages cell is not valid JSON" in str(error)
+
+
+def test_prompt_without_completion_column_asks_for_a_mapping(tmp_path: Path) -> None:
+    # A `prompt` column beside an `answer` column used to import with empty completions.
+    path = _write(tmp_path, "qa.csv", "prompt,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n")
+    note = (
+        "no completion column (columns: prompt, answer): map a column to the completion "
+        "(for example the one that holds the answer or the label)"
+    )
+    with pytest.raises(ReadError) as refused:
+        _read_all(path)
+    assert str(refused.value) == f"qa.csv: {note}; e.g. --map 'completion={{answer}}'"
+    # The import screen opens its mapping step instead, saying why.
+    inspection = inspect_source(path, file_name=path.name)
+    assert inspection.schema is None and note in inspection.warnings
+    mapped = read_examples(path, file_name=path.name, mapping={"completion": "{answer}"})
+    assert [e.data["completion"] for e in mapped.examples()] == ["4", "Paris"]
+
+
+def test_one_row_of_no_schema_in_a_chat_file_is_a_bad_row_not_a_bad_file(tmp_path: Path) -> None:
+    good = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}
+    lines = [json.dumps(good)] * 5 + [json.dumps({"msgs": []})] + [json.dumps(good)] * 3
+    path = _write(tmp_path, "chat.jsonl", "\n".join(lines) + "\n")
+    reading = read_examples(path, file_name=path.name)
+    assert reading.schema == "chat"
+    examples = list(reading.examples())
+    assert len(examples) == 9
+    assert examples[5].data == {"msgs": []} and examples[5].source_row == 6
