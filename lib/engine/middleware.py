@@ -34,8 +34,9 @@ async def send_error(send: Any, error: ApiError, headers: list[tuple[bytes, byte
     await send({"type": "http.response.body", "body": payload})
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(ApiError):
+    """Raised from ``receive`` once a body (chunked or not) passes the limit: an
+    :class:`ApiError`, so a handler reading the body answers it as the 413 it is."""
 
 
 class BodyLimit:
@@ -45,9 +46,9 @@ class BodyLimit:
         self.app = app
         self.limit = limit
 
-    def _error(self) -> ApiError:
+    def _error(self) -> BodyTooLarge:
         megabytes = self.limit / (1024 * 1024)
-        return ApiError(
+        return BodyTooLarge(
             413,
             f"Request body too large: the built-in engine accepts at most {megabytes:g} MB "
             "(see --max-body-mb).",
@@ -72,7 +73,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooLarge
+                    raise self._error()
             return message
 
         async def tracking_send(message: Any) -> None:
@@ -82,9 +83,9 @@ class BodyLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge as error:
             if not started:
-                await send_error(send, self._error())
+                await send_error(send, error)
 
 
 class FaultInjector:

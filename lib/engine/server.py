@@ -78,8 +78,11 @@ def api(handler: Handler) -> Handler:
     async def wrapped(request: Request) -> Response:
         try:
             return await handler(request)
-        except ApiError as exc:
+        except ApiError as exc:  # also a body over the limit (413), chunked or not
             return JSONResponse(exc.body(), status_code=exc.status)
+        except HTTPException as exc:  # Starlette's own refusals, e.g. a malformed multipart form
+            error = ApiError(exc.status_code, str(exc.detail))
+            return JSONResponse(error.body(), status_code=error.status)
         except Exception:  # a bug: log it, answer a clean 500 the SDK will retry
             log.exception("engine error on %s %s", request.method, request.url.path)
             error = ApiError(500, "The built-in engine had an internal error; see its log.")
