@@ -220,12 +220,13 @@ class JobManager:
         total = trainer.total_steps
         report_every = max(1, total // METRIC_EVENTS)
         delay = self.engine.config.train_step_delay_ms / 1000
+        reported = self._last_reported_step(job_id)
 
         def on_step(m: StepMetrics) -> bool:
             trainer.rows.append(
                 [m.step, m.train_loss, m.train_accuracy, m.valid_loss, m.valid_accuracy]
             )
-            if m.step % report_every == 0 or m.step == total:
+            if (m.step % report_every == 0 or m.step == total) and m.step > reported:
                 self._metrics_event(job_id, m, total)
             if delay:
                 time.sleep(delay)
@@ -242,6 +243,22 @@ class JobManager:
             save_snapshot(self._snapshot_path(job_id), trainer)
             self._checkpoint(job, trainer)
         self._finish(job, trainer, train)
+
+    def _last_reported_step(self, job_id: str) -> int:
+        """The last step a metrics event was sent for (0 if none).
+
+        After a restart the job resumes from its last epoch snapshot and trains the lost steps
+        again; their events were already sent, so they are not sent twice and a loss chart
+        built from events only moves forward. Training is seeded (the epoch's order comes from
+        the job's seed and the AdaGrad state from the snapshot), so the steps trained again
+        reach the values already reported.
+        """
+        steps = [
+            int(event["data"]["step"])
+            for event in self.state.list("event", parent=job_id)
+            if event.get("type") == "metrics" and isinstance(event.get("data"), dict)
+        ]
+        return max(steps, default=0)
 
     def _metrics_event(self, job_id: str, m: StepMetrics, total: int) -> None:
         data = {
