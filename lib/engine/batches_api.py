@@ -9,17 +9,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lib.engine.batches import ENDPOINTS
 from lib.engine.errors import ApiError, bad_request
-from lib.engine.jobs_api import check_metadata
+from lib.engine.schemas import BatchCreateRequest
 from lib.engine.server import Engine, api, engine_of, int_query, json_body
 from lib.engine.state import new_id, now, paginate
+from lib.engine.validation import parse
 
 
-def create_batch_object(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
-    file_id = body.get("input_file_id")
-    if not isinstance(file_id, str) or not file_id:
-        raise bad_request("'input_file_id' is required.", param="input_file_id")
+def create_batch_object(engine: Engine, body: Any) -> dict[str, Any]:
+    request = parse(BatchCreateRequest, body)
+    file_id = request.input_file_id
     file_obj = engine.state.get("file", file_id)
     if file_obj is None:
         raise ApiError(
@@ -30,13 +29,7 @@ def create_batch_object(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
             f"File {file_id} has purpose '{file_obj['purpose']}'; batches need purpose 'batch'.",
             param="input_file_id",
         )
-    endpoint = body.get("endpoint")
-    if endpoint not in ENDPOINTS:
-        raise bad_request(
-            f"'endpoint' must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}.", param="endpoint"
-        )
-    if body.get("completion_window") != "24h":
-        raise bad_request("'completion_window' must be '24h'.", param="completion_window")
+    endpoint = request.endpoint
     created = now()
     batch = {
         "id": new_id("batch_"),
@@ -58,7 +51,7 @@ def create_batch_object(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
         "cancelling_at": None,
         "cancelled_at": None,
         "request_counts": {"total": 0, "completed": 0, "failed": 0},
-        "metadata": check_metadata(body.get("metadata")),
+        "metadata": request.metadata,
     }
     engine.state.put("batch", batch)
     engine.batches.enqueue(batch["id"])

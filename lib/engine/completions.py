@@ -16,59 +16,27 @@ from lib.engine.data import chat_input_text
 from lib.engine.decode import Generation, generate
 from lib.engine.errors import bad_request
 from lib.engine.registry import Registry
+from lib.engine.schemas import ChatCompletionRequest, CompletionRequest, SamplingOptions
 from lib.engine.state import new_id
 from lib.engine.tokens import count_tokens
+from lib.engine.validation import parse
 
 CHAT_DEFAULT_MAX_TOKENS = 256
 LEGACY_DEFAULT_MAX_TOKENS = 16
-MAX_N = 128
 _FINGERPRINT = "fp_tunelab_engine"
 
 
-def _number(body: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
-    value = body.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise bad_request(
-            f"'{key}' must be a number between {low} and {high}; got {value!r}.", param=key
-        )
-    return float(value)
-
-
-def _integer(body: dict[str, Any], key: str, low: int, high: int) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise bad_request(
-            f"'{key}' must be an integer between {low} and {high}; got {value!r}.", param=key
-        )
-    return value
-
-
-def _common(body: dict[str, Any]) -> dict[str, Any]:
-    if body.get("stream"):
+def _common(request: SamplingOptions) -> dict[str, Any]:
+    """Sampling options with the engine's defaults (the body is already validated)."""
+    if request.stream:
         raise bad_request("The built-in engine does not stream; send stream=false.", param="stream")
-    if not isinstance(body.get("model"), str) or not body["model"]:
-        raise bad_request("You must provide a model parameter.", param="model")
-    stop = body.get("stop")
-    if stop is None:
-        stops: list[str] = []
-    elif isinstance(stop, str):
-        stops = [stop]
-    elif isinstance(stop, list) and len(stop) <= 4 and all(isinstance(s, str) and s for s in stop):
-        stops = stop
-    else:
-        raise bad_request(
-            "'stop' must be a string or a list of up to 4 non-empty strings.", param="stop"
-        )
-    seed = _integer(body, "seed", -(2**63), 2**63 - 1)
+    stop = request.stop
+    seed = request.seed
     return {
-        "temperature": _number(body, "temperature", 1.0, 0.0, 2.0),
-        "top_p": _number(body, "top_p", 1.0, 0.0, 1.0),
-        "n": _integer(body, "n", 1, MAX_N) or 1,
-        "stop": stops,
+        "temperature": 1.0 if request.temperature is None else request.temperature,
+        "top_p": 1.0 if request.top_p is None else request.top_p,
+        "n": request.n or 1,
+        "stop": [] if stop is None else [stop] if isinstance(stop, str) else list(stop),
         "rng": np.random.default_rng(None if seed is None else seed % 2**63),
     }
 
@@ -129,27 +97,17 @@ def _assistant_message(text: str, finish_reason: str) -> tuple[dict[str, Any], s
     }, "tool_calls"
 
 
-def chat_completion(registry: Registry, body: dict[str, Any]) -> dict[str, Any]:
-    """Answer a ``POST /v1/chat/completions`` body."""
-    options = _common(body)
-    messages = body.get("messages")
-    if (
-        not isinstance(messages, list)
-        or not messages
-        or not all(isinstance(m, dict) for m in messages)
-    ):
-        raise bad_request(
-            "'messages' must be a non-empty list of message objects.", param="messages"
-        )
-    want_logprobs = bool(body.get("logprobs"))
-    top_k = _integer(body, "top_logprobs", 0, 20) or 0
+def chat_completion(registry: Registry, body: Any) -> dict[str, Any]:
+    """Answer a ``POST /v1/chat/completions`` body (from a request or a batch line)."""
+    request = parse(ChatCompletionRequest, body)
+    options = _common(request)
+    want_logprobs = bool(request.logprobs)
+    top_k = request.top_logprobs or 0
     if top_k and not want_logprobs:
         raise bad_request("'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs")
-    max_tokens = _integer(body, "max_completion_tokens", 1, 100_000) or _integer(
-        body, "max_tokens", 1, 100_000
-    )
-    model = registry.load(body["model"])
-    prompt = chat_input_text(messages)
+    max_tokens = request.max_completion_tokens or request.max_tokens
+    model = registry.load(request.model)
+    prompt = chat_input_text(body["messages"])  # the validated messages, as sent
     choices, completion_tokens = [], 0
     for index in range(options["n"]):
         gen = generate(
@@ -182,7 +140,7 @@ def chat_completion(registry: Registry, body: dict[str, Any]) -> dict[str, Any]:
         "id": new_id("chatcmpl-"),
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": body["model"],
+        "model": request.model,
         "choices": choices,
         "usage": _usage(count_tokens(prompt), completion_tokens),
         "system_fingerprint": _FINGERPRINT,
@@ -202,19 +160,20 @@ def _legacy_logprobs(gen: Generation, *, offset: int) -> dict[str, Any]:
     }
 
 
-def completion(registry: Registry, body: dict[str, Any]) -> dict[str, Any]:
+def completion(registry: Registry, body: Any) -> dict[str, Any]:
     """Answer a legacy ``POST /v1/completions`` body (``prompt`` a string or a list of them)."""
-    options = _common(body)
-    prompts = body.get("prompt", "")
-    if isinstance(prompts, str):
-        prompts = [prompts]
-    if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) for p in prompts):
-        raise bad_request("'prompt' must be a string or a list of strings.", param="prompt")
-    if body.get("echo"):
+    request = parse(CompletionRequest, body)
+    options = _common(request)
+    prompts = [request.prompt] if isinstance(request.prompt, str) else list(request.prompt)
+    if not prompts:
+        raise bad_request(
+            "'prompt' must be a string or a non-empty list of strings.", param="prompt"
+        )
+    if request.echo:
         raise bad_request("The built-in engine does not support echo=true.", param="echo")
-    top_k = _integer(body, "logprobs", 0, 5)
-    max_tokens = _integer(body, "max_tokens", 1, 100_000) or LEGACY_DEFAULT_MAX_TOKENS
-    model = registry.load(body["model"])
+    top_k = request.logprobs
+    max_tokens = request.max_tokens or LEGACY_DEFAULT_MAX_TOKENS
+    model = registry.load(request.model)
     choices: list[dict[str, Any]] = []
     prompt_tokens = completion_tokens = 0
     for prompt in prompts:
@@ -244,7 +203,7 @@ def completion(registry: Registry, body: dict[str, Any]) -> dict[str, Any]:
         "id": new_id("cmpl-"),
         "object": "text_completion",
         "created": int(time.time()),
-        "model": body["model"],
+        "model": request.model,
         "choices": choices,
         "usage": _usage(prompt_tokens, completion_tokens),
         "system_fingerprint": _FINGERPRINT,

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from lib.engine.errors import ApiError, bad_request
+from lib.engine.schemas import FileCreateRequest
 from lib.engine.server import api, engine_of, int_query
 from lib.engine.state import State, new_id, now, paginate
-
-UPLOAD_PURPOSES = {"fine-tune", "batch", "user_data"}
+from lib.engine.validation import parse
 
 
 def file_not_found(file_id: str) -> ApiError:
@@ -54,21 +53,13 @@ async def create_file(request: Request) -> Response:
     engine = engine_of(request)
     form = await request.form(max_files=1, max_fields=20)
     try:
-        purpose = form.get("purpose")
-        upload = form.get("file")
-        if not isinstance(purpose, str) or purpose not in UPLOAD_PURPOSES:
-            raise bad_request(
-                f"'purpose' must be one of {', '.join(sorted(UPLOAD_PURPOSES))}; got {purpose!r}.",
-                param="purpose",
-            )
-        if not isinstance(upload, UploadFile):
-            raise bad_request("'file' is required (a multipart file part).", param="file")
-        content = await upload.read()
-        filename = upload.filename or "upload.jsonl"
+        upload = parse(FileCreateRequest, dict(form))
+        content = await upload.file.read()
+        filename = upload.file.filename or "upload.jsonl"
     finally:
         await form.close()
     obj = await run_in_threadpool(
-        store_file, engine.state, content=content, filename=filename, purpose=purpose
+        store_file, engine.state, content=content, filename=filename, purpose=upload.purpose
     )
     return JSONResponse(obj)
 

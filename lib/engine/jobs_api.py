@@ -14,69 +14,41 @@ from starlette.routing import Route
 
 from lib.engine.errors import ApiError, bad_request
 from lib.engine.registry import BASE_MODELS
+from lib.engine.schemas import Hyperparameters, JobCreateRequest
 from lib.engine.server import Engine, api, engine_of, int_query, json_body
 from lib.engine.state import new_id, now, paginate
-from lib.engine.trainer import MAX_BATCH_SIZE, MAX_EPOCHS
+from lib.engine.validation import parse
 
-_SUFFIX = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_HYPER_LIMITS = {
-    "n_epochs": (int, 1, MAX_EPOCHS),
-    "batch_size": (int, 1, MAX_BATCH_SIZE),
-    "learning_rate_multiplier": (float, 1e-4, 100.0),
-}
-_DPO_LIMITS = {"beta": (float, 1e-4, 2.0)}
 METHODS = ("supervised", "dpo")
 
 
-def _method(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The method type and its checked hyperparameters ("auto" where not given)."""
-    method = body.get("method")
-    kind, prefix = "supervised", "hyperparameters"
-    given = body.get("hyperparameters") or {}
+def _method(request: JobCreateRequest) -> tuple[str, dict[str, Any]]:
+    """The method type and its hyperparameters ("auto" where not given); their types and
+    ranges are checked by :class:`JobCreateRequest`."""
+    kind = "supervised"
+    given: Hyperparameters | None = request.hyperparameters
+    method = request.method
     if method is not None:
-        if not isinstance(method, dict) or "type" not in method:
-            raise bad_request("'method' must be an object with a 'type'.", param="method")
-        kind = method["type"]
+        kind = method.type
         if kind not in METHODS:
             raise bad_request(
                 f"The built-in engine supports supervised and DPO fine-tuning; method "
                 f"{kind!r} is not available.",
                 param="method.type",
             )
-        settings = method.get(kind) or {}
-        if settings.get("hyperparameters"):
-            given = settings["hyperparameters"]
-            prefix = f"method.{kind}.hyperparameters"
-    if not isinstance(given, dict):
-        raise bad_request("Hyperparameters must be an object.", param=prefix)
-    limits = {**_HYPER_LIMITS, **(_DPO_LIMITS if kind == "dpo" else {})}
-    result: dict[str, Any] = {}
-    for key, (number, low, high) in limits.items():
-        value = given.get(key, "auto")
-        if value == "auto" or value is None:
-            result[key] = "auto"
-            continue
-        ok = not isinstance(value, bool) and isinstance(value, (int, float))
-        if ok and number is int and float(value) != int(value):
-            ok = False
-        if not ok or not low <= value <= high:
-            raise bad_request(
-                f"'{key}' must be \"auto\" or a number between {low} and {high}; got {value!r}.",
-                param=f"{prefix}.{key}",
-            )
-        result[key] = number(value)
-    unknown = set(given) - set(limits)
-    if unknown:
-        raise bad_request(f"Unknown hyperparameter(s): {', '.join(sorted(unknown))}.", param=prefix)
-    return kind, result
+        settings = method.supervised if kind == "supervised" else method.dpo
+        if settings is not None and settings.hyperparameters is not None:
+            given = settings.hyperparameters
+    values = given.model_dump() if given is not None else {}
+    keys = ["n_epochs", "batch_size", "learning_rate_multiplier"]
+    if kind == "dpo":
+        keys.append("beta")
+    return kind, {key: values.get(key, "auto") for key in keys}
 
 
-def _training_file(engine: Engine, body: dict[str, Any], key: str) -> str | None:
-    file_id = body.get(key)
-    if file_id is None and key == "validation_file":
+def _training_file(engine: Engine, file_id: str | None, key: str) -> str | None:
+    if file_id is None:
         return None
-    if not isinstance(file_id, str) or not file_id:
-        raise bad_request(f"'{key}' is required.", param=key)
     obj = engine.state.get("file", file_id)
     if obj is None:
         raise bad_request(
@@ -90,28 +62,10 @@ def _training_file(engine: Engine, body: dict[str, Any], key: str) -> str | None
     return file_id
 
 
-def check_metadata(value: Any) -> dict[str, str] | None:
-    """OpenAI's metadata limits (16 keys, 64-character keys, 512-character string values)."""
-    if value is None:
-        return None
-    if (
-        not isinstance(value, dict)
-        or len(value) > 16
-        or not all(isinstance(k, str) and len(k) <= 64 for k in value)
-        or not all(isinstance(v, str) and len(v) <= 512 for v in value.values())
-    ):
-        raise bad_request(
-            "'metadata' must map up to 16 keys (≤64 characters) to strings (≤512 characters).",
-            param="metadata",
-        )
-    return value
-
-
-def create_job_object(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
+def create_job_object(engine: Engine, body: Any) -> dict[str, Any]:
     """Check a create request and store the new job (status ``validating_files``)."""
-    model = body.get("model")
-    if not isinstance(model, str) or not model:
-        raise bad_request("'model' is required.", param="model")
+    request = parse(JobCreateRequest, body)
+    model = request.model
     stored = engine.state.get("model", model)
     if model not in BASE_MODELS and stored is None:
         raise bad_request(
@@ -120,19 +74,11 @@ def create_job_object(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
             code="model_not_available",
         )
     base = model if stored is None else stored["base_model"]
-    kind, hyper = _method(body)
-    training_file = _training_file(engine, body, "training_file")
-    validation_file = _training_file(engine, body, "validation_file")
-    suffix = body.get("suffix")
-    if suffix is not None and (not isinstance(suffix, str) or not _SUFFIX.match(suffix)):
-        raise bad_request(
-            "'suffix' must be 1–64 characters: letters, digits, '-', '_' or '.'.", param="suffix"
-        )
-    seed = body.get("seed")
-    if seed is None:
-        seed = secrets.randbelow(2**31)
-    elif isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
-        raise bad_request("'seed' must be an integer between 0 and 2147483647.", param="seed")
+    kind, hyper = _method(request)
+    training_file = _training_file(engine, request.training_file, "training_file")
+    validation_file = _training_file(engine, request.validation_file, "validation_file")
+    suffix = request.suffix
+    seed = secrets.randbelow(2**31) if request.seed is None else request.seed
     job: dict[str, Any] = {
         "id": new_id("ftjob-"),
         "object": "fine_tuning.job",
@@ -151,7 +97,7 @@ def create_job_object(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
         "validation_file": validation_file,
         "estimated_finish": None,
         "integrations": [],
-        "metadata": check_metadata(body.get("metadata")),
+        "metadata": request.metadata,
         "method": {"type": kind, kind: {"hyperparameters": hyper}},
         "user_provided_suffix": suffix,
         "_base": base,
