@@ -1,4 +1,5 @@
-"""Chat and legacy completions: request checking and responses in OpenAI's shapes.
+"""Chat and legacy completions: answers in OpenAI's shapes to bodies checked by
+:mod:`lib.engine.schemas`, plus what the engine itself cannot do (streaming, echo).
 
 ``usage`` counts the engine's word pieces (see :mod:`lib.engine.tokens`): exact for the
 engine, approximate compared with OpenAI's tokenizers.
@@ -165,10 +166,6 @@ def completion(registry: Registry, body: Any) -> dict[str, Any]:
     request = parse(CompletionRequest, body)
     options = _common(request)
     prompts = [request.prompt] if isinstance(request.prompt, str) else list(request.prompt)
-    if not prompts:
-        raise bad_request(
-            "'prompt' must be a string or a non-empty list of strings.", param="prompt"
-        )
     if request.echo:
         raise bad_request("The built-in engine does not support echo=true.", param="echo")
     top_k = request.logprobs

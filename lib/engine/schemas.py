@@ -175,7 +175,7 @@ class ChatCompletionRequest(SamplingOptions):
 class CompletionRequest(SamplingOptions):
     """``POST /v1/completions`` (legacy): ``prompt`` a string or a list of strings."""
 
-    prompt: str | list[str]
+    prompt: str | Annotated[list[str], Field(min_length=1)]
     logprobs: Annotated[int, Field(ge=0, le=MAX_LEGACY_LOGPROBS)] | None = None
     max_tokens: MaxTokens = None
     echo: bool | None = None

@@ -148,6 +148,7 @@ def test_completions_jobs_and_batches_bodies_are_checked(client: OpenAI) -> None
         ("/completions", {"model": "tunelab-base", "prompt": [1, 2]}, "prompt[0]", "invalid_type"),
         ("/completions", {"model": "tunelab-base", "prompt": "x", "logprobs": True}, "logprobs", "invalid_type"),
         ("/completions", {"model": "tunelab-base"}, "prompt", "missing_required_parameter"),
+        ("/completions", {"model": "tunelab-base", "prompt": []}, "prompt", "empty_array"),
         ("/completions", {"prompt": "x"}, "model", "missing_required_parameter"),
         ("/fine_tuning/jobs", {"model": "tunelab-base"}, "training_file", "missing_required_parameter"),
         ("/fine_tuning/jobs", {"model": "tunelab-base", "training_file": 5}, "training_file", "invalid_type"),
@@ -170,6 +171,12 @@ def test_completions_jobs_and_batches_bodies_are_checked(client: OpenAI) -> None
 def test_file_uploads_are_checked(engine: EngineHandle, client: OpenAI) -> None:
     error = _error(lambda: client.files.create(file=("x.jsonl", b"{}"), purpose="assistants"))
     assert (error["param"], error["code"]) == ("purpose", "invalid_value")
+    kept = client.files.create(  # the documented form fields are accepted
+        file=("x.jsonl", b"{}"),
+        purpose="batch",
+        expires_after={"anchor": "created_at", "seconds": 3600},
+    )
+    assert kept.purpose == "batch"
     with httpx2.Client(base_url=engine.base_url, timeout=10) as http:
         cases = [
             ({"data": {"purpose": "fine-tune"}}, "file", "missing_required_parameter"),
