@@ -7,6 +7,10 @@ rating's own, often a neighbouring one and now and then anything; a few reviews 
 that contradicts their text (a mis-click). Neutral sentences, typos, quotes and a little
 HTML-looking markup make the text look like scraped reviews. A TF-IDF + logistic regression
 model lands around two thirds exact accuracy, and most of its errors are off by one star.
+
+Like scraped data, the file also holds what the checks are there to find (``_add_faults``): a
+few exact duplicates, near-duplicates that differ only in case or spacing, one review posted
+twice with two ratings, ratings written without their leading space, and HTML entities.
 """
 
 from __future__ import annotations
@@ -334,6 +338,41 @@ def _review(rng: random.Random, stars: int) -> tuple[str, str]:
     return title, body
 
 
+# How many rows of each fault ``_add_faults`` writes over the generated reviews.
+N_DUPLICATES = 6
+N_NEAR_DUPLICATES = 4
+N_CONFLICTS = 3
+N_UNSPACED_LABELS = 5
+N_ENTITIES = 4
+
+
+def _add_faults(rng: random.Random, rows: list[dict[str, str]]) -> None:
+    """Overwrite a few rows with copies and variants of others (the count stays the same)."""
+    slots = rng.sample(range(len(rows)), N_DUPLICATES + N_NEAR_DUPLICATES + N_CONFLICTS)
+    sources = rng.sample(range(len(rows)), len(slots))
+    for n, (slot, source) in enumerate(zip(slots, sources, strict=True)):
+        original = rows[source]
+        if n < N_DUPLICATES:
+            rows[slot] = dict(original)
+        elif n < N_DUPLICATES + N_NEAR_DUPLICATES:
+            title, _, rest = original["prompt"].partition("\n\n")
+            rows[slot] = {"prompt": f"{title.upper()}\n\n{rest.replace('. ', '.  ', 1)}",
+                          "completion": original["completion"]}  # fmt: skip
+        else:
+            stars = int(original["completion"])
+            other = stars - 1 if stars > 1 else stars + 1
+            rows[slot] = {"prompt": original["prompt"], "completion": f" {other}"}
+    taken = set(slots) | set(sources)
+    free = [i for i in range(len(rows)) if i not in taken]
+    for index in rng.sample(free, N_UNSPACED_LABELS):
+        rows[index]["completion"] = rows[index]["completion"].strip()
+    with_apostrophe = [
+        i for i in free if "'" in rows[i]["prompt"] and rows[i]["completion"][0] == " "
+    ]
+    for index in rng.sample(with_apostrophe, N_ENTITIES):
+        rows[index]["prompt"] = rows[index]["prompt"].replace("'", "&#39;")
+
+
 def build(*, seed: int = 20261121, count: int = 1000) -> list[dict[str, str]]:
     """Return ``count`` unique review rows ``{"prompt", "completion"}`` in a fixed order."""
     rng = random.Random(seed)
@@ -352,4 +391,5 @@ def build(*, seed: int = 20261121, count: int = 1000) -> list[dict[str, str]]:
         if rng.random() < P_MISCLICK:
             label = rng.choice([s for s in stars_pool if abs(s - stars) >= 2])
         rows.append({"prompt": prompt, "completion": f" {label}"})
+    _add_faults(random.Random(seed + 1), rows)
     return rows

@@ -68,6 +68,7 @@ from lib.checks.fix_plans import (  # noqa: E402
     strip_prompt_prefix,
     truncate_over_limit,
 )
+from lib.checks.residue import drop_near_duplicates, strip_html  # noqa: E402
 
 FIXES: dict[str, Fix] = {
     fix.name: fix
@@ -85,6 +86,18 @@ FIXES: dict[str, Fix] = {
             "Remove duplicates (keep the first)",
             drop_duplicates,
             ("completion", "chat", "preference"),
+        ),
+        Fix(
+            "drop_near_duplicates",
+            "Remove near-duplicates (keep the first)",
+            drop_near_duplicates,
+            ("completion", "chat"),
+        ),
+        Fix(
+            "strip_html",
+            "Remove HTML markup (line breaks become new lines)",
+            strip_html,
+            ("completion", "chat"),
         ),
         Fix(
             "merge_conflicts",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from lib.checks import chat, legacy, quality, size
+from lib.checks import chat, legacy, quality, residue, size
 from lib.checks.base import SEVERITIES, Check, Finding
 from lib.checks.view import View
 
-CHECKS: list[Check] = [*size.CHECKS, *legacy.CHECKS, *chat.CHECKS, *quality.CHECKS]
+CHECKS: list[Check] = [*size.CHECKS, *legacy.CHECKS, *chat.CHECKS, *quality.CHECKS, *residue.CHECKS]
 
 
 def checks_for(schema: str) -> list[Check]:

@@ -64,6 +64,16 @@ CASES = {
     "drop_invalid": ("chat", CHAT, (0, 1)),
     "convert_to_chat": ("completion", PC[:4], (4, 0)),
     "convert_to_completion": ("chat", CHAT[:2], (2, 0)),
+    "drop_near_duplicates": (
+        "completion",
+        [PC[2], {"prompt": "SAY IT LOUD:  carrot", "completion": " vegetable"}, PC[5]],
+        (0, 1),
+    ),
+    "strip_html": (
+        "completion",
+        [{"prompt": "Great<br />kettle &amp; lid", "completion": " 5"}, PC[2]],
+        (1, 0),
+    ),
 }
 
 
