@@ -49,7 +49,9 @@ DATASETS: list[tuple[str, str, str, Callable[[], Rows], Callable[[Rows], str]]] 
         SYNTHETIC + "1,000 invented product reviews (title and text) labelled with a star "
         'rating " 1" to " 5", legacy prompt/completion form. More 5s and 4s than 2s, mixed '
         "opinions, typos and a few mislabelled rows, so a simple classifier gets about two "
-        "thirds right and most of its mistakes are one star off.",
+        "thirds right and most of its mistakes are one star off. Like scraped data it also holds "
+        "a few duplicates and near-duplicates, one review rated twice, ratings without their "
+        "leading space and HTML residue, for the checks to find.",
         gen_reviews.build,
         _jsonl,
     ),
