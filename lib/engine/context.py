@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.examples import content_text
+from lib.core.examples import content_text
 
 # The separators OpenAI's legacy prepare_data chooses from (openai 0.28.1, validators.py).
 LEGACY_SEPARATORS = (

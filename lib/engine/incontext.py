@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from lib.core.examples import content_text
 from lib.engine.context import Context, from_messages, from_prompt
 from lib.engine.data import chat_input_text
 from lib.engine.features import featurize, l2_normalise
 from lib.engine.models import CandidateSession, PriorModel, Session, feature_bits
 from lib.engine.tokens import tokenize
-from lib.examples import content_text
 
 TEMPERATURE = 0.05
 LABEL_MAX_CHARS = 40  # a single-line answer up to this long is a label (one token)

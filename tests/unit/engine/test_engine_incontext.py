@@ -14,7 +14,7 @@ from typing import Any
 
 from openai import OpenAI
 
-from lib.paths import REPO_ROOT
+from lib.core.paths import REPO_ROOT
 from tests.unit.engine.engine_helpers import ag_news_rows
 
 NEWS_LABELS = ["World", "Sports", "Business", "Sci/Tech"]
