@@ -13,8 +13,8 @@ A base model learns in context from what the request itself holds (see
   newline; completions keep their leading space, as legacy data spells them.
 - **Labels listed in the instructions**: a line whose text before a colon names them ("labels",
   "categories", "classes", "one of", "options", "choices", "answer with") followed by a list —
-  comma/semicolon separated on the same line (``Answer with one of: World, Sports or
-  Business.``) or one bullet per line below it. Read from the system and developer messages, else
+  comma/semicolon separated on the same line, up to the end of its sentence (``Answer with
+  one of: World, Sports or Business. Reply with the label only.``) or one bullet per line below it. Read from the system and developer messages, else
   from the first paragraph of the first user message (or of a legacy prompt).
 
 Instructions written in other words are not understood: the engine has no language knowledge,
@@ -44,6 +44,7 @@ _LIST_TRIGGER = re.compile(
     r"\b(labels?|categor(?:y|ies)|class(?:es)?|one of|options?|choices?|answer with)\b",
     re.IGNORECASE,
 )
+_SENTENCE_END = re.compile(r"\.(?:\s|$)")  # a list on one line ends with its sentence
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.+?)\s*$")
 _QUOTES = "\"'`“”‘’"
 _INSTRUCTION_ROLES = ("system", "developer")
@@ -85,7 +86,7 @@ def listed_labels(text: str) -> tuple[list[str], int]:
         if not colon or not _LIST_TRIGGER.search(head):
             continue
         if tail.strip():
-            items = _split_list(tail)
+            items = _split_list(_SENTENCE_END.split(tail, maxsplit=1)[0])
             if len(items) >= 2:
                 return list(dict.fromkeys(items)), position
             continue

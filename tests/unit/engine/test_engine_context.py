@@ -15,6 +15,7 @@ from lib.engine.incontext import context_session, label_probabilities
     [
         ("Answer with one of these labels: World, Sports, Business, Sci/Tech", ["World", "Sports", "Business", "Sci/Tech"]),
         ("Pick one of: 'yes', 'no' or 'maybe'.", ["yes", "no", "maybe"]),
+        ("Labels: Sci/Tech, World. Reply with the label only.", ["Sci/Tech", "World"]),
         ("Categories: a; b; c, or d", ["a", "b", "c", "d"]),
         ("Labels:\n- positive\n* negative\n3. neutral\n\nText follows", ["positive", "negative", "neutral"]),
         ("Classify the article as World, Sports or Business.", []),  # no colon: not understood
