@@ -31,13 +31,24 @@ from lib.core.errors import UserError
 HELP = "evaluate one or more models on a test file (chat or prompt/completion)"
 
 
+class _InOrder(argparse.Action):
+    """Collects ``--model`` and ``--few-shot`` in one list, in the order they were given (the
+    first candidate is the reference the others are compared with)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN204
+        found = list(getattr(namespace, self.dest, None) or [])
+        found.append((option_string, values))
+        setattr(namespace, self.dest, found)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("test_file", type=Path, help="chat or prompt/completion test file")
     parser.add_argument(
-        "--model", action="append", default=[], help="a model with the bare prompt (repeat)"
-    )
+        "--model", action=_InOrder, dest="candidates", default=[],
+        help="a model with the bare prompt (repeat; candidates keep the command line's order)",
+    )  # fmt: skip
     parser.add_argument(
-        "--few-shot", action="append", default=[], metavar="M=K",
+        "--few-shot", action=_InOrder, dest="candidates", metavar="M=K",
         help="add candidate M+K-shot: K demonstrations from --shots-from and the labels listed",
     )  # fmt: skip
     parser.add_argument(
@@ -65,8 +76,11 @@ def _candidates(args: argparse.Namespace) -> list[Any]:
     from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, MAX_SHOTS, Recipe
     from lib.evaluate.requests import ModelSpec
 
-    specs = [ModelSpec(model=m, base_url=args.base_url) for m in args.model]
-    for item in args.few_shot:
+    specs = []
+    for option, item in args.candidates:
+        if option == "--model":
+            specs.append(ModelSpec(model=item, base_url=args.base_url))
+            continue
         model, equals, count = str(item).rpartition("=")
         if not equals or not model or not count.strip().isdigit():
             raise UserError(f"--few-shot {item!r}: write MODEL=K, e.g. gpt-4o-mini=8")

@@ -37,7 +37,7 @@ class CandidateCost:
     n: int
     accuracy: float
     label_restricted_accuracy: float
-    label_answers: int  # predictions with any probability on a known label
+    label_answers: int  # exact answers that are a known label
     prompt_tokens_mean: float
     completion_tokens_mean: float
     cost_per_1k: float | None  # US dollars per 1,000 predictions; None when no price is known
@@ -102,7 +102,7 @@ def candidate_costs(
             n=len(predictions),
             accuracy=sum(p.correct for p in predictions) / len(predictions) if predictions else 0,
             label_restricted_accuracy=data.restricted_accuracy(name),
-            label_answers=sum(p.restricted != INVALID for p in predictions),
+            label_answers=sum(p.label != INVALID for p in predictions),
             prompt_tokens_mean=prompt,
             completion_tokens_mean=completion,
             cost_per_1k=per_1k,
