@@ -263,6 +263,8 @@ def metric_table(data: EvalData, *, seed: int = 0, n_resamples: int = 1000) -> l
         for m in data.models
     }
     rows.append(MetricRow("macro F1", {m: r.macro.f1 for m, r in by_model.items()}, f1_i, {}))
+    restricted = {m: data.restricted_accuracy(m) for m in data.models}
+    rows.append(MetricRow("label-restricted accuracy", restricted, {}, {}))
     rows.append(MetricRow("weighted F1", {m: r.weighted.f1 for m, r in by_model.items()}, {}, {}))
     rows.append(
         MetricRow("macro precision", {m: r.macro.precision for m, r in by_model.items()}, {}, {})
