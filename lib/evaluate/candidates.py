@@ -1,10 +1,16 @@
 """Measured comparison of a stored run's candidates (reads the store; no Streamlit).
 
 Joins what :mod:`lib.evaluate.compare` computes with what the store knows: the one price table
-and, for a fine-tuned candidate Tunelab launched, its job's trained tokens.
+and the trained tokens of a fine-tuned candidate's job — from the Tunelab job that launched it,
+else from the provider's own job list (``fine_tuning.jobs.list``, whose jobs carry
+``trained_tokens``; OpenAI API reference, "Fine-tuning → List fine-tuning jobs").
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -13,30 +19,77 @@ from lib.evaluate import metrics
 from lib.evaluate.compare import CandidateCost, candidate_costs
 from lib.evaluate.results import EvalData, confidences
 
+_PROVIDER_TOKENS: dict[tuple[str, str], int | None] = {}  # (server, model) → trained tokens
+_LOCK = threading.Lock()
+MAX_JOBS_LISTED = 1_000
 
-def trained_tokens_lookup(engine: Engine):  # noqa: ANN201 - Callable[[str], int | None]
-    """``model → trained tokens`` of the Tunelab job that produced it (None if none did)."""
+
+def _from_provider(client: Any, model: str) -> int | None:
+    """Trained tokens of the provider's job that produced ``model`` (a finished job's number
+    never changes, so it is remembered for the process)."""
+    key = (str(getattr(client, "base_url", "")), model)
+    with _LOCK:
+        if key in _PROVIDER_TOKENS:
+            return _PROVIDER_TOKENS[key]
+    found: int | None = None
+    try:
+        for index, job in enumerate(client.fine_tuning.jobs.list(limit=100)):
+            if index >= MAX_JOBS_LISTED:
+                break
+            if job.fine_tuned_model == model:
+                found = job.trained_tokens
+                break
+    except Exception:  # noqa: BLE001 - unreachable or no fine-tuning API: the cost is unknown
+        return None
+    with _LOCK:
+        _PROVIDER_TOKENS[key] = found
+    return found
+
+
+def _from_tunelab_jobs(engine: Engine, model: str) -> int | None:
+    try:
+        from lib.train.repo import jobs_for_model
+    except ImportError:  # pragma: no cover - training feature absent
+        return None
+    with engine.connect() as conn:
+        jobs = [j for j in jobs_for_model(conn, model) if j.fine_tuned_model == model]
+    return next((j.trained_tokens for j in reversed(jobs) if j.trained_tokens), None)
+
+
+def trained_tokens_lookup(
+    engine: Engine, settings: Mapping[str, Any], *, secrets: Mapping[str, Any] | None = None
+):  # noqa: ANN201 - Callable[[str], int | None]
+    """``model → trained tokens``: the Tunelab job that produced it, else the provider's job."""
 
     def lookup(model: str) -> int | None:
+        known = _from_tunelab_jobs(engine, model)
+        if known:
+            return known
+        from lib.evaluate.runs import clients_for_run
+
         try:
-            from lib.train.repo import jobs_for_model
-        except ImportError:  # pragma: no cover - training feature absent
+            client_for, _free = clients_for_run(engine, settings, secrets=secrets)
+            client = client_for(model)
+        except Exception:  # noqa: BLE001 - a provider that is no longer configured
             return None
-        with engine.connect() as conn:
-            jobs = [j for j in jobs_for_model(conn, model) if j.fine_tuned_model == model]
-        return next((j.trained_tokens for j in reversed(jobs) if j.trained_tokens), None)
+        return _from_provider(client, model)
 
     return lookup
 
 
 def measured_costs(
-    engine: Engine, data: EvalData, *, table: PriceTable | None = None
+    engine: Engine,
+    data: EvalData,
+    *,
+    table: PriceTable | None = None,
+    secrets: Mapping[str, Any] | None = None,
 ) -> dict[str, CandidateCost]:
     """Every candidate's measured accuracy, tokens and cost (training cost when known)."""
     if table is None:
         with engine.connect() as conn:
             table = get_price_table(conn)
-    return candidate_costs(data, table=table, trained_tokens=trained_tokens_lookup(engine))
+    lookup = trained_tokens_lookup(engine, data.run.settings, secrets=secrets)
+    return candidate_costs(data, table=table, trained_tokens=lookup)
 
 
 def calibration_or_none(data: EvalData, model: str) -> metrics.Calibration | None:

@@ -116,8 +116,8 @@ def candidate_costs(
 
 def break_even(prompted: CandidateCost, tuned: CandidateCost) -> float | None:
     """Predictions after which ``tuned`` (training included) costs less than ``prompted``;
-    None when it never does or a price is unknown."""
-    if prompted.cost_per_1k is None or tuned.cost_per_1k is None:
+    None when it never does, or a price or the training cost is unknown."""
+    if prompted.cost_per_1k is None or tuned.cost_per_1k is None or tuned.training_cost is None:
         return None
     saving = (prompted.cost_per_1k - tuned.cost_per_1k) / PER
     once = tuned.training_cost or 0.0
@@ -138,6 +138,8 @@ def summary(prompted: CandidateCost, tuned: CandidateCost) -> str:
         f"{tuned.name}: {tuned.accuracy:.0%}, {money(tuned.cost_per_1k)}{once}; "
     )
     point = break_even(prompted, tuned)
+    if tuned.training_cost is None:
+        return text + "training cost unknown, so no break-even point"
     if point is None:
         return text + "fine-tuning does not pay for itself at these prices"
     return text + f"fine-tuning pays for itself after {point:,.0f} predictions"

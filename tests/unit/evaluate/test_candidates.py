@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import openai
 import pytest
 import sqlalchemy as sa
 
@@ -165,7 +166,11 @@ def test_label_restricted_accuracy_and_cost_match_independent_values(
     assert zero.accuracy < 0.45 and twenty.accuracy > zero.accuracy
     assert tuned.accuracy > twenty.accuracy
     assert twenty.prompt_tokens_mean > 5 * tuned.prompt_tokens_mean
-    assert twenty.shots == 20 and tuned.shots is None and tuned.training_cost is None
+    assert twenty.shots == 20 and tuned.shots is None
+    # the training cost: the engine's job for the model (its trained tokens) × $3 per 1M tokens
+    client = openai.OpenAI(base_url=engine_url, api_key="tunelab-local")
+    job = next(j for j in client.fine_tuning.jobs.list() if j.fine_tuned_model == trained_model)
+    assert tuned.training_cost == pytest.approx(job.trained_tokens * 3.0 / 1e6)
 
     # with a known training cost, the break-even point is training / saving per prediction
     priced = candidate_costs(data, table=default_table(), trained_tokens=lambda m: 1_000_000)
