@@ -81,7 +81,7 @@ def _cached_snapshot(_engine: Engine, snapshot_id: int, split: str, store: str) 
 
 def pick_models(engine: Engine) -> list[ModelSpec]:
     """Two or more models from the configured providers (fine-tuned ones listed too)."""
-    from lib.providers import list_providers
+    from lib.providers import base_of, list_providers
 
     providers = {p.name: p for p in list_providers(engine)}
     name = st.selectbox("Provider", list(providers), key="eval_provider")
@@ -97,9 +97,11 @@ def pick_models(engine: Engine) -> list[ModelSpec]:
         if model not in labels:
             ids.append(model)
             labels[model] = f"{model} · fine-tuned (from Jobs)"
-    default = [m for m in ids if not m.startswith("ft:")][:1] + [
-        m for m in ids if m.startswith("ft:")
-    ][:1]
+    tuned = [m for m in ids if m.startswith("ft:")][:1]
+    bases = [m for m in ids if not m.startswith("ft:")]
+    # the base a fine-tuned model was trained from is the fair one to compare it with
+    own_base = [m for m in bases if tuned and m == base_of(tuned[0])]
+    default = (own_base or bases[:1]) + tuned
     chosen = st.multiselect(
         "Models (base and fine-tuned; the first is the reference the others are compared with)",
         ids, default=[m for m in default if m in ids], format_func=lambda m: labels.get(m, m), key="eval_models",
