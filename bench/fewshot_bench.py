@@ -149,7 +149,7 @@ def main() -> None:
                 rout = rates.output if ft else rates.base_output
                 assert rin is not None and rout is not None
                 real = 1000 * (o200k * rin + cost.completion_tokens_mean * rout) / 1e6
-                short = name.replace(BASE, "base").replace(tuned, "fine-tuned")
+                short = name.replace(tuned, "fine-tuned").replace(BASE, "base")
                 print(f"{short:<34}{cost.accuracy:>7.3f}{cost.label_restricted_accuracy:>8.3f}"
                       f"{cost.prompt_tokens_mean:>11.1f}{o200k:>8.1f}"
                       f"{cost.cost_per_1k or 0:>19.4f}{real:>14.4f}")  # fmt: skip
@@ -159,7 +159,7 @@ def main() -> None:
             for k in (8, 32):
                 prompted = costs[f"{BASE}+{k}-shot"]
                 point = break_even(prompted, tuned_cost)
-                print(summary(prompted, tuned_cost).replace(BASE, "base").replace(tuned, "fine-tuned"),
+                print(summary(prompted, tuned_cost).replace(tuned, "fine-tuned").replace(BASE, "base"),
                       "" if point is None else f"({point:,.0f})")  # fmt: skip
 
 
