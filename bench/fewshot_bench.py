@@ -124,7 +124,11 @@ def main() -> None:
             specs = [
                 ModelSpec(BASE, base_url=eng.base_url, recipe=Recipe(k, DEFAULT_INSTRUCTIONS))
                 for k in SHOTS
-            ] + [ModelSpec(tuned, base_url=eng.base_url)]
+            ] + [
+                ModelSpec(BASE, base_url=eng.base_url,
+                          recipe=Recipe(8, DEFAULT_INSTRUCTIONS, selection="nearest")),
+                ModelSpec(tuned, base_url=eng.base_url),
+            ]  # fmt: skip
             run_id = create_evaluation(
                 store, testset, specs, created_by="bench", task="classification",
                 shots_from=pool,

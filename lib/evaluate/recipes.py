@@ -33,6 +33,7 @@ SELECTIONS = ("fixed", "nearest")
 DEFAULT_INSTRUCTIONS = (
     "Classify the input. Answer with one of these labels: {labels}. Reply with the label only."
 )
+GENERATION_INSTRUCTIONS = "Answer the user's message the way the examples do."
 _WORD = re.compile(r"\w+")
 
 
@@ -247,7 +248,9 @@ class Prompter:
                 "(--shots-from)"
             )
         self.recipe, self.testset, self.pool = recipe, testset, pool
-        self.labels = label_names(pool if pool is not None else testset)
+        source = pool if pool is not None else testset
+        # free-text answers are not labels: ``{labels}`` lists nothing for generation tasks
+        self.labels = label_names(source) if source.classification() else []
         self.fixed = (
             stratified(pool, recipe.shots, seed=recipe.seed)
             if pool is not None and recipe.selection == "fixed"

@@ -208,7 +208,7 @@ def pick_recipes(
 ) -> tuple[list[ModelSpec], TestSet | None]:
     """Candidates: each fine-tuned model with its bare prompt; each base model with the prompt
     recipes chosen for it (instructions and K demonstrations from the training split)."""
-    from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, Recipe
+    from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, GENERATION_INSTRUCTIONS, Recipe
 
     bases = [m for m in models if not m.model.startswith("ft:")]
     if not bases:
@@ -220,8 +220,10 @@ def pick_recipes(
                 f"How {spec.model} is asked", list(RECIPE_CHOICES), default=["bare prompt"],
                 key=f"eval_recipes_{spec.model}",
             )  # fmt: skip
+        classification = testset is None or testset.classification()
         instructions = st.text_area(
-            "Instructions ({labels} lists the labels)", DEFAULT_INSTRUCTIONS,
+            "Instructions ({labels} lists the labels)",
+            DEFAULT_INSTRUCTIONS if classification else GENERATION_INSTRUCTIONS,
             key="eval_instructions",
         )  # fmt: skip
         system = st.text_input("System message (optional)", key="eval_system")

@@ -25,7 +25,7 @@ from lib.evaluate import results as res
 from lib.evaluate import testset as tests
 from lib.evaluate.candidates import calibration_or_none, measured_costs
 from lib.evaluate.compare import break_even, candidate_costs
-from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, Prompter, Recipe, stratified
+from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, Prompter, Recipe, answer_text, stratified
 from lib.evaluate.runs import plan
 from tests.unit.evaluate.helpers import BASE, review_rows, write_test_file
 
@@ -223,3 +223,33 @@ def test_cli_refuses_a_malformed_few_shot(tmp_path: Path) -> None:
         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2 and "MODEL=K" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_generation_base_with_instructions_repeats_the_nearest_demonstration(
+    db: sa.Engine, engine_url: str
+) -> None:
+    """Free text: the recipe lists no labels, and the engine's base answers with the answer of
+    the most alike demonstration (it never composes text), shown beside the bare base."""
+    path = REPO_ROOT / "sample_data" / "marketing_copy.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    pool, test = _set(rows[:120], "copy-train.jsonl"), _set(rows[140:150], "copy-test.jsonl")
+    assert not test.classification()
+    recipe = Recipe(3, "Write one line of marketing copy.", selection="nearest")
+    prompter = Prompter(recipe, test, pool=pool)
+    assert (
+        prompter.labels == []
+        and "{labels}" not in prompter.messages(test.examples[0])[0]["content"]
+    )
+    specs = [
+        ModelSpec(BASE, base_url=engine_url),
+        ModelSpec(BASE, base_url=engine_url, recipe=recipe),
+    ]
+    run_id = create_evaluation(db, test, specs, created_by="Ana", shots_from=pool, max_tokens=60)
+    run_evaluation(db, run_id)
+    data = res.load(db, run_id)
+    assert data.task == "generation"
+    shown = {answer_text(e, pool).strip() for e in pool.examples}  # as demonstrated
+    prompted = [p.output.strip() for p in data.by_model[f"{BASE}+3-nearest"]]
+    assert all(answer in shown for answer in prompted)
+    scores = res.generation_scores(data)
+    assert scores[f"{BASE}+3-nearest"].chrf > scores[BASE].chrf
