@@ -84,7 +84,10 @@ def _o200k(store, data, name: str) -> float:  # noqa: ANN001
         body = item.body
         if "messages" in body:
             counts.append(
-                3 + sum(3 + len(encoding.encode(str(m.get("content") or ""))) for m in body["messages"])
+                3
+                + sum(
+                    3 + len(encoding.encode(str(m.get("content") or ""))) for m in body["messages"]
+                )
             )
         else:
             counts.append(len(encoding.encode(str(body.get("prompt") or ""))))
@@ -138,7 +141,9 @@ def main() -> None:
             seconds = time.perf_counter() - started
             data = load(store, run_id)
             costs = candidate_costs(
-                data, table=table, trained_tokens=lambda m: trained_tokens if m == tuned else None
+                data,
+                table=table,
+                trained_tokens=lambda m, t=tuned, n=trained_tokens: n if m == t else None,
             )
             print(f"\n{title}: {len(data.examples)} test examples, {len(pool.examples)} train "
                   f"({seconds:.0f} s for {len(data.examples) * len(specs)} requests)")  # fmt: skip
