@@ -22,6 +22,7 @@ from lib.evaluate.results import EvalData, confidences
 _PROVIDER_TOKENS: dict[tuple[str, str], int | None] = {}  # (server, model) → trained tokens
 _LOCK = threading.Lock()
 MAX_JOBS_LISTED = 1_000
+LIST_TIMEOUT_S = 10.0
 
 
 def _from_provider(client: Any, model: str) -> int | None:
@@ -33,14 +34,15 @@ def _from_provider(client: Any, model: str) -> int | None:
             return _PROVIDER_TOKENS[key]
     found: int | None = None
     try:
-        for index, job in enumerate(client.fine_tuning.jobs.list(limit=100)):
+        jobs = client.with_options(timeout=LIST_TIMEOUT_S).fine_tuning.jobs.list(limit=100)
+        for index, job in enumerate(jobs):
             if index >= MAX_JOBS_LISTED:
                 break
             if job.fine_tuned_model == model:
                 found = job.trained_tokens
                 break
     except Exception:  # noqa: BLE001 - unreachable or no fine-tuning API: the cost is unknown
-        return None
+        found = None  # remembered too: a results screen must not wait on it at every rerun
     with _LOCK:
         _PROVIDER_TOKENS[key] = found
     return found
