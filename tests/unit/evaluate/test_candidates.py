@@ -26,6 +26,7 @@ from lib.evaluate import testset as tests
 from lib.evaluate.candidates import calibration_or_none, measured_costs
 from lib.evaluate.compare import break_even, candidate_costs
 from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, Prompter, Recipe, answer_text, stratified
+from lib.evaluate.report import html_report, predictions_csv
 from lib.evaluate.runs import plan
 from tests.unit.evaluate.helpers import BASE, review_rows, write_test_file
 
@@ -171,6 +172,11 @@ def test_label_restricted_accuracy_and_cost_match_independent_values(
     client = openai.OpenAI(base_url=engine_url, api_key="tunelab-local")
     job = next(j for j in client.fine_tuning.jobs.list() if j.fine_tuned_model == trained_model)
     assert tuned.training_cost == pytest.approx(job.trained_tokens * 3.0 / 1e6)
+
+    report = html_report(data)
+    assert "<h2>Prompt recipes</h2>" in report and f"{BASE}+20-shot: 20 demonstrations" in report
+    header = predictions_csv(data).decode().splitlines()[0]
+    assert "label,label_restricted,correct" in header
 
     # with a known training cost, the break-even point is training / saving per prediction
     priced = candidate_costs(data, table=default_table(), trained_tokens=lambda m: 1_000_000)
