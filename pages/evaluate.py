@@ -20,6 +20,7 @@ st.caption(
 )
 testset = eval_run.pick_testset(engine)
 models = eval_run.pick_models(engine)
+models, shots_from = eval_run.pick_recipes(engine, testset, models)
 c1, c2, c3 = st.columns(3)
 task = c1.selectbox("Task", ["auto", "classification", "generation"], key="eval_task")
 top_k = c2.number_input("Top-k token probabilities", 0, 20, 5, key="eval_top_k")
@@ -31,7 +32,9 @@ use_batch = st.checkbox(
 )
 
 if testset is not None and models:
-    plan = run_action(lambda: evaluation.plan(testset, models, task=task, top_k=int(top_k)))
+    plan = run_action(
+        lambda: evaluation.plan(testset, models, task=task, top_k=int(top_k), shots_from=shots_from)
+    )
     if plan:
         settings, requests = plan
         free = {m.model for m in models if m.provider == ENGINE_NAME}
@@ -44,7 +47,7 @@ if testset is not None and models:
             else f"at most ${estimate.dollars:.4f}"
         )
         st.text(
-            f"{len(testset.examples):,} examples × {len(models)} models = {estimate.n_requests:,} requests · "
+            f"{len(testset.examples):,} examples × {len(models)} candidates = {estimate.n_requests:,} requests · "
             f"{settings['task']} · about {estimate.prompt_tokens:,} prompt tokens · {cost}"
         )
         if len(models) < 2:
@@ -53,7 +56,7 @@ if testset is not None and models:
             run_id = run_action(
                 lambda: evaluation.create_evaluation(
                     engine, testset, models, created_by=ctx.reviewer or "", task=task,
-                    top_k=int(top_k), batch=use_batch,
+                    top_k=int(top_k), batch=use_batch, shots_from=shots_from,
                 )
             )  # fmt: skip
             if run_id:

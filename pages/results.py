@@ -43,6 +43,7 @@ if data.task == "classification":
     tabs = st.tabs(
         [
             "Metrics",
+            "Prompting vs fine-tuning",
             "Confusion matrices",
             "Token probabilities",
             "Calibration",
@@ -56,21 +57,25 @@ if data.task == "classification":
         view.metrics_table(data)
         view.per_class(data)
     with tabs[1]:
-        view.confusion(data)
+        view.candidates(engine, data)
     with tabs[2]:
-        view.probabilities(data)
+        view.confusion(data)
     with tabs[3]:
-        view.calibration(data)
+        view.probabilities(data)
     with tabs[4]:
-        view.ordinal(data)
+        view.calibration(data)
     with tabs[5]:
+        view.ordinal(data)
+    with tabs[6]:
         view.suspicious(engine, data, ctx.reviewer)
-    compare_tab, export_tab = tabs[6], tabs[7]
+    compare_tab, export_tab = tabs[7], tabs[8]
 else:
-    tabs = st.tabs(["Side by side", "Compare runs", "Export"])
+    tabs = st.tabs(["Side by side", "Prompting vs fine-tuning", "Compare runs", "Export"])
     with tabs[0]:
         view.generation(engine, data, ctx.reviewer)
-    compare_tab, export_tab = tabs[1], tabs[2]
+    with tabs[1]:
+        view.candidates(engine, data)
+    compare_tab, export_tab = tabs[2], tabs[3]
 
 with compare_tab:
     other = st.selectbox(

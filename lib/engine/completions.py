@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from lib.engine.data import chat_input_text
 from lib.engine.decode import Generation, generate
 from lib.engine.errors import bad_request
+from lib.engine.incontext import chat_prompt_text, chat_session, prompt_session
 from lib.engine.registry import Registry
 from lib.engine.schemas import ChatCompletionRequest, CompletionRequest, SamplingOptions
 from lib.engine.state import new_id
@@ -108,11 +108,11 @@ def chat_completion(registry: Registry, body: Any) -> dict[str, Any]:
         raise bad_request("'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs")
     max_tokens = request.max_completion_tokens or request.max_tokens
     model = registry.load(request.model)
-    prompt = chat_input_text(body["messages"])  # the validated messages, as sent
+    messages = body["messages"]  # the validated messages, as sent
     choices, completion_tokens = [], 0
     for index in range(options["n"]):
         gen = generate(
-            model.session(prompt),
+            chat_session(model, messages),
             max_tokens=max_tokens or CHAT_DEFAULT_MAX_TOKENS,
             temperature=options["temperature"],
             top_p=options["top_p"],
@@ -143,7 +143,7 @@ def chat_completion(registry: Registry, body: Any) -> dict[str, Any]:
         "created": int(time.time()),
         "model": request.model,
         "choices": choices,
-        "usage": _usage(count_tokens(prompt), completion_tokens),
+        "usage": _usage(count_tokens(chat_prompt_text(messages)), completion_tokens),
         "system_fingerprint": _FINGERPRINT,
     }
 
@@ -177,7 +177,7 @@ def completion(registry: Registry, body: Any) -> dict[str, Any]:
         prompt_tokens += count_tokens(prompt)
         for _ in range(options["n"]):
             gen = generate(
-                model.session(prompt),
+                prompt_session(model, prompt, options["stop"]),
                 max_tokens=max_tokens,
                 temperature=options["temperature"],
                 top_p=options["top_p"],

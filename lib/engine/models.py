@@ -3,7 +3,8 @@
 - :class:`PriorModel` — the base models. Untrained on purpose: the next-token distribution is a
   fixed, deterministic function of the text so far, over a small general vocabulary plus word
   pieces copied from the prompt. It knows nothing about any dataset's labels, so a base vs.
-  fine-tuned comparison measures what fine-tuning taught.
+  fine-tuned comparison measures what fine-tuning taught. When the prompt holds demonstrations
+  or lists labels, a base model answers from those instead (:mod:`lib.engine.incontext`).
 - :class:`LinearClassifier` — fine-tuned on classification data: multinomial logistic
   regression over hashed word and character n-grams. Each label is ONE token, spelled exactly
   as the training data spells it (``" 4"`` and ``"4"`` differ); its logprobs are the class

@@ -2,7 +2,8 @@
 
 Base models are listed under Tunelab's own name and under the names of OpenAI's tunable bases,
 so code written for OpenAI runs against the engine unchanged; every description says plainly
-that they are the engine's untrained prior. Fine-tuned models (and their checkpoints) are
+what they can do: learn from the prompt's demonstrations, guess among listed labels, or answer
+from the untrained prior (see :mod:`lib.engine.incontext`). Fine-tuned models (and their checkpoints) are
 pickles in the data folder, described in the state as ``model`` objects.
 """
 
@@ -20,11 +21,17 @@ from lib.engine.state import State
 
 OWNER = "tunelab"
 PRIOR_DESCRIPTION = (
-    "Built-in engine base model{alias}: untrained on purpose. Its next-token distribution is a "
-    "fixed, deterministic function of the prompt over a small general vocabulary plus word "
-    "pieces copied from the prompt; it knows nothing about your labels, so fine-tuned models "
-    "are compared against an honest baseline. Fine-tune it for a classifier (few distinct "
-    "completions) or a retrieval model (free text)."
+    "Built-in engine base model{alias}: no language or world knowledge, it learns only from "
+    "the prompt. Given demonstrations (user/assistant pairs before the last user message, or "
+    "several prompt<separator>completion pairs in a legacy prompt) it predicts from them: the "
+    "answer whose demonstrations are most alike the query by similarity over the same word and "
+    "character n-gram features the fine-tuned classifier uses, with real probabilities over "
+    "the answers (one token per label; they sum to 1). Given only instructions that list the "
+    "labels (a line such as 'Answer with one of these labels: A, B, C'), it answers one of "
+    "those labels with no knowledge of which fits: chance, equal probabilities. Given neither, "
+    "its next-token distribution is a fixed, deterministic function of the prompt over a small "
+    "general vocabulary plus word pieces copied from the prompt. Fine-tune it for a classifier "
+    "(few distinct completions) or a retrieval model (free text)."
 )
 # name -> (created, shutdown_date)
 BASE_MODELS: dict[str, tuple[int, str | None]] = {

@@ -1,7 +1,11 @@
 """Evaluation: test sets × models through the request runner, then metrics and charts.
 
 - :mod:`lib.evaluate.testset` — a snapshot's split or a test file, with gold answers.
-- :mod:`lib.evaluate.requests` — prompts formatted as in training; which endpoint per model.
+- :mod:`lib.evaluate.requests` — prompts formatted as in training; which endpoint per model;
+  candidates (:class:`ModelSpec` = model + optional prompt recipe).
+- :mod:`lib.evaluate.recipes` — prompt recipes: instructions, system message, K demonstrations.
+- :mod:`lib.evaluate.compare` / :mod:`lib.evaluate.candidates` — measured accuracy and cost per
+  candidate, break-even of fine-tuning against prompting.
 - :mod:`lib.evaluate.runs` — create, run, resume an evaluation; ``runs_for_model`` lineage.
 - :mod:`lib.evaluate.results` — predictions aligned per example and the metrics on them.
 - :mod:`lib.evaluate.review` — suspicious examples back to the review queue.

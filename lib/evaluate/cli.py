@@ -1,13 +1,21 @@
-"""``python -m lib evaluate``: evaluate models on a test file, headless (CI pipelines).
+"""``python -m lib evaluate``: evaluate candidates on a test file, headless (CI pipelines).
 
-The run is stored like one started from the app (so it appears under Results, and a repeat
-is answered from the store). ``--json`` prints exactly::
+A candidate is a model with the bare prompt (``--model M``) or a base model prompted with
+instructions and K demonstrations from a training file (``--few-shot M=K --shots-from TRAIN``,
+named ``M+K-shot``; ``--instructions`` replaces the default template, ``{labels}`` lists the
+labels). The run is stored like one started from the app (so it appears under Results, and a
+repeat is answered from the store). ``--json`` prints exactly::
 
-    {"models": {"<model>": {"n", "accuracy", "invalid",
-                            "per_class": {"<label>": {"precision", "recall", "f1", "support"}},
-                            "confusion": {"labels": [...], "matrix": [[...]]}}}}
+    {"models": {"<candidate>": {"n", "accuracy", "invalid",
+                 "per_class": {"<label>": {"precision", "recall", "f1", "support"}},
+                 "confusion": {"labels": [...], "matrix": [[...]]},
+                 "shots", "label_restricted_accuracy", "label_answers", "ece",
+                 "prompt_tokens_mean", "completion_tokens_mean", "cost_per_1k", "priced_as",
+                 "training_cost"}}}
 
-labels normalised, matrix rows = gold, columns = predicted.
+labels normalised, matrix rows = gold, columns = predicted; ``shots`` null for a bare prompt;
+``ece`` null when the candidate never answered with a label; ``cost_per_1k`` (US dollars per
+1,000 predictions from the run's mean tokens and the price table) null when no price is known.
 """
 
 from __future__ import annotations
@@ -16,15 +24,45 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from lib.core.errors import UserError
 
 HELP = "evaluate one or more models on a test file (chat or prompt/completion)"
 
 
+class _InOrder(argparse.Action):
+    """Collects ``--model`` and ``--few-shot`` in one list, in the order they were given (the
+    first candidate is the reference the others are compared with)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN204
+        found = list(getattr(namespace, self.dest, None) or [])
+        found.append((option_string, values))
+        setattr(namespace, self.dest, found)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("test_file", type=Path, help="chat or prompt/completion test file")
-    parser.add_argument("--model", action="append", required=True, help="a model (repeat for more)")
+    parser.add_argument(
+        "--model", action=_InOrder, dest="candidates", default=[],
+        help="a model with the bare prompt (repeat; candidates keep the command line's order)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--few-shot", action=_InOrder, dest="candidates", metavar="M=K",
+        help="add candidate M+K-shot: K demonstrations from --shots-from and the labels listed",
+    )  # fmt: skip
+    parser.add_argument(
+        "--shots-from", type=Path, default=None, help="training file the demonstrations come from"
+    )
+    parser.add_argument(
+        "--instructions", default=None,
+        help="instructions for --few-shot candidates ({labels} lists the labels)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--nearest", action="store_true",
+        help="demonstrations: the K most similar to each test example (default: K fixed, stratified)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0, help="seed for drawing demonstrations")
     parser.add_argument(
         "--base-url", default=None, help="an OpenAI-compatible API (key from OPENAI_API_KEY)"
     )
@@ -34,11 +72,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
 
 
+def _candidates(args: argparse.Namespace) -> list[Any]:
+    from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, MAX_SHOTS, Recipe
+    from lib.evaluate.requests import ModelSpec
+
+    specs = []
+    for option, item in args.candidates:
+        if option == "--model":
+            specs.append(ModelSpec(model=item, base_url=args.base_url))
+            continue
+        model, equals, count = str(item).rpartition("=")
+        if not equals or not model or not count.strip().isdigit():
+            raise UserError(f"--few-shot {item!r}: write MODEL=K, e.g. gpt-4o-mini=8")
+        recipe = Recipe(
+            shots=int(count),
+            instructions=args.instructions or DEFAULT_INSTRUCTIONS,
+            selection="nearest" if args.nearest else "fixed",
+            seed=args.seed,
+        )
+        if recipe.shots > MAX_SHOTS:
+            raise UserError(f"--few-shot {item!r}: at most {MAX_SHOTS} demonstrations")
+        specs.append(ModelSpec(model=model, base_url=args.base_url, recipe=recipe))
+    if not specs:
+        raise UserError("name at least one candidate: --model M or --few-shot M=K")
+    return specs
+
+
+def _money(value: float | None) -> str:
+    return "unknown price" if value is None else f"${value:.4f}/1k"
+
+
 def run(args: argparse.Namespace) -> int:
     from lib import runner
     from lib.core.db import get_engine
     from lib.evaluate import testset as tests
-    from lib.evaluate.requests import ModelSpec
+    from lib.evaluate.candidates import calibration_or_none, measured_costs
+    from lib.evaluate.compare import as_json
     from lib.evaluate.results import load, reports
     from lib.evaluate.runs import create_evaluation, run_evaluation
 
@@ -46,28 +115,46 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{args.test_file}: no such file")
     if not 1 <= args.concurrency <= 256:
         raise UserError("--concurrency must be between 1 and 256")
+    specs = _candidates(args)
+    shots = None
+    if args.shots_from is not None:
+        if not args.shots_from.is_file():
+            raise UserError(f"{args.shots_from}: no such file")
+        shots = tests.from_file(args.shots_from, file_name=str(args.shots_from))
     testset = tests.from_file(args.test_file, file_name=str(args.test_file))
     engine = get_engine()
-    specs = [ModelSpec(model=m, base_url=args.base_url) for m in args.model]
     run_id = create_evaluation(
-        engine, testset, specs, created_by="command line", task="classification", top_k=args.top_k
-    )
+        engine, testset, specs, created_by="command line", task="classification",
+        top_k=args.top_k, shots_from=shots,
+    )  # fmt: skip
     options = runner.RunOptions(concurrency=args.concurrency, timeout_s=args.timeout)
     progress = run_evaluation(engine, run_id, options=options)
     if progress.failed:
         print(f"warning: {progress.failed} request(s) failed; counted as invalid", file=sys.stderr)
     data = load(engine, run_id)
     by_model = reports(data)
+    costs = measured_costs(engine, data)
+    calibrations = {m: calibration_or_none(data, m) for m in data.models}
     if args.json:
-        print(
-            json.dumps(
-                {"models": {m: r.as_json() for m, r in by_model.items()}}, ensure_ascii=False
-            )
-        )
+        out = {}
+        for m, report in by_model.items():
+            cal = calibrations[m]
+            out[m] = {
+                **report.as_json(),
+                **as_json(costs[m]),
+                "label_answers": costs[m].label_answers,
+                "ece": None if cal is None else cal.ece,
+            }
+        print(json.dumps({"models": out}, ensure_ascii=False))
         return 0
     for model, report in by_model.items():
+        cost, cal = costs[model], calibrations[model]
+        ece = "no label answers" if cal is None else f"{cal.ece:.4f}"
         print(
-            f"{model}: n={report.n} accuracy={report.accuracy:.4f} invalid={report.invalid} macro-F1={report.macro.f1:.4f}"
+            f"{model}: n={report.n} accuracy={report.accuracy:.4f} "
+            f"label-restricted={cost.label_restricted_accuracy:.4f} invalid={report.invalid} "
+            f"macro-F1={report.macro.f1:.4f} ECE={ece} "
+            f"prompt-tokens={cost.prompt_tokens_mean:.1f} cost={_money(cost.cost_per_1k)}"
         )
         for label, scores in report.per_class.items():
             print(

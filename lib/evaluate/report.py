@@ -43,6 +43,7 @@ def predictions_csv(data: EvalData) -> bytes:
             "gold",
             "output",
             "label",
+            "label_restricted",
             "correct",
             "confidence",
             "p_gold",
@@ -53,7 +54,7 @@ def predictions_csv(data: EvalData) -> bytes:
     for model in data.models:
         for p in data.by_model[model]:
             row = [
-                p.example, p.source_row, p.model, p.gold_text, p.output, p.label, p.correct,
+                p.example, p.source_row, p.model, p.gold_text, p.output, p.label, p.restricted, p.correct,
                 "" if p.confidence is None else f"{p.confidence:.6f}", f"{p.p_gold:.6f}", p.status, p.error or "",
             ]  # fmt: skip
             writer.writerow([safe_cell(v) for v in row])
@@ -68,6 +69,21 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _recipes(data: EvalData) -> str:
+    """Each prompted candidate's recipe and one rendered example prompt (escaped text)."""
+    recipes = data.run.settings.get("recipes") or {}
+    parts = ["<h2>Prompt recipes</h2>"] if recipes else []
+    for name, recipe in recipes.items():
+        head = (
+            f"{name}: {recipe.get('shots', 0)} demonstrations ({recipe.get('selection')}, seed "
+            f"{recipe.get('seed')}); instructions: {recipe.get('instructions') or '—'}; "
+            f"system message: {recipe.get('system') or '—'}"
+        )
+        parts.append(f"<p>{html.escape(head)}</p>")
+        parts.append(f"<pre>{html.escape(str(recipe.get('example_prompt') or ''))}</pre>")
+    return "".join(parts)
+
+
 def html_report(data: EvalData, *, notes: str = "") -> str:
     """A self-contained HTML page: metrics side by side, McNemar, confusion matrices, charts."""
     parts = [
@@ -80,6 +96,7 @@ def html_report(data: EvalData, *, notes: str = "") -> str:
     ]
     if notes:
         parts.append(f"<pre>{html.escape(notes)}</pre>")
+    parts.append(_recipes(data))
     figures: list[go.Figure] = []
     if data.task == "classification":
         rows = []

@@ -10,6 +10,9 @@ Which endpoint, per model:
   every message before the last assistant message. Prompt/completion examples are converted as
   the training export converts them: the prompt (without its separator) is the user message.
 
+A candidate with a prompt recipe (:mod:`lib.evaluate.recipes`) gets instructions and
+demonstrations around the same test prompt; without one, the bare prompt as trained.
+
 Classification requests use ``temperature=0``, a small ``max_tokens`` and ``logprobs`` with
 top-k alternatives (5 by default, at most 20 for chat and 5 for legacy completions, the APIs'
 limits). Generation requests use ``temperature=0`` and a larger ``max_tokens``.
@@ -18,12 +21,15 @@ limits). Generation requests use ``temperature=0`` and a larger ``max_tokens``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.core.convert import chat_to_completion, completion_to_chat
 from lib.evaluate.testset import TestExample, TestSet
 from lib.providers import base_of
 from lib.runner import Request
+
+if TYPE_CHECKING:
+    from lib.evaluate.recipes import Prompter, Recipe
 
 LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
 DEFAULT_TOP_K = 5
@@ -34,18 +40,34 @@ GENERATION_MAX_TOKENS = 512
 
 @dataclass(frozen=True, slots=True)
 class ModelSpec:
-    """A model to evaluate and where it lives (a provider's name; never a key)."""
+    """A candidate to evaluate: a model, where it lives (a provider's name; never a key) and
+    its prompt recipe (None: the bare prompt the model was trained on)."""
 
     model: str
     provider: str | None = None  # a configured provider's name; None = the default provider
     base_url: str | None = None  # a plain OpenAI-compatible URL (command line)
+    recipe: Recipe | None = None
+
+    @property
+    def name(self) -> str:
+        """The candidate's name: the model, plus ``+K-shot`` when it has a recipe."""
+        return self.model + (self.recipe.suffix() if self.recipe else "")
 
     def to_json(self) -> dict[str, Any]:
-        return {"model": self.model, "provider": self.provider, "base_url": self.base_url}
+        return {
+            "model": self.model,
+            "provider": self.provider,
+            "base_url": self.base_url,
+            "recipe": self.recipe.to_json() if self.recipe else None,
+            "name": self.name,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelSpec:
-        return cls(data["model"], data.get("provider"), data.get("base_url"))
+        from lib.evaluate.recipes import Recipe
+
+        recipe = Recipe.from_json(data["recipe"]) if data.get("recipe") else None
+        return cls(data["model"], data.get("provider"), data.get("base_url"), recipe)
 
 
 def endpoint_for(model: str) -> str:
@@ -64,7 +86,7 @@ def classification_max_tokens(golds: list[str]) -> int:
     return max(4, min(64, longest // 3 + 4))
 
 
-def _prompt_messages(example: TestExample, testset: TestSet) -> list[dict[str, Any]]:
+def prompt_messages(example: TestExample, testset: TestSet) -> list[dict[str, Any]]:
     data = example.data
     if example.schema == "completion":
         data = completion_to_chat(data, separator=testset.separator, ending=testset.ending)
@@ -75,7 +97,7 @@ def _prompt_messages(example: TestExample, testset: TestSet) -> list[dict[str, A
     return [{k: v for k, v in m.items() if k not in ("weight",)} for m in messages[:last]]
 
 
-def _legacy_prompt(example: TestExample) -> str:
+def legacy_prompt(example: TestExample) -> str:
     if example.schema == "completion":
         return str(example.data.get("prompt") or "")
     return str(chat_to_completion(example.data)["prompt"])
@@ -89,19 +111,22 @@ def build_body(
     classification: bool,
     top_k: int,
     max_tokens: int,
+    prompter: Prompter | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The endpoint and request body (without ``model``) for one example and one model."""
+    """The endpoint and request body (without ``model``) for one example and one candidate."""
     endpoint = endpoint_for(model)
     body: dict[str, Any] = {"temperature": 0, "max_tokens": max_tokens}
     if endpoint == "completions":
-        body["prompt"] = _legacy_prompt(example)
+        body["prompt"] = prompter.prompt(example) if prompter else legacy_prompt(example)
         stop = testset.ending if example.schema == "completion" else "\n"
         if stop:
             body["stop"] = [stop]
         if top_k:
             body["logprobs"] = min(top_k, MAX_TOP_K_LEGACY)
     else:
-        body["messages"] = _prompt_messages(example, testset)
+        body["messages"] = (
+            prompter.messages(example) if prompter else prompt_messages(example, testset)
+        )
         if top_k:
             body["logprobs"] = True
             body["top_logprobs"] = min(top_k, MAX_TOP_K_CHAT)
@@ -116,18 +141,27 @@ def build_requests(
     classification: bool,
     top_k: int = DEFAULT_TOP_K,
     max_tokens: int | None = None,
+    shots_from: TestSet | None = None,
 ) -> list[Request]:
-    """One request per example and model, in example order (models interleaved)."""
+    """One request per example and candidate, in example order (candidates interleaved).
+
+    ``shots_from`` is where recipes draw their demonstrations (a training split).
+    """
+    from lib.evaluate.recipes import Prompter
+
     if max_tokens is None:
         max_tokens = (
             classification_max_tokens(testset.golds) if classification else GENERATION_MAX_TOKENS
         )
+    prompters = [
+        Prompter(spec.recipe, testset, pool=shots_from) if spec.recipe else None for spec in models
+    ]
     requests: list[Request] = []
     for example in testset.examples:
         for index, spec in enumerate(models):
             endpoint, body = build_body(
                 example, testset, model=spec.model, classification=classification,
-                top_k=top_k, max_tokens=max_tokens,
+                top_k=top_k, max_tokens=max_tokens, prompter=prompters[index],
             )  # fmt: skip
             requests.append(
                 Request(

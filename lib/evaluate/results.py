@@ -6,6 +6,11 @@ alternatives: a token that normalises to a label (or to the start of exactly one
 its probability to that label; labels outside the top-k get 0. That is exact for one-token
 labels (the usual case: ``" 4"``, ``"positive"``) and a lower bound otherwise.
 
+Label-restricted prediction: the known label with the highest of those probabilities (ties go
+to the exact answer's label, then to the label list's order), so a model that answers "Four
+stars" while giving " 4" most probability is measured fairly. Shown beside the exact answer,
+named as such; INVALID when no known label got any probability.
+
 Which examples count: every example whose requests are no longer pending. A failed request
 (after retries) is counted in the "invalid" bucket of its model — never dropped.
 """
@@ -32,6 +37,7 @@ class Prediction:
     gold: str  # normalised
     output: str  # raw text ("" when the request failed)
     label: str  # normalised; INVALID when not a known label (classification)
+    restricted: str  # the most probable known label (label-restricted); INVALID if none
     status: str
     error: str | None
     confidence: float | None
@@ -42,10 +48,16 @@ class Prediction:
     source_row: int | None
     latency_ms: float | None
     cost: float
+    prompt_tokens: int = 0  # as the server reported them (usage)
+    completion_tokens: int = 0
 
     @property
     def correct(self) -> bool:
         return self.label == self.gold
+
+    @property
+    def restricted_correct(self) -> bool:
+        return self.restricted == self.gold
 
     @property
     def p_gold(self) -> float:
@@ -76,6 +88,15 @@ class EvalData:
     def correct(self, model: str) -> list[bool]:
         return [p.correct for p in self.by_model[model]]
 
+    def restricted_accuracy(self, model: str) -> float:
+        """Accuracy of the label-restricted predictions (0 when nothing was scored)."""
+        predictions = self.by_model[model]
+        return (
+            sum(p.restricted_correct for p in predictions) / len(predictions)
+            if predictions
+            else 0.0
+        )
+
 
 def _label_probs(
     logprobs: list[dict[str, Any]] | None, labels: list[str], stops: list[str]
@@ -95,6 +116,15 @@ def _label_probs(
         if len(starts) == 1:
             probs[starts[0]] += p
     return dict(probs), top
+
+
+def restricted_label(probs: dict[str, float], labels: list[str], *, answer: str) -> str:
+    """The known label with the highest probability (see the module docstring)."""
+    best = max((probs.get(label, 0.0) for label in labels), default=0.0)
+    if best <= 0.0:
+        return INVALID
+    tied = [label for label in labels if math.isclose(probs.get(label, 0.0), best, rel_tol=1e-9)]
+    return answer if answer in tied else tied[0]
 
 
 def _prediction(
@@ -123,12 +153,15 @@ def _prediction(
     if item.logprobs:
         confidence = math.exp(sum(float(e["logprob"]) for e in item.logprobs))
     probs, top = _label_probs(item.logprobs, labels, stops) if classification else ({}, [])
+    restricted = restricted_label(probs, labels, answer=label) if classification else label
     return Prediction(
         example=str(meta.get("example")), model=model, gold_text=str(meta.get("gold") or ""),
-        gold=gold, output=output, label=label, status=item.status, error=item.error,
+        gold=gold, output=output, label=label, restricted=restricted, status=item.status,
+        error=item.error,
         confidence=confidence, label_probs=probs, top=top, example_id=meta.get("example_id"),
         dataset_id=meta.get("dataset_id"), source_row=meta.get("source_row"),
-        latency_ms=item.latency_ms, cost=item.cost,
+        latency_ms=item.latency_ms, cost=item.cost, prompt_tokens=item.prompt_tokens,
+        completion_tokens=item.completion_tokens,
     )  # fmt: skip
 
 
@@ -148,7 +181,7 @@ def load(engine: Engine, run_id: int) -> EvalData:
     with engine.connect() as conn:
         run = runner.get_run(conn, run_id)
     settings = run.settings
-    models = [m["model"] for m in settings.get("models") or []]
+    models = [m.get("name") or m["model"] for m in settings.get("models") or []]
     task = settings.get("task", "classification")
     classification = task == "classification"
     stops = [settings["ending"]] if settings.get("ending") else []
@@ -230,6 +263,8 @@ def metric_table(data: EvalData, *, seed: int = 0, n_resamples: int = 1000) -> l
         for m in data.models
     }
     rows.append(MetricRow("macro F1", {m: r.macro.f1 for m, r in by_model.items()}, f1_i, {}))
+    restricted = {m: data.restricted_accuracy(m) for m in data.models}
+    rows.append(MetricRow("label-restricted accuracy", restricted, {}, {}))
     rows.append(MetricRow("weighted F1", {m: r.weighted.f1 for m, r in by_model.items()}, {}, {}))
     rows.append(
         MetricRow("macro precision", {m: r.macro.precision for m, r in by_model.items()}, {}, {})

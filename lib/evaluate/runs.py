@@ -86,14 +86,24 @@ def plan(
     task: str = "auto",
     top_k: int = DEFAULT_TOP_K,
     max_tokens: int | None = None,
+    shots_from: TestSet | None = None,
 ) -> tuple[dict[str, Any], list[runner.Request]]:
-    """The run settings and requests for a test set and models (nothing stored yet)."""
+    """The run settings and requests for a test set and candidates (nothing stored yet).
+
+    ``shots_from`` is the training split recipes draw demonstrations from; it must not be the
+    test set itself.
+    """
     if not models:
         raise UserError("choose at least one model to evaluate")
     if len(models) > MAX_MODELS:
-        raise UserError(f"evaluate at most {MAX_MODELS} models at once")
-    if len({m.model for m in models}) != len(models):
-        raise UserError("the same model was chosen twice")
+        raise UserError(f"evaluate at most {MAX_MODELS} candidates at once")
+    if len({m.name for m in models}) != len(models):
+        raise UserError("the same candidate was chosen twice")
+    if shots_from is not None and shots_from.source == testset.source:
+        raise UserError(
+            "demonstrations must come from other examples than the test set: choose the "
+            "training split"
+        )
     if not 0 <= top_k <= MAX_TOP_K_CHAT:
         raise UserError(f"top-k must be between 0 and {MAX_TOP_K_CHAT}")
     if task == "auto":
@@ -101,8 +111,9 @@ def plan(
     if task not in ("classification", "generation"):
         raise UserError(f"unknown task {task!r}; use classification or generation")
     requests = build_requests(
-        testset, models, classification=task == "classification", top_k=top_k, max_tokens=max_tokens
-    )
+        testset, models, classification=task == "classification", top_k=top_k,
+        max_tokens=max_tokens, shots_from=shots_from,
+    )  # fmt: skip
     settings = {
         "source": testset.source,
         "schema": testset.schema,
@@ -116,8 +127,33 @@ def plan(
         if task == "classification"
         else [],
         "n_examples": len(testset.examples),
+        "shots_from": shots_from.source if shots_from is not None else None,
+        "recipes": recipe_settings(models, requests, testset, shots_from),
     }
     return settings, requests
+
+
+def recipe_settings(
+    models: list[ModelSpec],
+    requests: list[runner.Request],
+    testset: TestSet,
+    shots_from: TestSet | None,
+) -> dict[str, Any]:
+    """Per candidate with a recipe: the recipe, its labels and fixed demonstrations, and one
+    rendered example prompt (the first test example's), as the results screen shows them."""
+    from lib.evaluate.recipes import Prompter
+    from lib.evaluate.results import prompt_text
+
+    described: dict[str, Any] = {}
+    for index, spec in enumerate(models):
+        if spec.recipe is None:
+            continue
+        first = next(r for r in requests if r.meta.get("model_index") == index)
+        described[spec.name] = {
+            **Prompter(spec.recipe, testset, pool=shots_from).describe(),
+            "example_prompt": prompt_text(dict(first.body)),
+        }
+    return described
 
 
 def create_evaluation(
@@ -131,10 +167,13 @@ def create_evaluation(
     top_k: int = DEFAULT_TOP_K,
     max_tokens: int | None = None,
     batch: bool = False,
+    shots_from: TestSet | None = None,
 ) -> int:
     """Store an evaluation run (nothing is sent until :func:`run_evaluation` / :func:`start`,
     or :func:`submit_batch` for the provider's Batch API at half price)."""
-    settings, requests = plan(testset, models, task=task, top_k=top_k, max_tokens=max_tokens)
+    settings, requests = plan(
+        testset, models, task=task, top_k=top_k, max_tokens=max_tokens, shots_from=shots_from
+    )
     settings["batch"] = batch
     source = testset.source
     where = (
@@ -142,7 +181,7 @@ def create_evaluation(
         if source.get("kind") == "snapshot"
         else str(source.get("file_name"))
     )
-    label = name or f"{where} · {' vs '.join(m.model for m in models)}"
+    label = name or f"{where} · {' vs '.join(m.name for m in models)}"
     return runner.create_run(
         engine, kind=KIND, name=label[:300], settings=settings, requests=requests,
         created_by=created_by,

@@ -60,7 +60,7 @@ def test_run_an_evaluation_from_the_page(store, tuned: str) -> None:
     assert not at.exception
     at.multiselect(key="eval_models").set_value([BASE, tuned]).run()
     summary = " ".join(t.value for t in at.text)
-    assert "2 models" in summary and "classification" in summary
+    assert "2 candidates" in summary and "classification" in summary
     at.button(key="eval_start").click().run()
     assert not at.exception and not at.error
     run_id = at.session_state["eval_run_id"]
@@ -155,5 +155,36 @@ def test_generation_results_side_by_side_and_blind_vote(store) -> None:
     vote_a.click().run()
     assert not at.exception
     assert "1 voted · 3 to go" in [t.value for t in at.text]
-    rates = at.dataframe[-1].value
+    rates = next(d.value for d in at.dataframe if "wins" in d.value.columns)
     assert sorted(rates["wins"]) == [0, 1]
+
+
+def test_prompted_and_fine_tuned_candidates_side_by_side(store, tuned: str) -> None:
+    """Zero-shot base, 8-shot base (demonstrations from the snapshot's train split) and the
+    fine-tuned model: run from the page, then measured accuracy, cost and recipes on Results."""
+    engine, _snapshot = store
+    at = AppTest.from_file(EVALUATE, default_timeout=60)
+    at.session_state["reviewer_name"] = "Ana"
+    at.run()
+    at.multiselect(key="eval_models").set_value([BASE, tuned]).run()
+    at.multiselect(key=f"eval_recipes_{BASE}").set_value(
+        ["0-shot (instructions only)", "8-shot"]
+    ).run()
+    assert not at.exception and not at.error
+    summary = " ".join(t.value for t in at.text)
+    assert "3 candidates" in summary, summary
+    at.button(key="eval_start").click().run()
+    run_id = at.session_state["eval_run_id"]
+    progress = runner.wait_until_finished(engine, run_id, timeout_s=180)
+    assert progress.status == "done" and progress.failed == 0
+
+    results = _results_of(engine, run_id)
+    frame = next(d.value for d in results.dataframe if "candidate" in d.value.columns)
+    assert list(frame["candidate"]) == [f"{BASE}+0-shot", f"{BASE}+8-shot", tuned]
+    assert list(frame["demonstrations"]) == ["0", "8", "bare prompt"]
+    tokens = dict(zip(frame["candidate"], frame["prompt tokens (mean)"], strict=True))
+    assert tokens[f"{BASE}+8-shot"] > 4 * tokens[tuned]
+    assert all(str(v).startswith("$") for v in frame["cost per 1,000 predictions"])
+    codes = [c.value for c in results.code]
+    assert any(c.startswith("system: Classify the input.") and "assistant:" in c for c in codes)
+    assert any("fine-tuning" in t.value for t in results.text)

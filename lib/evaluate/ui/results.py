@@ -168,7 +168,16 @@ def calibration(data: res.EvalData) -> None:
     )
     cals = {m: metrics.calibration(c, ok) for m, (c, ok) in conf.items()}
     st.plotly_chart(charts.reliability_diagram(cals), key="res_rel")
-    st.text(" · ".join(f"{m}: ECE {cal.ece:.4f}" for m, cal in cals.items()))
+    from lib.evaluate.candidates import calibration_or_none
+
+    st.text(
+        " · ".join(
+            f"{m}: no label answers"
+            if calibration_or_none(data, m) is None
+            else f"{m}: ECE {cal.ece:.4f}"
+            for m, cal in cals.items()
+        )
+    )
     threshold = st.slider("Answer only when confidence ≥", 0.0, 1.0, 0.5, 0.05, key="res_threshold")
     curves = {m: metrics.coverage_curve(c, ok) for m, (c, ok) in conf.items()}
     st.plotly_chart(charts.coverage_figure(curves, threshold=threshold), key="res_cov")
@@ -313,3 +322,51 @@ def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
         }
         st.plotly_chart(charts.win_rate_figure(first), key="res_winrate")
         st.caption("Win rate = (wins + ties / 2) / votes, all reviewers; 95% Wilson interval.")
+
+
+def candidates(engine: Engine, data: res.EvalData) -> None:
+    """Prompting or fine-tuning: each candidate's recipe, measured accuracy and cost, and the
+    break-even chart from those measured numbers."""
+    from lib.evaluate.candidates import measured_costs
+    from lib.evaluate.compare import break_even_figure, summary
+
+    costs = measured_costs(engine, data)
+
+    def money(value: float | None) -> str:
+        return "unknown price" if value is None else f"${value:,.4f}"
+
+    rows = [
+        {
+            "candidate": c.name, "demonstrations": "bare prompt" if c.shots is None else str(c.shots),
+            "accuracy (exact answer)": round(c.accuracy, 4),
+            "accuracy (label-restricted)": round(c.label_restricted_accuracy, 4),
+            "label answers": c.label_answers, "prompt tokens (mean)": round(c.prompt_tokens_mean, 1),
+            "completion tokens (mean)": round(c.completion_tokens_mean, 1),
+            "cost per 1,000 predictions": money(c.cost_per_1k), "priced as": c.priced_as or "—",
+            "training cost": "—" if c.training_cost is None else money(c.training_cost),
+        }
+        for c in costs.values()
+    ]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="res_candidates")
+    st.caption(
+        "Exact answer: the text the model wrote, normalised. Label-restricted: the known label "
+        "with the highest token probability. Tokens are the server's usage for this run; prices "
+        "come from the price table by model name (base rates for base models, fine-tuned rates "
+        "for ft: models)."
+    )
+    tuned = [c for c in costs.values() if c.fine_tuned]
+    prompted = [c for c in costs.values() if not c.fine_tuned and c.shots]
+    if tuned and prompted:
+        best = max(prompted, key=lambda c: c.accuracy)
+        st.text(summary(best, tuned[0]))
+        st.plotly_chart(break_even_figure(costs, predictions=100_000), key="res_break_even")
+    recipes = data.run.settings.get("recipes") or {}
+    for name, recipe in recipes.items():
+        with st.expander(f"Prompt recipe of {name}"):
+            st.text(
+                f"{recipe.get('shots', 0)} demonstrations ({recipe.get('selection')}, seed "
+                f"{recipe.get('seed')}) · labels: {', '.join(recipe.get('labels') or [])}"
+            )
+            st.text("Instructions: " + str(recipe.get("instructions") or "—"))
+            st.text("System message: " + str(recipe.get("system") or "—"))
+            st.code(str(recipe.get("example_prompt") or ""), language=None)

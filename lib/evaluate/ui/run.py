@@ -81,7 +81,7 @@ def _cached_snapshot(_engine: Engine, snapshot_id: int, split: str, store: str) 
 
 def pick_models(engine: Engine) -> list[ModelSpec]:
     """Two or more models from the configured providers (fine-tuned ones listed too)."""
-    from lib.providers import list_providers
+    from lib.providers import base_of, list_providers
 
     providers = {p.name: p for p in list_providers(engine)}
     name = st.selectbox("Provider", list(providers), key="eval_provider")
@@ -97,9 +97,11 @@ def pick_models(engine: Engine) -> list[ModelSpec]:
         if model not in labels:
             ids.append(model)
             labels[model] = f"{model} · fine-tuned (from Jobs)"
-    default = [m for m in ids if not m.startswith("ft:")][:1] + [
-        m for m in ids if m.startswith("ft:")
-    ][:1]
+    tuned = [m for m in ids if m.startswith("ft:")][:1]
+    bases = [m for m in ids if not m.startswith("ft:")]
+    # the base a fine-tuned model was trained from is the fair one to compare it with
+    own_base = [m for m in bases if tuned and m == base_of(tuned[0])]
+    default = (own_base or bases[:1]) + tuned
     chosen = st.multiselect(
         "Models (base and fine-tuned; the first is the reference the others are compared with)",
         ids, default=[m for m in default if m in ids], format_func=lambda m: labels.get(m, m), key="eval_models",
@@ -194,3 +196,86 @@ def results_link() -> None:
         st.page_link("pages/results.py", label="Open results", icon="📊")
     except StreamlitAPIException:
         st.caption("Open Results (Evaluate → Results) to see the metrics.")
+
+
+RECIPE_CHOICES = {"bare prompt": None, "0-shot (instructions only)": 0} | {
+    f"{k}-shot": k for k in (4, 8, 16, 32)
+}
+
+
+def pick_recipes(
+    engine: Engine, testset: TestSet | None, models: list[ModelSpec]
+) -> tuple[list[ModelSpec], TestSet | None]:
+    """Candidates: each fine-tuned model with its bare prompt; each base model with the prompt
+    recipes chosen for it (instructions and K demonstrations from the training split)."""
+    from lib.evaluate.recipes import DEFAULT_INSTRUCTIONS, GENERATION_INSTRUCTIONS, Recipe
+
+    bases = [m for m in models if not m.model.startswith("ft:")]
+    if not bases:
+        return models, None
+    with st.expander("Prompt recipes for base models (instructions and demonstrations)"):
+        chosen: dict[str, list[str]] = {}
+        for spec in bases:
+            chosen[spec.model] = st.multiselect(
+                f"How {spec.model} is asked", list(RECIPE_CHOICES), default=["bare prompt"],
+                key=f"eval_recipes_{spec.model}",
+            )  # fmt: skip
+        classification = testset is None or testset.classification()
+        instructions = st.text_area(
+            "Instructions ({labels} lists the labels)",
+            DEFAULT_INSTRUCTIONS if classification else GENERATION_INSTRUCTIONS,
+            key="eval_instructions",
+        )  # fmt: skip
+        system = st.text_input("System message (optional)", key="eval_system")
+        c1, c2 = st.columns(2)
+        selection = c1.radio(
+            "Demonstrations", ["fixed", "nearest"], horizontal=True, key="eval_selection",
+            format_func=lambda s: "the same K for every example (stratified)" if s == "fixed"
+            else "the K most similar to each example",
+        )  # fmt: skip
+        seed = int(c2.number_input("Seed", 0, 2**31 - 1, 0, key="eval_seed"))
+        pool = _shots_pool(engine, testset) if any(
+            RECIPE_CHOICES[c] for cs in chosen.values() for c in cs
+        ) else None  # fmt: skip
+    candidates: list[ModelSpec] = []
+    for spec in models:
+        if spec.model.startswith("ft:") or spec.model not in chosen:
+            candidates.append(spec)
+            continue
+        for choice in chosen[spec.model]:
+            shots = RECIPE_CHOICES[choice]
+            if shots is None:
+                candidates.append(spec)
+                continue
+            recipe = Recipe(
+                shots=shots, instructions=instructions or None, system=system or None,
+                selection=selection, seed=seed,
+            )  # fmt: skip
+            candidates.append(
+                ModelSpec(spec.model, provider=spec.provider, base_url=spec.base_url, recipe=recipe)
+            )
+    return candidates, pool
+
+
+def _shots_pool(engine: Engine, testset: TestSet | None) -> TestSet | None:
+    """The training split of the test set's snapshot, or an uploaded training file."""
+    from lib.evaluate import testset as tests
+
+    if testset is not None and testset.source.get("kind") == "snapshot":
+        snapshot_id = int(testset.source["snapshot_id"])
+        st.caption(
+            "Demonstrations come from the snapshot's train split, never from the test split."
+        )
+        try:
+            return _cached_snapshot(engine, snapshot_id, "train", f"{engine.url}|{snapshot_id}")
+        except UserError as exc:
+            st.error(str(exc))
+            return None
+    upload = st.file_uploader("Training file the demonstrations come from", key="eval_shots_file")
+    if upload is None:
+        return None
+    try:
+        return tests.from_file(upload.getvalue(), file_name=upload.name)
+    except UserError as exc:
+        st.error(str(exc))
+        return None
