@@ -95,3 +95,15 @@ def require(actor: Actor | None, role: Role, *, action: str) -> Actor:
             f"You cannot {action}: it needs the {role.value} role, and {actor.name} has {held}."
         )
     return actor
+
+
+def require_read(actor: Actor | None, *, action: str) -> Actor | None:
+    """Reads: allowed to the viewer role, and in local mode before a name is typed.
+
+    A screen shows what is in the store before anyone types a name (local mode); signed in,
+    the guard always names an actor, so ``None`` never reaches a service from a signed-in
+    session. A name is needed only to change things (:func:`require`).
+    """
+    if actor is None:
+        return None
+    return require(actor, Role.VIEWER, action=action)
