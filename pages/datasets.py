@@ -10,6 +10,6 @@ from lib.datasets.ui.list import render_list  # noqa: E402
 from lib.datasets.ui.upload import render_import  # noqa: E402
 
 with st.expander("Import a file", expanded=True):
-    render_import(ctx.engine, ctx.reviewer)
+    render_import(ctx.engine, ctx.actor)
 st.subheader("Your datasets")
-render_list(ctx.engine)
+render_list(ctx.engine, ctx.actor)

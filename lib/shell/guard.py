@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.db import database_url, get_engine
 from lib.core.errors import UserError
 from lib.core.identity import Actor, Role, local_actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,7 @@ class Context:
 @st.cache_resource(show_spinner="Opening the store…")
 def _store(url: str) -> Engine:
     # Keyed by URL: tests (and a changed DATABASE_URL) get their own store.
-    from lib.datasets.samples import load_samples_once
+    from lib.datasets.service import load_samples_once
     from lib.providers.builtin_engine import start_in_background
 
     engine = get_engine(url)

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.examples import SCHEMA_LABELS
-from lib.datasets.repo import DatasetInfo, datasets_fingerprint, list_datasets
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo, dataset_list, datasets_version
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 SELECTED_DATASET_KEY = "selected_dataset_id"
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _datasets(_engine: Engine, url: str, fingerprint: tuple[int, int, str]) -> list[DatasetInfo]:
+def _datasets(
+    _engine: Engine, url: str, fingerprint: tuple[int, int, str], actor: Actor | None
+) -> list[DatasetInfo]:
     # Counting examples per dataset reads every row; the fingerprint changes on any save.
-    with _engine.connect() as conn:
-        return list_datasets(conn)
+    return dataset_list(_engine, actor=actor)
 
 
-def cached_datasets(engine: Engine) -> list[DatasetInfo]:
+def cached_datasets(engine: Engine, actor: Actor | None = None) -> list[DatasetInfo]:
     """Every dataset with counts, recounted only after something changed."""
-    with engine.connect() as conn:
-        fingerprint = datasets_fingerprint(conn)
-    return _datasets(engine, str(engine.url), fingerprint)
+    fingerprint = datasets_version(engine, actor=actor)
+    return _datasets(engine, str(engine.url), fingerprint, actor)
 
 
 def dataset_label(info: DatasetInfo) -> str:
@@ -33,10 +36,14 @@ def dataset_label(info: DatasetInfo) -> str:
 
 
 def dataset_picker(
-    engine: Engine, *, key: str = "dataset_picker", label: str = "Dataset"
+    engine: Engine,
+    *,
+    key: str = "dataset_picker",
+    label: str = "Dataset",
+    actor: Actor | None = None,
 ) -> DatasetInfo | None:
     """Pick a dataset; the choice is shared across pages through session state."""
-    infos = cached_datasets(engine)
+    infos = cached_datasets(engine, actor)
     if not infos:
         st.info("There are no datasets yet. Import one on the Datasets screen.")
         return None

@@ -11,6 +11,13 @@ from lib.datasets.repo import list_datasets
 PAGE = str(REPO_ROOT / "pages" / "datasets.py")
 
 
+def _app() -> AppTest:
+    """The Datasets page with a name typed in the sidebar (imports record who made them)."""
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.session_state["reviewer_name"] = "Ana"
+    return at
+
+
 def _run(at: AppTest) -> AppTest:
     at.run(timeout=60)
     assert not at.exception, [e.value for e in at.exception]
@@ -61,7 +68,7 @@ def test_first_start_loads_the_sample_datasets(app_store, monkeypatch):
 def test_upload_map_and_import_a_csv(app_store, monkeypatch):
     csv = b"review_title,review_body,stars\nGreat,Works well,5\nBad,Broke fast,1\nOk,Fine,3\n"
     _with_upload(monkeypatch, "my_reviews.csv", csv)
-    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    at = _run(_app())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Format"].lower().startswith("csv") and metrics["Rows"] == "3"
     assert metrics["Schema"] == "needs mapping"
@@ -93,7 +100,7 @@ def test_a_bad_file_shows_the_line_and_imports_nothing(app_store, monkeypatch):
 
 def test_rename_and_delete_with_confirmation(app_store, monkeypatch):
     _with_upload(monkeypatch, "pairs.jsonl", b'{"prompt": "a", "completion": " x"}\n' * 3)
-    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    at = _run(_app())
     at.button(key="import_button").click()
     _run(at)
     with get_engine().connect() as conn:
@@ -108,5 +115,14 @@ def test_rename_and_delete_with_confirmation(app_store, monkeypatch):
     assert any("cannot be undone" in w.value for w in at.warning)
     at.button(key=f"delete_yes_{dataset_id}").click()
     _run(at)
+    with get_engine().connect() as conn:
+        assert list_datasets(conn) == []
+
+
+def test_without_a_name_nothing_is_imported(app_store, monkeypatch):
+    _with_upload(monkeypatch, "pairs.jsonl", b'{"prompt": "a", "completion": " x"}\n' * 3)
+    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    assert at.button(key="import_button").disabled
+    assert any("Enter your name" in i.value for i in at.info)
     with get_engine().connect() as conn:
         assert list_datasets(conn) == []

@@ -46,7 +46,7 @@ def test_deep_link_renders_without_exception(fresh_server, page, path):
 def test_uploaded_csv_appears_in_the_list(app_url, page, tmp_path):
     csv = tmp_path / "browser_upload.csv"
     csv.write_text("prompt,completion\nGood phone ->, positive\nBad phone ->, negative\n")
-    page.goto(app_url)
+    page.goto(f"{app_url}/?reviewer=Ana")
     wait_for_idle(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
     import_button = page.get_by_role("button", name="Import", exact=True)

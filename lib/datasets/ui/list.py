@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.examples import SCHEMA_LABELS, is_classification
-from lib.datasets.repo import (
-    DatasetInfo,
-    delete_dataset,
-    label_counts,
-    rename_dataset,
-)
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo, delete_dataset, label_counts, rename_dataset
 from lib.datasets.stats import imbalance_ratio, label_distribution_figure
 from lib.shell.widgets import SELECTED_DATASET_KEY, cached_datasets, run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 _CONFIRM_DELETE_KEY = "datasets_confirm_delete"
 _FLASH_KEY = "datasets_flash"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _label_counts(_engine: Engine, dataset_id: int, data_version: int) -> dict[str, int]:
+def _label_counts(
+    _engine: Engine, dataset_id: int, data_version: int, actor: Actor | None
+) -> dict[str, int]:
     # data_version is the cache key: any save to the dataset bumps it.
-    with _engine.connect() as conn:
-        return label_counts(conn, dataset_id)
+    return label_counts(_engine, dataset_id, actor=actor)
 
 
 def _table(infos: list[DatasetInfo], labels: dict[int, dict[str, int]]) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def _table(infos: list[DatasetInfo], labels: dict[int, dict[str, int]]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-def _details(engine: Engine, info: DatasetInfo, counts: dict[str, int]) -> None:
+def _details(info: DatasetInfo, counts: dict[str, int]) -> None:
     if info.description:
         st.text(info.description)
     source = info.meta.get("source", {})
@@ -81,13 +82,13 @@ def _details(engine: Engine, info: DatasetInfo, counts: dict[str, int]) -> None:
         )
 
 
-def _manage(engine: Engine, info: DatasetInfo) -> None:
+def _manage(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     with st.form(f"rename_{info.id}", border=False):
         new_name = st.text_input("Rename", value=info.name, key=f"rename_input_{info.id}")
         if st.form_submit_button("Rename"):
-            renamed = run_action(lambda: rename_dataset(engine, info.id, new_name))
+            renamed = run_action(lambda: rename_dataset(engine, info.id, new_name, actor=actor))
             if renamed:
-                st.session_state[_FLASH_KEY] = f"Renamed to “{renamed}”."
+                st.session_state[_FLASH_KEY] = f"Renamed to “{renamed.name}”."
                 st.rerun()
     if st.session_state.get(_CONFIRM_DELETE_KEY) == info.id:
         st.warning(
@@ -98,7 +99,7 @@ def _manage(engine: Engine, info: DatasetInfo) -> None:
         confirmed = yes.button(
             f"Yes, delete “{info.name}”", type="primary", key=f"delete_yes_{info.id}"
         )
-        if confirmed and run_action(lambda: delete_dataset(engine, info.id) or True):
+        if confirmed and run_action(lambda: delete_dataset(engine, info.id, actor=actor)):
             st.session_state.pop(_CONFIRM_DELETE_KEY, None)
             st.session_state.pop(SELECTED_DATASET_KEY, None)
             st.session_state[_FLASH_KEY] = f"Deleted “{info.name}”."
@@ -111,15 +112,15 @@ def _manage(engine: Engine, info: DatasetInfo) -> None:
         st.rerun()
 
 
-def render_list(engine: Engine) -> None:
+def render_list(engine: Engine, actor: Actor | None) -> None:
     flash = st.session_state.pop(_FLASH_KEY, None)
     if flash:
         st.success(flash)
-    infos = cached_datasets(engine)
+    infos = cached_datasets(engine, actor)
     if not infos:
         st.info("No datasets yet: upload a file above.")
         return
-    labels = {info.id: _label_counts(engine, info.id, info.data_version) for info in infos}
+    labels = {info.id: _label_counts(engine, info.id, info.data_version, actor) for info in infos}
     st.dataframe(
         _table(infos, labels),
         hide_index=True,
@@ -140,6 +141,6 @@ def render_list(engine: Engine) -> None:
     info = by_id[picked]
     left, right = st.columns([3, 2])
     with left:
-        _details(engine, info, labels[info.id])
+        _details(info, labels[info.id])
     with right:
-        _manage(engine, info)
+        _manage(engine, info, actor)

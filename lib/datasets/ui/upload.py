@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.examples import SCHEMA_LABELS
-from lib.datasets.io import Inspection, default_name, import_file, inspect_source
-from lib.datasets.repo import unique_name
+from lib.core.identity import Actor
+from lib.datasets.service import Inspection, import_upload, inspect_upload, suggest_name
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 UPLOAD_TYPES = ["csv", "tsv", "xlsx", "json", "jsonl", "txt"]
 PREVIEW_ROWS = 20
@@ -27,7 +30,7 @@ def _inspect(
     data: bytes, file_name: str, sheet: str | None, mapping_json: str | None
 ) -> Inspection:
     mapping = json.loads(mapping_json) if mapping_json else None
-    return inspect_source(
+    return inspect_upload(
         data, file_name=file_name, sheet=sheet, mapping=mapping, preview_rows=PREVIEW_ROWS
     )
 
@@ -88,7 +91,7 @@ def _mapping_editor(inspection: Inspection) -> dict[str, str] | None:
     return mapping or None
 
 
-def render_import(engine: Engine, reviewer: str | None) -> None:
+def render_import(engine: Engine, actor: Actor | None) -> None:
     nonce = st.session_state.setdefault(_NONCE_KEY, 0)
     uploaded = st.file_uploader(
         "Upload a CSV, TSV, XLSX, JSON (array of objects), JSONL or TXT file",
@@ -131,14 +134,21 @@ def render_import(engine: Engine, reviewer: str | None) -> None:
         f"stored ({SCHEMA_LABELS[inspection.schema]})"
     )
     st.dataframe(_text_frame(inspection.preview_examples), hide_index=True, width="stretch")
-    with engine.connect() as conn:
-        suggestion = unique_name(conn, default_name(uploaded.name))
+    suggestion = suggest_name(engine, uploaded.name, actor=actor)
     name = st.text_input("Dataset name", value=suggestion, key=f"import_name_{digest}")
-    if st.button("Import", type="primary", key="import_button"):
+    if actor is None:
+        st.info("Enter your name in the sidebar to import: every dataset records who made it.")
+    if st.button("Import", type="primary", key="import_button", disabled=actor is None):
         try:
             with st.spinner("Importing…"):
-                summary = import_file(
-                    engine, data, file_name=uploaded.name, name=name, sheet=sheet, mapping=mapping
+                summary = import_upload(
+                    engine,
+                    data,
+                    file_name=uploaded.name,
+                    name=name,
+                    sheet=sheet,
+                    mapping=mapping,
+                    actor=actor,
                 )
         except UserError as exc:
             st.error(f"Nothing was imported. {exc}")

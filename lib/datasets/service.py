@@ -1,0 +1,180 @@
+"""Datasets: the use cases of the Datasets screen, and what other features may use of datasets.
+
+Every use case takes the store, the ids it acts on and the acting person, checks the role
+(:func:`lib.core.identity.require`), owns its transaction and returns a typed result. Screens
+call these and nothing below them; other features reach datasets only through this module.
+
+Roles: reading needs the viewer role; importing and renaming a dataset the trainer role (they
+prepare what is trained on); deleting one, with its history and snapshots, the admin role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from lib.core.identity import Actor, Role, require, require_read
+from lib.datasets import repo
+from lib.datasets.export import (
+    EXPORT_FORMATS,
+    ExportFile,
+    ExportFormat,
+    ExportOptions,
+    ExportRow,
+    ExportSource,
+    Part,
+    dataset_export,
+    examples_export,
+    export_bytes,
+    export_to_path,
+    formats_for,
+)
+from lib.datasets.io import Inspection, default_name, inspect_source, read_examples
+from lib.datasets.io.importer import import_file
+from lib.datasets.io.mapping import unescape
+from lib.datasets.names import name_taken, unique_name
+from lib.datasets.repo import DatasetInfo, ImportSummary, get_dataset, import_examples
+from lib.datasets.samples import load_samples_once
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "DatasetInfo",
+    "DeletedDataset",
+    "ExportFile",
+    "ExportFormat",
+    "ExportOptions",
+    "ExportRow",
+    "ExportSource",
+    "ImportSummary",
+    "Inspection",
+    "Part",
+    "dataset_export",
+    "dataset_file",
+    "dataset_info",
+    "dataset_list",
+    "datasets_version",
+    "default_name",
+    "delete_dataset",
+    "examples_export",
+    "export_bytes",
+    "export_to_path",
+    "formats_for",
+    "get_dataset",
+    "import_examples",
+    "import_upload",
+    "inspect_upload",
+    "label_counts",
+    "load_samples_once",
+    "name_taken",
+    "read_examples",
+    "rename_dataset",
+    "suggest_name",
+    "unescape",
+    "unique_name",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedDataset:
+    """What a deletion removed, for the sentence the screen shows."""
+
+    id: int
+    name: str
+    n_examples: int
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def dataset_list(engine: Engine, *, actor: Actor | None) -> list[DatasetInfo]:
+    """Every dataset with its live example count, newest first."""
+    require_read(actor, action="see the datasets")
+    with engine.connect() as conn:
+        return repo.list_datasets(conn)
+
+
+def datasets_version(engine: Engine, *, actor: Actor | None) -> tuple[int, int, str]:
+    """A cheap value that changes whenever any dataset changes: the key screens cache under."""
+    require_read(actor, action="see the datasets")
+    with engine.connect() as conn:
+        return repo.datasets_fingerprint(conn)
+
+
+def dataset_info(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DatasetInfo:
+    require_read(actor, action="see a dataset")
+    with engine.connect() as conn:
+        return repo.get_dataset(conn, dataset_id)
+
+
+def label_counts(engine: Engine, dataset_id: int, *, actor: Actor | None) -> dict[str, int]:
+    """Examples per label, most common first."""
+    require_read(actor, action="see a dataset's labels")
+    with engine.connect() as conn:
+        return repo.label_counts(conn, dataset_id)
+
+
+def suggest_name(engine: Engine, file_name: str, *, actor: Actor | None) -> str:
+    """A free dataset name made from an upload's file name (``reviews (2)`` when taken)."""
+    require_read(actor, action="see the datasets")
+    with engine.connect() as conn:
+        return unique_name(conn, default_name(file_name))
+
+
+def inspect_upload(
+    data: bytes,
+    *,
+    file_name: str,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    preview_rows: int = 20,
+) -> Inspection:
+    """What an upload holds (format, encoding, schema, preview); reads no store."""
+    return inspect_source(
+        data, file_name=file_name, sheet=sheet, mapping=mapping, preview_rows=preview_rows
+    )
+
+
+def dataset_file(
+    engine: Engine, dataset_id: int, format_key: str, *, actor: Actor | None
+) -> ExportFile:
+    """The whole dataset as it is now, in one export format (no snapshot, no splits)."""
+    require_read(actor, action="export a dataset")
+    return export_bytes(dataset_export(engine, dataset_id), format_key)
+
+
+# --- changes -------------------------------------------------------------------------------
+
+
+def import_upload(
+    engine: Engine,
+    data: bytes,
+    *,
+    file_name: str,
+    name: str | None,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    actor: Actor | None,
+) -> ImportSummary:
+    """Read an upload and store it as a new dataset, in one transaction (all rows or nothing)."""
+    require(actor, Role.TRAINER, action="import a dataset")
+    return import_file(engine, data, file_name=file_name, name=name, sheet=sheet, mapping=mapping)
+
+
+def rename_dataset(
+    engine: Engine, dataset_id: int, new_name: str, *, actor: Actor | None
+) -> DatasetInfo:
+    require(actor, Role.TRAINER, action="rename a dataset")
+    repo.rename_dataset(engine, dataset_id, new_name)
+    with engine.connect() as conn:
+        return repo.get_dataset(conn, dataset_id)
+
+
+def delete_dataset(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DeletedDataset:
+    """Delete a dataset with its examples, history and snapshots."""
+    require(actor, Role.ADMIN, action="delete a dataset")
+    with engine.connect() as conn:
+        info = repo.get_dataset(conn, dataset_id)
+    repo.delete_dataset(engine, dataset_id)
+    return DeletedDataset(id=info.id, name=info.name, n_examples=info.n_examples)
