@@ -250,20 +250,9 @@ def save_provider(
     else:
         updated = [clean if c.name == replaces else c for c in current]
     set_setting(engine, PROVIDERS_SETTING, [c.to_json() for c in updated])
-    if replaces is not None and clean.name != replaces:
-        if default == replaces:
-            set_setting(engine, DEFAULT_SETTING, clean.name)
-        _rename_in_jobs(engine, old=replaces, new=clean.name)
+    if replaces is not None and clean.name != replaces and default == replaces:
+        set_setting(engine, DEFAULT_SETTING, clean.name)
     return clean
-
-
-def _rename_in_jobs(engine: Engine, *, old: str, new: str) -> None:
-    """Jobs and uploads name their provider: a renamed provider keeps its jobs."""
-    from lib.train.tables import train_jobs, train_uploads
-
-    with engine.begin() as conn:
-        for table in (train_jobs, train_uploads):
-            conn.execute(table.update().where(table.c.provider == old).values(provider=new))
 
 
 def remove_provider(engine: Engine, name: str) -> None:

@@ -19,6 +19,14 @@ def app_env(app_store, engine_url, monkeypatch):
     yield app_store
 
 
+def _app(reviewer: str | None = "Ana") -> AppTest:
+    """The page with a name typed in the sidebar: local mode, where that person is the admin."""
+    at = AppTest.from_file(PAGE)
+    if reviewer:
+        at.session_state["reviewer_name"] = reviewer
+    return at
+
+
 def _run(at: AppTest) -> AppTest:
     at.run(timeout=60)
     assert not at.exception, [e.value for e in at.exception]
@@ -37,7 +45,7 @@ def _fill_compatible(at: AppTest, *, name: str, url: str, key_env: str) -> None:
 
 
 def test_built_in_engine_is_listed_with_its_key_set(app_env):
-    at = _run(AppTest.from_file(PAGE))
+    at = _run(_app())
     table = at.dataframe[0].value
     assert list(table["provider"]) == ["Built-in engine"]
     assert list(table["key"]) == ["set"]
@@ -48,7 +56,7 @@ def test_built_in_engine_is_listed_with_its_key_set(app_env):
 
 
 def test_add_a_server_whose_key_is_not_set_then_remove_it(app_env, engine_url):
-    at = _run(AppTest.from_file(PAGE))
+    at = _run(_app())
     _fill_compatible(at, name="Team vLLM", url=engine_url, key_env="TUNELAB_TEST_SERVER_KEY")
     _run(at)
     assert "Saved Team vLLM. Its key is not set." in [s.value for s in at.success]
@@ -73,7 +81,7 @@ def test_add_a_server_whose_key_is_not_set_then_remove_it(app_env, engine_url):
 
 
 def test_a_pasted_key_is_refused_and_nothing_is_stored(app_env, engine_url):
-    at = _run(AppTest.from_file(PAGE))
+    at = _run(_app())
     _fill_compatible(at, name="Oops", url=engine_url, key_env="sk-live-1234567890abcdef")
     _run(at)
     assert "NAME of an environment variable" in at.error[0].value
@@ -90,3 +98,11 @@ def test_a_stopped_engine_says_so(app_store, monkeypatch):
     monkeypatch.setenv("TUNELAB_ENGINE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
     at = _run(AppTest.from_file(PAGE))
     assert any("No engine answers at http://127.0.0.1:9/v1" in e.value for e in at.error)
+
+
+def test_without_a_name_no_provider_is_saved(app_env, engine_url):
+    at = _run(_app(reviewer=None))
+    _fill_compatible(at, name="Team vLLM", url=engine_url, key_env="TUNELAB_TEST_SERVER_KEY")
+    _run(at)
+    assert any("Enter your name" in e.value for e in at.error)
+    assert [p.name for p in list_providers(get_engine())] == ["Built-in engine"]

@@ -6,52 +6,36 @@ entry) that holds its key, and the screen only ever says "set" or "not set".
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers import (
+from lib.core.identity import Actor
+from lib.providers.service import (
     ENGINE_NAME,
     KINDS,
     ProviderConfig,
     base_url_of,
     capabilities,
-    default_provider,
+    check_connection,
     key_status,
-    list_providers,
+    make_default,
+    providers,
     remove_provider,
     save_provider,
-    set_default_provider,
-    test_connection,
+    the_default,
 )
+from lib.shell.messages import plain, ui_secrets
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 EDIT_KEY = "providers_editing"  # name of the provider being edited (None: adding)
 REMOVE_KEY = "providers_removing"  # name waiting for the removal confirmation
 FLASH_KEY = "providers_flash"
 TEST_RESULT_KEY = "providers_test_result"
-
-
-_MARKDOWN = re.compile(r"([\\`*_\[\]()!<>~$|])")
-
-
-def plain(text: object) -> str:
-    """``text`` for st.error/st.success (which render markdown): shown as typed, never as links,
-    images or formatting — provider messages can quote the user's data."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
-
-
-def ui_secrets() -> Mapping[str, Any] | None:
-    """``st.secrets`` when a secrets file exists (keys may live there), else None."""
-    try:
-        secrets = st.secrets
-        return secrets if secrets.load_if_toml_exists() else None
-    except Exception:  # noqa: BLE001 - no secrets file, or an unreadable one: environment only
-        return None
 
 
 def _flash() -> None:
@@ -74,8 +58,10 @@ def _can(config: ProviderConfig) -> str:
     return ", ".join(parts)
 
 
-def providers_table(engine: Engine, configs: list[ProviderConfig]) -> pd.DataFrame:
-    default = default_provider(engine).name
+def providers_table(
+    engine: Engine, configs: list[ProviderConfig], actor: Actor | None
+) -> pd.DataFrame:
+    default = the_default(engine, actor=actor).name
     secrets = ui_secrets()
     return pd.DataFrame(
         [
@@ -93,23 +79,27 @@ def providers_table(engine: Engine, configs: list[ProviderConfig]) -> pd.DataFra
     )
 
 
-def render_providers(engine: Engine) -> None:
+def render_providers(engine: Engine, actor: Actor | None) -> None:
     """The list, then one panel per provider (test, make default, edit, remove)."""
     _flash()
-    configs = list_providers(engine)
-    st.dataframe(providers_table(engine, configs), hide_index=True, width="stretch")
+    configs = providers(engine, actor=actor)
+    st.dataframe(providers_table(engine, configs, actor), hide_index=True, width="stretch")
     names = [c.name for c in configs]
     chosen = st.selectbox("Provider", names, key="providers_selected")
     config = next(c for c in configs if c.name == chosen)
     cols = st.columns(4)
     if cols[0].button("Test connection", key="providers_test"):
         with st.spinner(f"Asking {config.name}…"):
-            result = test_connection(config, secrets=ui_secrets())
+            result = check_connection(config, secrets=ui_secrets(), actor=actor)
         st.session_state[TEST_RESULT_KEY] = (config.name, result.ok, result.message)
     if cols[1].button("Make default", key="providers_make_default"):
-        set_default_provider(engine, config.name)
-        st.session_state[FLASH_KEY] = f"{config.name} is now the default provider."
-        st.rerun()
+        try:
+            make_default(engine, config.name, actor=actor)
+        except UserError as exc:
+            st.error(plain(exc))
+        else:
+            st.session_state[FLASH_KEY] = f"{config.name} is now the default provider."
+            st.rerun()
     editable = config.kind != "engine"
     if cols[2].button("Edit", key="providers_edit", disabled=not editable):
         st.session_state[EDIT_KEY] = config.name
@@ -123,10 +113,10 @@ def render_providers(engine: Engine) -> None:
             f"{ENGINE_NAME}: runs on this machine, needs no key and no internet; it trains "
             "small real models in seconds (see each model's description)."
         )
-    _confirm_removal(engine)
+    _confirm_removal(engine, actor)
 
 
-def _confirm_removal(engine: Engine) -> None:
+def _confirm_removal(engine: Engine, actor: Actor | None) -> None:
     name = st.session_state.get(REMOVE_KEY)
     if not name:
         return
@@ -139,7 +129,7 @@ def _confirm_removal(engine: Engine) -> None:
     cols = st.columns(2)
     if cols[0].button("Yes, remove it", key="providers_remove_yes", type="primary"):
         try:
-            remove_provider(engine, name)
+            remove_provider(engine, name, actor=actor)
         except UserError as exc:
             st.error(plain(exc))
             return
@@ -151,12 +141,12 @@ def _confirm_removal(engine: Engine) -> None:
         st.rerun()
 
 
-def render_form(engine: Engine) -> None:
+def render_form(engine: Engine, actor: Actor | None) -> None:
     """Add a provider, or edit the one chosen with "Edit"."""
     editing = st.session_state.get(EDIT_KEY)
     current: ProviderConfig | None = None
     if editing:
-        current = next((c for c in list_providers(engine) if c.name == editing), None)
+        current = next((c for c in providers(engine, actor=actor) if c.name == editing), None)
     st.subheader(f"Edit {editing}" if current else "Add a provider")
     kinds = [k for k in KINDS if k != "engine"]
     kind = st.selectbox(
@@ -220,7 +210,9 @@ def render_form(engine: Engine) -> None:
             can_train=can_train,
         )
         try:
-            saved = save_provider(engine, config, replaces=current.name if current else None)
+            saved = save_provider(
+                engine, config, replaces=current.name if current else None, actor=actor
+            )
         except UserError as exc:
             st.error(plain(exc))
             return
@@ -232,3 +224,20 @@ def render_form(engine: Engine) -> None:
     if current and st.button("Stop editing", key="providers_stop_editing"):
         st.session_state.pop(EDIT_KEY, None)
         st.rerun()
+
+
+def render_settings(engine: Engine, actor: Actor | None) -> None:
+    """The whole screen: providers, the provider form, then prices and context limits."""
+    from lib.providers.ui.engine_status import render_engine_status
+    from lib.shell.settings import context_limits_editor, price_editor
+
+    st.caption(
+        "Tunelab reaches every provider through the same OpenAI client. Keys are read from "
+        "environment variables or .streamlit/secrets.toml and are never stored or shown."
+    )
+    render_providers(engine, actor)
+    render_form(engine, actor)
+    render_engine_status()
+    st.subheader("Other settings")
+    price_editor(engine, actor)
+    context_limits_editor(engine, actor)

@@ -239,15 +239,18 @@ def test_a_refused_key_is_reported_without_the_key():
 
 
 def test_renaming_a_provider_keeps_its_jobs(db):
+    from lib.core.identity import CLI_ACTOR
+    from lib.providers import service
     from lib.train import LaunchRequest, claim, list_jobs
 
     save_provider(db, ProviderConfig(name="Team", kind="compatible", base_url="http://t/v1"))
     request = LaunchRequest(snapshot_id=1, provider="Team", model="m")
     claim(db, request, key="tl-rename-1", author="Ana")
-    save_provider(
+    service.save_provider(
         db,
         ProviderConfig(name="Team GPU", kind="compatible", base_url="http://t/v1"),
         replaces="Team",
+        actor=CLI_ACTOR,
     )
     with db.connect() as conn:
         assert [j.provider for j in list_jobs(conn)] == ["Team GPU"]
