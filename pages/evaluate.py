@@ -10,7 +10,7 @@ from lib import runner  # noqa: E402
 from lib.evaluate import runs as evaluation  # noqa: E402
 from lib.evaluate.prices import load_prices  # noqa: E402
 from lib.evaluate.ui import run as eval_run  # noqa: E402
-from lib.providers import ENGINE_NAME  # noqa: E402
+from lib.providers.service import ENGINE_NAME  # noqa: E402
 from lib.shell.widgets import run_action  # noqa: E402
 
 engine = ctx.engine

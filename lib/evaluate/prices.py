@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.engine import Engine
 
-from lib.providers import base_of
+from lib.providers.service import base_of
 
 SETTING_KEY = "prices.inference"
 BATCH_DISCOUNT = 0.5

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lib.core.convert import chat_to_completion, completion_to_chat
 from lib.evaluate.testset import TestExample, TestSet
-from lib.providers import base_of
+from lib.providers.service import base_of
 from lib.runner import Request
 
 if TYPE_CHECKING:

@@ -198,7 +198,7 @@ def _spec_client(
     if spec.base_url:
         key = os.environ.get("OPENAI_API_KEY") or "no-key"
         return openai.OpenAI(base_url=spec.base_url, api_key=key, max_retries=0), False
-    from lib.providers import client_for, default_provider, get_provider
+    from lib.providers.service import client_for, default_provider, get_provider
 
     config = get_provider(engine, spec.provider) if spec.provider else default_provider(engine)
     return client_for(config, secrets=secrets, max_retries=0), config.kind == "engine"

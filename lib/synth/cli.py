@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from lib import runner, synth
     from lib.core.db import get_engine
     from lib.core.pricing import get_price_table
-    from lib.providers import get_provider
+    from lib.providers.service import get_provider
 
     if args.spec is not None and not args.spec.is_file():
         raise UserError(f"{args.spec}: no such file")

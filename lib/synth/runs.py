@@ -23,7 +23,7 @@ from lib.core.errors import NotFoundError, UserError
 from lib.core.pricing import get_price_table
 from lib.core.tables import utcnow
 from lib.datasets.repo import get_dataset, name_taken
-from lib.providers import client_for, get_provider
+from lib.providers.service import client_for, get_provider
 from lib.runner.tables import runner_results
 from lib.synth.estimate import model_rates, price_function
 from lib.synth.output import build_examples, flag_changes, import_output

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.tables import utcnow
-from lib.providers import (
+from lib.providers.service import (
     client_for,
     get_provider,
     provider_errors,

@@ -17,7 +17,7 @@ import openai
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers import ProviderConfig, base_of
+from lib.providers.service import ProviderConfig, base_of
 from lib.snapshots.repo import SnapshotInfo
 from lib.train.repo import UploadRow, add_upload, find_uploads, forget_upload
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers import (
+from lib.providers.service import (
     ModelInfo,
     capabilities,
     client_for,

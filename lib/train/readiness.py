@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers import ProviderConfig
+from lib.providers.service import ProviderConfig
 from lib.snapshots.repo import SnapshotInfo, get_snapshot, iter_split
 
 # Which rows of the price table apply to a provider kind (None: look the model up anywhere).

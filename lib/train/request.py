@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.settings import claim_setting, get_setting
-from lib.providers import ProviderConfig, capabilities
+from lib.providers.service import ProviderConfig, capabilities
 from lib.train.repo import JobRow
 
 METADATA_KEY = "tunelab_key"

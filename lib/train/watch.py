@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.tables import utcnow
-from lib.providers import capabilities, client_for, get_provider, provider_errors
+from lib.providers.service import capabilities, client_for, get_provider, provider_errors
 from lib.train.claims import expire_stale_claim, reconcile
 from lib.train.repo import FINAL_STATUSES, LAUNCH_FAILED, JobRow, get_job, update_job
 

@@ -81,7 +81,7 @@ def _cached_snapshot(_engine: Engine, snapshot_id: int, split: str, store: str) 
 
 def pick_models(engine: Engine) -> list[ModelSpec]:
     """Two or more models from the configured providers (fine-tuned ones listed too)."""
-    from lib.providers import base_of, list_providers
+    from lib.providers.service import base_of, list_providers
 
     providers = {p.name: p for p in list_providers(engine)}
     name = st.selectbox("Provider", list(providers), key="eval_provider")
@@ -115,7 +115,7 @@ def pick_models(engine: Engine) -> list[ModelSpec]:
 
 @st.cache_data(ttl=30, show_spinner="Listing models…")
 def _models_of(name: str, _config: Any) -> list[Any]:
-    from lib.providers import list_models
+    from lib.providers.service import list_models
 
     return list_models(_config, secrets=_secrets())
 
@@ -156,7 +156,7 @@ def show_progress(engine: Engine, run_id: int) -> runner.Progress:
 
 def batches_supported(engine: Engine) -> bool:
     """Whether the chosen provider has a Batch API."""
-    from lib.providers import capabilities, list_providers
+    from lib.providers.service import capabilities, list_providers
 
     name = st.session_state.get("eval_provider")
     for config in list_providers(engine):

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers import ProviderConfig, default_provider, list_providers
+from lib.providers.service import ProviderConfig, default_provider, list_providers
 from lib.synth import demo
 from lib.synth.plan import (
     DEFAULT_NEAR_DUPLICATE,
@@ -145,7 +145,7 @@ def values_from_dataset(engine: Engine, used: list[str]) -> None:
 def _models(name: str, _config: ProviderConfig) -> list[str]:
     """Model ids of a provider: base models first, fine-tuned ones (``ft:…``) after."""
     from lib.evaluate.ui.run import secrets
-    from lib.providers import list_models
+    from lib.providers.service import list_models
 
     ids = [m.id for m in list_models(_config, secrets=secrets())]
     return sorted(ids, key=lambda i: i.startswith("ft:"))

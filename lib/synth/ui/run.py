@@ -16,7 +16,7 @@ from lib.core.errors import UserError
 from lib.core.example_store import list_examples
 from lib.core.pricing import get_price_table
 from lib.evaluate.ui.run import progress_text, secrets
-from lib.providers import ProviderConfig
+from lib.providers.service import ProviderConfig
 from lib.shell.widgets import SELECTED_DATASET_KEY, run_action
 from lib.synth.plan import Plan, SynthSpec
 

@@ -13,8 +13,8 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers import capabilities, get_provider, list_providers
-from lib.providers.ui.settings import plain, ui_secrets
+from lib.providers.service import capabilities, get_provider, list_providers
+from lib.shell.messages import plain, ui_secrets
 from lib.train.models import delete_model, evaluation_runs, fine_tuned_models
 from lib.train.repo import JobRow, get_upload, list_jobs
 from lib.train.ui.charts import metrics_figure

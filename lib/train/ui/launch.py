@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitAPIException
 
 from lib.core.errors import UserError
-from lib.providers import (
+from lib.providers.service import (
     WIND_DOWN_TEXT,
     ModelInfo,
     ProviderConfig,
@@ -25,7 +25,7 @@ from lib.providers import (
     list_models,
     list_providers,
 )
-from lib.providers.ui.settings import plain, ui_secrets
+from lib.shell.messages import plain, ui_secrets
 from lib.snapshots.repo import SnapshotInfo, list_snapshots
 from lib.train.launch import LaunchRequest, launch, launch_key
 from lib.train.readiness import Readiness, readiness
