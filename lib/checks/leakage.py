@@ -25,7 +25,7 @@ class _Split:
 
 
 def _read(engine: Engine, snapshot_id: int, split: str) -> _Split:
-    from lib.snapshots.repo import iter_split
+    from lib.snapshots.service import iter_split
 
     prompts, ids, rows = [], [], []
     for example in iter_split(engine, snapshot_id, split):

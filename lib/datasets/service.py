@@ -31,11 +31,18 @@ from lib.datasets.export import (
     export_to_path,
     formats_for,
 )
+from lib.datasets.export.sink import WHOLE
 from lib.datasets.io import Inspection, default_name, inspect_source, read_examples
 from lib.datasets.io.importer import import_file
 from lib.datasets.io.mapping import unescape
 from lib.datasets.names import name_taken, unique_name
-from lib.datasets.repo import DatasetInfo, ImportSummary, get_dataset, import_examples
+from lib.datasets.repo import (
+    DatasetInfo,
+    ImportSummary,
+    find_dataset,
+    get_dataset,
+    import_examples,
+)
 from lib.datasets.samples import load_samples_once
 
 __all__ = [
@@ -58,8 +65,10 @@ __all__ = [
     "default_name",
     "delete_dataset",
     "examples_export",
+    "WHOLE",
     "export_bytes",
     "export_to_path",
+    "find_dataset",
     "formats_for",
     "get_dataset",
     "import_examples",

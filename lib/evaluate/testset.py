@@ -67,7 +67,7 @@ def _finish(schema: str, examples: list[TestExample], source: dict[str, Any]) ->
 
 def from_snapshot(engine: Engine, snapshot_id: int, *, split: str = "test") -> TestSet:
     """The frozen examples of one split of a snapshot (lineage kept)."""
-    from lib.snapshots.repo import get_snapshot, iter_split
+    from lib.snapshots.service import get_snapshot, iter_split
 
     with engine.connect() as conn:
         snapshot = get_snapshot(conn, snapshot_id)

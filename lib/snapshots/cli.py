@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_dataset(conn: Connection, text: str) -> int:
     """A dataset id from its name (exact) or its number."""
-    from lib.datasets.repo import find_dataset, get_dataset
+    from lib.datasets.service import find_dataset, get_dataset
 
     info = find_dataset(conn, text)
     if info is not None:

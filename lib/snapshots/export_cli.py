@@ -11,7 +11,7 @@ HELP = "export a dataset, a snapshot split or a file as chat/completion/DPO JSON
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from lib.datasets.export import EXPORT_FORMATS
+    from lib.datasets.service import EXPORT_FORMATS
 
     parser.add_argument(
         "source", metavar="DATASET_OR_FILE", help="a dataset's name or id, or a data file"
@@ -51,21 +51,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _unescape(text: str | None) -> str | None:
     if text is None:
         return None
-    from lib.datasets.io.mapping import unescape
+    from lib.datasets.service import unescape
 
     return unescape(text)
 
 
 def _source(args: argparse.Namespace):  # noqa: ANN202 - ExportSource, imported lazily
     from lib.core.db import get_engine
-    from lib.datasets.export import dataset_export, examples_export, snapshot_export
+    from lib.datasets.service import dataset_export, examples_export
+    from lib.snapshots.export import snapshot_export
 
     path = Path(args.source)
     if path.is_file():
         if args.snapshot is not None:
             raise UserError("--snapshot needs a dataset in the store, not a file")
-        from lib.datasets.io.importer import default_name
-        from lib.datasets.io.reader import read_examples
+        from lib.datasets.service import default_name, read_examples
 
         reading = read_examples(path, file_name=str(args.source))
         return examples_export(default_name(path.name), reading.schema, reading.examples)
@@ -94,7 +94,7 @@ def _source(args: argparse.Namespace):  # noqa: ANN202 - ExportSource, imported 
 
 
 def run(args: argparse.Namespace) -> int:
-    from lib.datasets.export import ExportOptions, export_to_path
+    from lib.datasets.service import ExportOptions, export_to_path
 
     source = _source(args)
     options = ExportOptions(

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.providers.service import ProviderConfig, base_of
-from lib.snapshots.repo import SnapshotInfo
+from lib.snapshots.service import SnapshotInfo
 from lib.train.repo import UploadRow, add_upload, find_uploads, forget_upload
 
 LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
@@ -54,12 +54,8 @@ def file_format(*, schema: str, method: str, model: str) -> str:
 def _split_bytes(
     engine: Engine, snapshot: SnapshotInfo, split: str, *, target: str, method: str
 ) -> bytes:
-    try:
-        from lib.datasets.export import export_bytes, openai_jsonl_bytes, snapshot_export
-    except ImportError:
-        raise UserError(
-            "writing training files is not available in this version of Tunelab yet"
-        ) from None
+    from lib.snapshots.service import export_bytes, openai_jsonl_bytes, snapshot_export
+
     if target == "completion":
         return export_bytes(snapshot_export(engine, snapshot.id, split), "completion").data
     return openai_jsonl_bytes(engine, snapshot.id, split, method=method)

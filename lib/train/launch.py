@@ -35,7 +35,7 @@ from lib.providers.service import (
     provider_errors,
     translate_error,
 )
-from lib.snapshots.repo import get_snapshot
+from lib.snapshots.service import get_snapshot
 from lib.train.claims import adopt, claim, find_provider_job, reconcile, take_over
 from lib.train.files import training_files, upload_file
 from lib.train.readiness import Readiness, readiness

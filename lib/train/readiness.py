@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.providers.service import ProviderConfig
-from lib.snapshots.repo import SnapshotInfo, get_snapshot, iter_split
+from lib.snapshots.service import SnapshotInfo, get_snapshot, iter_split
 
 # Which rows of the price table apply to a provider kind (None: look the model up anywhere).
 PRICE_PROVIDER = {"openai": "openai", "engine": "engine", "azure": "azure", "compatible": None}
@@ -112,7 +112,7 @@ ENGINE_START_SECONDS = 3.0
 def _estimate(
     engine: Engine, snapshot: SnapshotInfo, config: ProviderConfig, *, model: str, epochs: Any
 ) -> Any:
-    from lib.snapshots.costs import estimate_snapshot
+    from lib.snapshots.service import estimate_snapshot
 
     provider = PRICE_PROVIDER.get(config.kind)
     key = f"{provider}/{model}" if provider else model

@@ -2,11 +2,10 @@
 
 Public API:
 - ``EXPORT_FORMATS``: key → ``ExportFormat`` (label, extension, what it is for)
-- ``snapshot_export(engine, snapshot_id, split)`` / ``dataset_export(engine, dataset_id)`` /
-  ``examples_export(name, schema, examples)`` → ``ExportSource``
+- ``dataset_export(engine, dataset_id)`` / ``examples_export(name, schema, examples)`` →
+  ``ExportSource`` (a snapshot's splits: ``lib.snapshots.export``)
 - ``write_export(source, fmt, stream)`` → file name; ``export_bytes(...)`` → ``ExportFile``
   (for download buttons); ``export_to_path(...)`` → the file written (command line)
-- ``openai_jsonl_bytes(engine, snapshot_id, split, method=...)``: the upload for a job
 
 A format that writes one file for the source (one split as JSONL, any XLSX) returns that file;
 one that writes several (all splits as JSONL/CSV, Hugging Face, LLaMA-Factory) returns a zip.
@@ -22,15 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy.engine import Engine
-
 from lib.core.errors import UserError
 from lib.datasets.export.base import ExportOptions, ExportRow, ExportSource, Part
 from lib.datasets.export.hf import write_hf
 from lib.datasets.export.jsonl import write_chat, write_completion, write_dpo
 from lib.datasets.export.llamafactory import write_llamafactory
 from lib.datasets.export.sink import SingleSink, Sink, ZipSink, base_name, part_file_name
-from lib.datasets.export.sources import dataset_export, examples_export, snapshot_export
+from lib.datasets.export.sources import dataset_export, examples_export
 from lib.datasets.export.table import write_csv, write_xlsx
 
 Writer = Callable[[ExportSource, Sink, ExportOptions], None]
@@ -222,17 +219,6 @@ def export_to_path(
     return target
 
 
-def openai_jsonl_bytes(
-    engine: Engine, snapshot_id: int, split: str, *, method: str = "supervised"
-) -> bytes:
-    """A snapshot split as the JSONL a fine-tuning upload needs (chat, or DPO for ``dpo``)."""
-    if split not in ("train", "valid", "test"):
-        raise UserError(f"upload one split at a time (train, valid or test), not {split!r}")
-    source = snapshot_export(engine, snapshot_id, split)
-    key = "dpo" if method == "dpo" else "chat"
-    return export_bytes(source, key).data
-
-
 __all__ = [
     "EXPORT_FORMATS",
     "ExportFile",
@@ -247,8 +233,6 @@ __all__ = [
     "export_to_path",
     "formats_for",
     "get_format",
-    "openai_jsonl_bytes",
     "output_name",
-    "snapshot_export",
     "write_export",
 ]

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.pricing import (
-    PriceTable,
-    get_price_table,
-    reset_price_table,
-    save_price_table,
-    table_rows,
-)
-from lib.evaluate.cost_chart import Scenario, build_figure, inference_series
+from lib.core.identity import Actor
+from lib.core.pricing import PriceTable, table_rows
+from lib.providers.service import price_table
+from lib.shell.settings import price_table_editor
 from lib.shell.widgets import run_action
-from lib.snapshots.costs import AUTO, CostEstimate, estimate_snapshot, format_money
-from lib.snapshots.repo import SnapshotInfo
+from lib.snapshots.cost_chart import Scenario, build_figure, inference_series
+from lib.snapshots.service import AUTO, CostEstimate, SnapshotInfo, format_money, training_estimate
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DEFAULT_MODEL = "openai/gpt-4o-mini-2024-07-18"
-FLASH_KEY = "price_flash"
 
 
 @st.cache_data(max_entries=32, show_spinner="Counting tokens…")
@@ -33,10 +30,13 @@ def _estimate(
     epochs: int | str,
     _table: PriceTable,
     table_key: str,
+    actor: Actor | None,
 ) -> CostEstimate | str:
     del table_key  # the cache key for the price table's content
     try:
-        return estimate_snapshot(_engine, snapshot_id, model=model, epochs=epochs, table=_table)
+        return training_estimate(
+            _engine, snapshot_id, model=model, epochs=epochs, table=_table, actor=actor
+        )
     except UserError as exc:
         return str(exc)
 
@@ -45,14 +45,15 @@ def _table_key(table: PriceTable) -> str:
     return json.dumps([table_rows(table), table.read_on], sort_keys=True, default=str)
 
 
-def render_costs(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> None:
+def render_costs(engine: Engine, snap: SnapshotInfo, actor: Actor | None) -> None:
     st.subheader("Cost and time estimate")
-    with engine.connect() as conn:
-        table = get_price_table(conn)
+    table = run_action(lambda: price_table(engine, actor=actor))
+    if table is None:
+        return
     models = table.models(trainable=True)
     if not models:
         st.warning("The price table has no model with a training price.")
-        _price_editor(engine, table, reviewer)
+        price_table_editor(engine, table, actor)
         return
     cols = st.columns([2, 1, 1])
     model = cols[0].selectbox(
@@ -64,7 +65,7 @@ def render_costs(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> No
     auto = cols[1].radio("Epochs", ["auto", "fixed"], key="snap_cost_epochs_mode") == "auto"
     fixed = cols[2].number_input("Fixed epochs", 1, 25, 3, key="snap_cost_epochs", disabled=auto)
     epochs: int | str = AUTO if auto else int(fixed)
-    estimate = _estimate(engine, snap.id, model, epochs, table, _table_key(table))
+    estimate = _estimate(engine, snap.id, model, epochs, table, _table_key(table), actor)
     if isinstance(estimate, str):
         st.error(estimate)
     else:
@@ -72,7 +73,7 @@ def render_costs(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> No
             st.text(line)
         st.caption(estimate.price_caption)
         _chart(table, model, estimate)
-    _price_editor(engine, table, reviewer)
+    price_table_editor(engine, table, actor)
 
 
 def _chart(table: PriceTable, model: str, estimate: CostEstimate) -> None:
@@ -131,50 +132,3 @@ def _chart(table: PriceTable, model: str, estimate: CostEstimate) -> None:
     else:
         st.text(f"Break-even after {series.break_even_day:,.1f} days.")
     st.caption(table.caption())
-
-
-def _records(edited: Any) -> list[dict[str, Any]]:
-    if hasattr(edited, "to_dict"):
-        return edited.to_dict("records")
-    return list(edited)
-
-
-def _price_editor(engine: Engine, table: PriceTable, reviewer: str | None) -> None:
-    with st.expander("Price table (US dollars per 1M tokens; editable)"):
-        st.caption(table.caption())
-        edited = st.data_editor(table_rows(table), num_rows="dynamic", key="price_editor")
-        cols = st.columns(2)
-        read_on = cols[0].text_input("Prices read on", table.read_on, key="price_read_on")
-        source = cols[1].text_input("Source", table.source, key="price_source")
-        if not reviewer:
-            st.caption("Enter your name in the sidebar to change the price table.")
-        cols = st.columns(2)
-        if cols[0].button("Save prices", disabled=not reviewer, key="price_save"):
-            saved = run_action(
-                lambda: save_price_table(engine, _records(edited), read_on=read_on, source=source)
-            )
-            if saved is not None:
-                _flash_and_rerun("Prices saved; the estimates above use them.")
-        reset = cols[1].button(
-            "Back to the built-in prices", disabled=not reviewer, key="price_reset"
-        )
-        if reset and run_action(lambda: reset_price_table(engine)) is not None:
-            _flash_and_rerun("Built-in prices restored.")
-        message = st.session_state.pop(FLASH_KEY, None)
-        if message:
-            st.success(message)
-
-
-def _flash_and_rerun(message: str) -> None:
-    """Rerun so that the estimate above uses the new table; say what happened afterwards."""
-    st.session_state[FLASH_KEY] = message
-    for key in ("price_editor", "price_read_on", "price_source"):
-        st.session_state.pop(key, None)
-    st.rerun()
-
-
-def price_editor(engine: Engine, reviewer: str | None) -> None:
-    """The editable price table on its own (the Providers & settings screen shows it too)."""
-    with engine.connect() as conn:
-        table = get_price_table(conn)
-    _price_editor(engine, table, reviewer)

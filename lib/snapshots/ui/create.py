@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.datasets.repo import DatasetInfo
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo
 from lib.shell.widgets import run_action
-from lib.snapshots.repo import SnapshotPlan, create_snapshot, plan_snapshot
-from lib.snapshots.split import BALANCE_MODES, DEFAULT_SEED, counts_rows
+from lib.snapshots.service import (
+    BALANCE_MODES,
+    DEFAULT_SEED,
+    SnapshotOptions,
+    SnapshotPlan,
+    counts_rows,
+    create_snapshot,
+    plan_snapshot,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 SELECTED_SNAPSHOT_KEY = "selected_snapshot_id"
 NO_NAME_HINT = "Enter your name in the sidebar to create snapshots: each one records who made it."
@@ -25,12 +37,13 @@ def _plan(
     _engine: Engine,
     dataset_id: int,
     data_version: int,
-    options: tuple[tuple[str, object], ...],
+    options: SnapshotOptions,
+    actor: Actor | None,
 ) -> SnapshotPlan | str:
     """The preview, cached per dataset version and options (a UserError becomes its text)."""
     del data_version  # part of the cache key only
     try:
-        return plan_snapshot(_engine, dataset_id, **dict(options))  # type: ignore[arg-type]
+        return plan_snapshot(_engine, dataset_id, options, actor=actor)
     except UserError as exc:
         return str(exc)
 
@@ -44,7 +57,7 @@ def _ratios() -> tuple[float, float, float]:
     return float(train), float(valid), float(test)
 
 
-def render_create(engine: Engine, info: DatasetInfo, reviewer: str | None) -> None:
+def render_create(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     """Options, the preview of per-split (per-class) counts, and the confirm button."""
     st.subheader("New snapshot")
     st.caption(
@@ -68,16 +81,16 @@ def render_create(engine: Engine, info: DatasetInfo, reviewer: str | None) -> No
         key="snap_balance",
         disabled=not stratify,
     )
-    options = {
-        "train": train,
-        "valid": valid,
-        "test": test,
-        "seed": int(st.session_state.get("snap_seed", DEFAULT_SEED)),
-        "approved_only": approved_only,
-        "stratify": None if stratify else False,  # None: stratify when classification-like
-        "balance": balance if stratify else "none",
-    }
-    plan = _plan(engine, info.id, info.data_version, tuple(sorted(options.items())))
+    options = SnapshotOptions(
+        train=train,
+        valid=valid,
+        test=test,
+        seed=int(st.session_state.get("snap_seed", DEFAULT_SEED)),
+        approved_only=approved_only,
+        stratify=None if stratify else False,  # None: stratify when classification-like
+        balance=balance if stratify else "none",
+    )
+    plan = _plan(engine, info.id, info.data_version, options, actor)
     if isinstance(plan, str):
         st.warning(plan)
         return
@@ -85,20 +98,17 @@ def render_create(engine: Engine, info: DatasetInfo, reviewer: str | None) -> No
         st.caption("This data is not classification-like, so the split is random (not stratified).")
     _preview(plan)
     name = st.text_input("Snapshot name (optional)", key="snap_name", max_chars=300)
-    if not reviewer:
+    if actor is None:
         st.info(NO_NAME_HINT)
-    if (
-        st.button("Create snapshot", type="primary", disabled=not reviewer, key="snap_create")
-        and reviewer
-    ):
+    if st.button("Create snapshot", type="primary", disabled=actor is None, key="snap_create"):
         created = run_action(
             lambda: create_snapshot(
                 engine,
                 info.id,
-                author=reviewer,
+                options,
                 name=name or None,
                 expected_data_version=plan.data_version,
-                **options,  # type: ignore[arg-type]
+                actor=actor,
             ),
         )
         if created is not None:

@@ -2,44 +2,47 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.datasets.export import (
-    ExportFile,
-    ExportOptions,
-    dataset_export,
-    export_bytes,
-    formats_for,
-    snapshot_export,
-)
-from lib.datasets.repo import DatasetInfo
-from lib.snapshots.repo import SPLIT_CHOICES, SnapshotInfo
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo, ExportFile, dataset_file, formats_for
+from lib.snapshots.service import SPLIT_CHOICES, SnapshotInfo, snapshot_file
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 SPLIT_LABELS = {"train": "train", "valid": "valid", "test": "test", "all": "all splits"}
 
 
 @st.cache_data(max_entries=16, show_spinner="Preparing the file…")
 def _export(
-    _engine: Engine, snapshot_id: int, key: str, split: str, system: str | None
+    _engine: Engine,
+    snapshot_id: int,
+    key: str,
+    split: str,
+    system: str | None,
+    actor: Actor | None,
 ) -> ExportFile | str:
     """The file (snapshots never change, so caching by id is safe); a UserError's text."""
     try:
-        source = snapshot_export(_engine, snapshot_id, split)
-        return export_bytes(source, key, options=ExportOptions(system=system or None))
+        return snapshot_file(
+            _engine, snapshot_id, format_key=key, split=split, system=system, actor=actor
+        )
     except UserError as exc:
         return str(exc)
 
 
 @st.cache_data(max_entries=8, show_spinner="Preparing the file…")
 def _export_dataset(
-    _engine: Engine, dataset_id: int, data_version: int, key: str
+    _engine: Engine, dataset_id: int, data_version: int, key: str, actor: Actor | None
 ) -> ExportFile | str:
     """The whole dataset as it is now (cached per data version, so a save invalidates it)."""
     del data_version
     try:
-        return export_bytes(dataset_export(_engine, dataset_id), key)
+        return dataset_file(_engine, dataset_id, key, actor=actor)
     except UserError as exc:
         return str(exc)
 
@@ -60,7 +63,7 @@ def _download(result: ExportFile | str, *, key: str) -> None:
     )
 
 
-def render_dataset_export(engine: Engine, info: DatasetInfo) -> None:
+def render_dataset_export(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     """Export the live dataset without freezing it (no splits)."""
     with st.expander("Export the whole dataset as it is now (no snapshot, no splits)"):
         formats = {f.key: f for f in formats_for(info.schema)}
@@ -72,11 +75,12 @@ def render_dataset_export(engine: Engine, info: DatasetInfo) -> None:
         )
         if st.toggle("Prepare the file", key="dataset_export_go"):
             _download(
-                _export_dataset(engine, info.id, info.data_version, key), key="dataset_download"
+                _export_dataset(engine, info.id, info.data_version, key, actor),
+                key="dataset_download",
             )
 
 
-def render_exports(engine: Engine, snap: SnapshotInfo) -> None:
+def render_exports(engine: Engine, snap: SnapshotInfo, actor: Actor | None) -> None:
     st.subheader("Export")
     formats = {f.key: f for f in formats_for(snap.schema)}
     cols = st.columns([2, 1])
@@ -103,4 +107,4 @@ def render_exports(engine: Engine, snap: SnapshotInfo) -> None:
             "Cells starting with = + - @ tab or CR get a leading ' so spreadsheets show them "
             "as text instead of running them (the ' stays if the file is imported again)."
         )
-    _download(_export(engine, snap.id, key, split, system or None), key="snap_download")
+    _download(_export(engine, snap.id, key, split, system or None, actor), key="snap_download")

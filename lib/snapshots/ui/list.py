@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
-from lib.datasets.repo import DatasetInfo
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo
 from lib.shell.widgets import run_action
-from lib.snapshots.repo import SnapshotInfo, delete_snapshot, list_snapshots
-from lib.snapshots.split import counts_rows
+from lib.snapshots.service import SnapshotInfo, counts_rows, delete_snapshot, snapshot_list
 from lib.snapshots.ui.create import SELECTED_SNAPSHOT_KEY
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def snapshot_row(snap: SnapshotInfo) -> dict[str, Any]:
@@ -35,11 +37,10 @@ def snapshot_row(snap: SnapshotInfo) -> dict[str, Any]:
     }
 
 
-def render_list(engine: Engine, info: DatasetInfo, reviewer: str | None) -> SnapshotInfo | None:
+def render_list(engine: Engine, info: DatasetInfo, actor: Actor | None) -> SnapshotInfo | None:
     """List the dataset's snapshots; return the one picked (remembered in session state)."""
     st.subheader("Snapshots")
-    with engine.connect() as conn:
-        snaps = list_snapshots(conn, dataset_id=info.id)
+    snaps = snapshot_list(engine, dataset_id=info.id, actor=actor)
     if not snaps:
         st.info("This dataset has no snapshots yet.")
         return None
@@ -61,21 +62,16 @@ def render_list(engine: Engine, info: DatasetInfo, reviewer: str | None) -> Snap
         st.dataframe(counts_rows(snap.counts), hide_index=True)
     for note in snap.settings.get("notes", []):
         st.caption(f"Note: {note}.")
-    _delete_panel(engine, snap, reviewer)
+    _delete_panel(engine, snap, actor)
     return snap
 
 
-def _delete(engine: Engine, snapshot_id: int) -> bool:
-    delete_snapshot(engine, snapshot_id)
-    return True
-
-
-def _delete_panel(engine: Engine, snap: SnapshotInfo, reviewer: str | None) -> None:
+def _delete_panel(engine: Engine, snap: SnapshotInfo, actor: Actor | None) -> None:
     with st.expander("Delete this snapshot"):
         st.caption("The dataset is not touched; exports already downloaded stay as they are.")
         sure = st.checkbox(f"Yes, delete snapshot #{snap.id}", key=f"snap_delete_sure_{snap.id}")
         if st.button(
-            "Delete snapshot", disabled=not (sure and reviewer), key=f"snap_delete_{snap.id}"
-        ) and run_action(lambda: _delete(engine, snap.id)):
+            "Delete snapshot", disabled=not (sure and actor), key=f"snap_delete_{snap.id}"
+        ) and run_action(lambda: delete_snapshot(engine, snap.id, actor=actor)):
             st.session_state.pop(SELECTED_SNAPSHOT_KEY, None)
             st.rerun()

@@ -26,7 +26,7 @@ from lib.providers.service import (
     list_providers,
 )
 from lib.shell.messages import plain, ui_secrets
-from lib.snapshots.repo import SnapshotInfo, list_snapshots
+from lib.snapshots.service import SnapshotInfo, list_snapshots
 from lib.train.launch import LaunchRequest, launch, launch_key
 from lib.train.readiness import Readiness, readiness
 from lib.train.repo import find_job_by_key

@@ -16,7 +16,7 @@ from lib.core.pricing import (
     table_rows,
 )
 from lib.core.tokens import estimate_epochs
-from lib.evaluate.cost_chart import Scenario, build_figure, inference_series
+from lib.snapshots.cost_chart import Scenario, build_figure, inference_series
 from lib.snapshots.costs import estimate_snapshot, estimate_training, format_money
 from lib.snapshots.repo import create_snapshot
 

@@ -20,11 +20,10 @@ from lib.datasets.export import (
     dataset_export,
     export_bytes,
     export_to_path,
-    openai_jsonl_bytes,
-    snapshot_export,
 )
 from lib.datasets.export.llamafactory import sharegpt_to_chat
 from lib.datasets.io import import_file, read_examples
+from lib.snapshots.export import openai_jsonl_bytes, snapshot_export
 from lib.snapshots.repo import create_snapshot, iter_split
 
 from .helpers import classification_rows, make_dataset
