@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from lib.core import pricing, tokens
 from lib.core.identity import Actor, Role, require, require_read
 from lib.core.pricing import PriceTable
+from lib.providers import builtin_engine
 from lib.providers import config as settings
+from lib.providers.builtin_engine import EngineStatus, start_in_background
 from lib.providers.clients import (
     api_key,
     base_url_of,
@@ -57,6 +59,7 @@ __all__ = [
     "WIND_DOWN_TEXT",
     "Capabilities",
     "ConnectionResult",
+    "EngineStatus",
     "ModelInfo",
     "ProviderConfig",
     "api_key",
@@ -68,6 +71,7 @@ __all__ = [
     "client_for",
     "default_provider",
     "engine_base_url",
+    "engine_status",
     "get_provider",
     "key_status",
     "list_models",
@@ -82,6 +86,8 @@ __all__ = [
     "reset_prices",
     "save_context_limits",
     "save_prices",
+    "start_engine",
+    "start_in_background",
     "save_provider",
     "the_default",
     "the_provider",
@@ -108,6 +114,18 @@ def the_default(engine: Engine, *, actor: Actor | None) -> ProviderConfig:
     """The default provider (the built-in engine when none is chosen)."""
     require_read(actor, action="see the providers")
     return default_provider(engine)
+
+
+def engine_status(*, actor: Actor | None) -> EngineStatus:
+    """Whether the built-in engine answers, where, and which process it is."""
+    require_read(actor, action="see the built-in engine")
+    return builtin_engine.status()
+
+
+def start_engine(*, actor: Actor | None) -> str:
+    """Start the built-in engine now (it is free and local: any role may); its address."""
+    require_read(actor, action="start the built-in engine")
+    return engine_base_url()
 
 
 def provider_models(

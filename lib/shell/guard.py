@@ -44,7 +44,7 @@ class Context:
 def _store(url: str) -> Engine:
     # Keyed by URL: tests (and a changed DATABASE_URL) get their own store.
     from lib.datasets.service import load_samples_once
-    from lib.providers.builtin_engine import start_in_background
+    from lib.providers.service import start_in_background
 
     engine = get_engine(url)
     load_samples_once(engine)

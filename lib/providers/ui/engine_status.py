@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.providers import builtin_engine
+from lib.core.identity import Actor
+from lib.providers.service import engine_status, start_engine
 
 
 @st.fragment
-def render_engine_status() -> None:
+def render_engine_status(actor: Actor | None) -> None:
     """Whether the engine answers, its address and process; a button to start it if it stopped."""
-    state = builtin_engine.status()
+    state = engine_status(actor=actor)
     st.subheader("Built-in engine")
     if state.running:
         where = "an engine started outside the app" if state.external else f"process {state.pid}"
@@ -20,11 +21,9 @@ def render_engine_status() -> None:
     else:
         st.info("Not running. It starts with the app, or when a screen first needs it.")
         if st.button("Start the built-in engine", key="engine_start"):
-            from lib.providers.clients import engine_base_url
-
             with st.spinner("Starting the built-in engine…"):
                 try:
-                    engine_base_url()
+                    start_engine(actor=actor)
                 except Exception as exc:  # noqa: BLE001 - the reason is shown, not a traceback
                     st.error(f"The built-in engine did not start: {exc}")
                     return

@@ -237,7 +237,7 @@ def render_settings(engine: Engine, actor: Actor | None) -> None:
     )
     render_providers(engine, actor)
     render_form(engine, actor)
-    render_engine_status()
+    render_engine_status(actor)
     st.subheader("Other settings")
     price_editor(engine, actor)
     context_limits_editor(engine, actor)
