@@ -12,38 +12,80 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any
 
 from lib.core.identity import Actor, Role, require, require_read
-from lib.datasets import repo
-from lib.datasets.export import (
-    EXPORT_FORMATS,
-    ExportFile,
-    ExportFormat,
-    ExportOptions,
-    ExportRow,
-    ExportSource,
-    Part,
-    dataset_export,
-    examples_export,
-    export_bytes,
-    export_to_path,
-    formats_for,
-)
-from lib.datasets.export.sink import WHOLE
-from lib.datasets.io import Inspection, default_name, inspect_source, read_examples
-from lib.datasets.io.importer import import_file
+from lib.datasets.io import Inspection, inspect_source, read_examples
 from lib.datasets.io.mapping import unescape
-from lib.datasets.names import name_taken, unique_name
-from lib.datasets.repo import (
-    DatasetInfo,
-    ImportSummary,
-    find_dataset,
-    get_dataset,
-    import_examples,
-)
-from lib.datasets.samples import load_samples_once
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from lib.datasets.export import (
+        EXPORT_FORMATS,
+        ExportFile,
+        ExportFormat,
+        ExportOptions,
+        ExportRow,
+        ExportSource,
+        Part,
+        dataset_export,
+        examples_export,
+        export_bytes,
+        export_to_path,
+        formats_for,
+    )
+    from lib.datasets.io.importer import default_name
+    from lib.datasets.names import name_taken, unique_name
+    from lib.datasets.repo import (
+        DatasetInfo,
+        ImportSummary,
+        find_dataset,
+        get_dataset,
+        import_examples,
+    )
+    from lib.datasets.samples import load_samples_once
+
+# Names other features use, loaded on first use: the store and the writers (SQLAlchemy,
+# spreadsheets) cost most of a second to import, which reading a file on the command line
+# (``python -m lib check``/``prepare``) should not pay.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "EXPORT_FORMATS",
+            "ExportFile",
+            "ExportFormat",
+            "ExportOptions",
+            "ExportRow",
+            "ExportSource",
+            "Part",
+            "dataset_export",
+            "examples_export",
+            "export_bytes",
+            "export_to_path",
+            "formats_for",
+        ),
+        "lib.datasets.export",
+    ),
+    "default_name": "lib.datasets.io.importer",
+    "name_taken": "lib.datasets.names",
+    "unique_name": "lib.datasets.names",
+    **dict.fromkeys(
+        ("DatasetInfo", "ImportSummary", "find_dataset", "get_dataset", "import_examples"),
+        "lib.datasets.repo",
+    ),
+    "load_samples_once": "lib.datasets.samples",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lib.datasets.service' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -65,7 +107,6 @@ __all__ = [
     "default_name",
     "delete_dataset",
     "examples_export",
-    "WHOLE",
     "export_bytes",
     "export_to_path",
     "find_dataset",
@@ -99,6 +140,8 @@ class DeletedDataset:
 
 def dataset_list(engine: Engine, *, actor: Actor | None) -> list[DatasetInfo]:
     """Every dataset with its live example count, newest first."""
+    from lib.datasets import repo
+
     require_read(actor, action="see the datasets")
     with engine.connect() as conn:
         return repo.list_datasets(conn)
@@ -106,12 +149,16 @@ def dataset_list(engine: Engine, *, actor: Actor | None) -> list[DatasetInfo]:
 
 def datasets_version(engine: Engine, *, actor: Actor | None) -> tuple[int, int, str]:
     """A cheap value that changes whenever any dataset changes: the key screens cache under."""
+    from lib.datasets import repo
+
     require_read(actor, action="see the datasets")
     with engine.connect() as conn:
         return repo.datasets_fingerprint(conn)
 
 
 def dataset_info(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DatasetInfo:
+    from lib.datasets import repo
+
     require_read(actor, action="see a dataset")
     with engine.connect() as conn:
         return repo.get_dataset(conn, dataset_id)
@@ -119,6 +166,8 @@ def dataset_info(engine: Engine, dataset_id: int, *, actor: Actor | None) -> Dat
 
 def label_counts(engine: Engine, dataset_id: int, *, actor: Actor | None) -> dict[str, int]:
     """Examples per label, most common first."""
+    from lib.datasets import repo
+
     require_read(actor, action="see a dataset's labels")
     with engine.connect() as conn:
         return repo.label_counts(conn, dataset_id)
@@ -126,6 +175,9 @@ def label_counts(engine: Engine, dataset_id: int, *, actor: Actor | None) -> dic
 
 def suggest_name(engine: Engine, file_name: str, *, actor: Actor | None) -> str:
     """A free dataset name made from an upload's file name (``reviews (2)`` when taken)."""
+    from lib.datasets.io.importer import default_name
+    from lib.datasets.names import unique_name
+
     require_read(actor, action="see the datasets")
     with engine.connect() as conn:
         return unique_name(conn, default_name(file_name))
@@ -149,6 +201,8 @@ def dataset_file(
     engine: Engine, dataset_id: int, format_key: str, *, actor: Actor | None
 ) -> ExportFile:
     """The whole dataset as it is now, in one export format (no snapshot, no splits)."""
+    from lib.datasets.export import dataset_export, export_bytes
+
     require_read(actor, action="export a dataset")
     return export_bytes(dataset_export(engine, dataset_id), format_key)
 
@@ -167,6 +221,8 @@ def import_upload(
     actor: Actor | None,
 ) -> ImportSummary:
     """Read an upload and store it as a new dataset, in one transaction (all rows or nothing)."""
+    from lib.datasets.io.importer import import_file
+
     require(actor, Role.TRAINER, action="import a dataset")
     return import_file(engine, data, file_name=file_name, name=name, sheet=sheet, mapping=mapping)
 
@@ -174,6 +230,8 @@ def import_upload(
 def rename_dataset(
     engine: Engine, dataset_id: int, new_name: str, *, actor: Actor | None
 ) -> DatasetInfo:
+    from lib.datasets import repo
+
     require(actor, Role.TRAINER, action="rename a dataset")
     repo.rename_dataset(engine, dataset_id, new_name)
     with engine.connect() as conn:
@@ -182,6 +240,8 @@ def rename_dataset(
 
 def delete_dataset(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DeletedDataset:
     """Delete a dataset with its examples, history and snapshots."""
+    from lib.datasets import repo
+
     require(actor, Role.ADMIN, action="delete a dataset")
     with engine.connect() as conn:
         info = repo.get_dataset(conn, dataset_id)
