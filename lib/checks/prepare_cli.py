@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    from lib.datasets.io import read_examples
+    from lib.datasets.service import read_examples
 
     print("Analyzing...")
     reading = read_examples(path, file_name=path.name)

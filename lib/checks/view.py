@@ -250,7 +250,7 @@ def view_from_file(
     context_limits: Mapping[str, int] | None = None,
 ) -> View:
     """Read a file with Tunelab's readers (ReadError on a bad file) into a view."""
-    from lib.datasets.io import read_examples
+    from lib.datasets.service import read_examples
 
     file_name = Path(path).name
     reading = read_examples(Path(path), file_name=file_name)
@@ -273,7 +273,7 @@ def view_from_store(
 ) -> View:
     """A view of a stored dataset's live examples, with ids and versions for fixes."""
     from lib.core.example_store import iter_examples
-    from lib.datasets.repo import get_dataset
+    from lib.datasets.service import get_dataset
 
     with engine.connect() as conn:
         info = get_dataset(conn, dataset_id)

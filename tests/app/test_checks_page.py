@@ -92,7 +92,7 @@ def test_apply_needs_a_reviewer_name(store) -> None:
     key = next(b.key for b in at.button if b.key.startswith("fix_") and "duplicates" in b.key)
     [b for b in at.button if b.key == key][0].click().run()
     _button(at, "Apply the fix").click().run()
-    assert any("Enter your name in the sidebar" in e.value for e in at.error)
+    assert any("Enter your name before you apply a fix" in e.value for e in at.error)
     with engine.connect() as conn:
         assert list_batches(conn, dataset_id) == []
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import streamlit as st
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
-from lib.checks import view_from_store
-from lib.checks.fixes import FIXES, apply_fix, preview_fix
+import streamlit as st
+
+from lib.checks.service import FIXES, apply_fix, fix_preview, recent_fixes, undo_fix
 from lib.checks.ui.run import PREVIEW_KEY
-from lib.core.example_store import list_batches, undo_batch
-from lib.core.tokens import load_context_limits
-from lib.datasets.repo import DatasetInfo
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo
 from lib.shell.widgets import run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def _params(name: str) -> dict[str, str]:
@@ -21,9 +23,7 @@ def _params(name: str) -> dict[str, str]:
     return {}
 
 
-def render_fix_panel(
-    engine: Engine, info: DatasetInfo, *, model: str, reviewer: str | None
-) -> None:
+def render_fix_panel(engine: Engine, info: DatasetInfo, *, model: str, actor: Actor | None) -> None:
     """The fix chosen with "Preview the fix": preview, then apply as one undoable batch."""
     name = st.session_state.get(PREVIEW_KEY)
     if not name or name not in FIXES:
@@ -31,10 +31,9 @@ def render_fix_panel(
     fix = FIXES[name]
     st.subheader(f"Fix: {fix.title}")
     params = _params(name)
-    with engine.connect() as conn:
-        limits = load_context_limits(conn)
-    view = view_from_store(engine, info.id, model=model, context_limits=limits)
-    preview = run_action(lambda: preview_fix(view, name, **params))
+    preview = run_action(
+        lambda: fix_preview(engine, info.id, name, model=model, params=params, actor=actor)
+    )
     if preview is None:
         return
     if preview.n_total == 0:
@@ -50,11 +49,18 @@ def render_fix_panel(
     if cols[0].button(
         "Apply the fix", type="primary", key="checks_apply", disabled=preview.n_total == 0
     ):
-        if not reviewer:
-            st.error("Enter your name in the sidebar first: every change records who made it.")
-            return
-        batch = run_action(lambda: apply_fix(engine, view, name, author=reviewer, **params))
-        if batch is not None:
+        applied = run_action(
+            lambda: apply_fix(
+                engine,
+                info.id,
+                name,
+                data_version=info.data_version,
+                model=model,
+                params=params,
+                actor=actor,
+            )
+        )
+        if applied is not None:
             st.session_state.pop(PREVIEW_KEY, None)
             st.session_state["checks_applied"] = (
                 f"Applied “{fix.title}” ({preview.n_total:,} examples)."
@@ -80,9 +86,8 @@ def render_other_fixes(info: DatasetInfo) -> None:
         st.rerun()
 
 
-def render_undo_list(engine: Engine, info: DatasetInfo, *, reviewer: str | None) -> None:
-    with engine.connect() as conn:
-        batches = [b for b in list_batches(conn, info.id) if b.undo_of is None][:10]
+def render_undo_list(engine: Engine, info: DatasetInfo, *, actor: Actor | None) -> None:
+    batches = recent_fixes(engine, info.id, actor=actor)
     if not batches:
         return
     st.subheader("Recent changes")
@@ -93,10 +98,7 @@ def render_undo_list(engine: Engine, info: DatasetInfo, *, reviewer: str | None)
         cols[0].text(
             f"{when} · {batch.author} · {batch.reason} · {batch.n_changes:,} examples{state}"
         )
-        if batch.undone_at is None and cols[1].button("Undo", key=f"undo_{batch.id}"):
-            if not reviewer:
-                st.error("Enter your name in the sidebar first: every change records who made it.")
-                return
-            if run_action(lambda b=batch.id: undo_batch(engine, b, author=reviewer)) is not None:
-                st.session_state["checks_applied"] = f"Undid “{batch.reason}”."
-                st.rerun()
+        undo = batch.undone_at is None and cols[1].button("Undo", key=f"undo_{batch.id}")
+        if undo and run_action(lambda b=batch.id: undo_fix(engine, b, actor=actor)) is not None:
+            st.session_state["checks_applied"] = f"Undid “{batch.reason}”."
+            st.rerun()

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
-from lib.checks.leakage import snapshot_leakage
+from lib.checks.service import snapshot_leakage
 from lib.checks.ui.run import REVIEW_IDS_KEY, REVIEW_PAGE
-from lib.datasets.repo import DatasetInfo
-from lib.snapshots.repo import list_snapshots
+from lib.core.identity import Actor
+from lib.datasets.service import DatasetInfo
+from lib.snapshots.service import snapshot_list
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @st.cache_data(show_spinner="Comparing the splits…", max_entries=50)
-def _leakage(_engine: Engine, snapshot_id: int) -> list[dict[str, Any]]:
+def _leakage(_engine: Engine, snapshot_id: int, actor: Actor | None) -> list[dict[str, Any]]:
     """Snapshots never change, so the result is cached by the snapshot id alone."""
-    return [
-        {**f.to_json(), "example_ids": f.example_ids}
-        for f in snapshot_leakage(_engine, snapshot_id)
-    ]
+    return snapshot_leakage(_engine, snapshot_id, actor=actor)
 
 
-def render_leakage(engine: Engine, info: DatasetInfo) -> None:
-    with engine.connect() as conn:
-        snapshots = list_snapshots(conn, dataset_id=info.id)
+def render_leakage(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
+    snapshots = snapshot_list(engine, dataset_id=info.id, actor=actor)
     if not snapshots:
         return
     st.subheader("Leakage in snapshots")
@@ -34,7 +33,7 @@ def render_leakage(engine: Engine, info: DatasetInfo) -> None:
     )
     if not st.toggle("Compare train with valid and test", key="checks_leak_run"):
         return
-    findings = _leakage(engine, chosen)
+    findings = _leakage(engine, chosen, actor)
     if not findings:
         st.success("No prompt of the held-out splits appears in train.")
     for finding in findings:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
-from lib.checks import SEVERITIES, run_checks, view_from_store
-from lib.checks.base import SEVERITY_HELP
-from lib.checks.stored import save_findings
-from lib.core.tokens import DEFAULT_CONTEXT_LIMITS, load_context_limits
+from lib.checks.service import SEVERITIES, SEVERITY_HELP, CheckReport, check_dataset
+from lib.core.identity import Actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 REVIEW_IDS_KEY = "review_example_ids"
 REVIEW_PAGE = "pages/review.py"
@@ -28,19 +28,12 @@ MODELS = (
 
 
 @st.cache_data(show_spinner="Checking the dataset…", max_entries=20)
-def checked(_engine: Engine, dataset_id: int, data_version: int, model: str) -> dict[str, Any]:
+def checked(
+    _engine: Engine, dataset_id: int, data_version: int, model: str, actor: Actor | None
+) -> CheckReport:
     """Findings (as plain dicts) and token figures; cached per data version and model, and
     stored for the review filter "has findings"."""
-    with _engine.connect() as conn:
-        limits = load_context_limits(conn)
-    view = view_from_store(_engine, dataset_id, model=model, context_limits=limits)
-    findings = run_checks(view)
-    save_findings(_engine, dataset_id, data_version, findings)
-    return {
-        "findings": [{**f.to_json(), "example_ids": f.example_ids} for f in findings],
-        "tokens": view.tokens.summary(),
-        "examples": len(view),
-    }
+    return check_dataset(_engine, dataset_id, data_version=data_version, model=model, actor=actor)
 
 
 def model_picker() -> str:
@@ -87,27 +80,3 @@ def render_findings(findings: list[dict[str, Any]]) -> None:
                 if finding["fix"] and cols[1].button("Preview the fix", key=f"fix_{key}"):
                     st.session_state[PREVIEW_KEY] = finding["fix"]
                     st.rerun()
-
-
-def context_limits_editor(engine: Engine) -> None:
-    """The per-model context-limit table, editable (stored in the settings)."""
-    import pandas as pd
-
-    from lib.core.tokens import CONTEXT_LIMITS_SOURCE, save_context_limits
-    from lib.shell.widgets import run_action
-
-    with st.expander("Context limits per model"):
-        st.caption(CONTEXT_LIMITS_SOURCE)
-        with engine.connect() as conn:
-            table = load_context_limits(conn)
-        frame = pd.DataFrame({"model": list(table), "context limit": list(table.values())})
-        edited = st.data_editor(frame, num_rows="dynamic", key="checks_limits", hide_index=True)
-        if st.button("Save limits", key="checks_limits_save"):
-            values = {
-                str(row["model"]): row["context limit"]
-                for _, row in edited.iterrows()
-                if str(row["model"] or "").strip()
-            }
-            if run_action(lambda: save_context_limits(engine, values), success="Limits saved."):
-                st.cache_data.clear()
-        st.caption(f"Defaults: {len(DEFAULT_CONTEXT_LIMITS)} models; unknown models use 16,385.")
