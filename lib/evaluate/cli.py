@@ -103,13 +103,13 @@ def _money(value: float | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lib import runner
     from lib.core.db import get_engine
     from lib.evaluate import testset as tests
     from lib.evaluate.candidates import calibration_or_none, measured_costs
     from lib.evaluate.compare import as_json
     from lib.evaluate.results import load, reports
     from lib.evaluate.runs import create_evaluation, run_evaluation
+    from lib.runner import service as runner
 
     if not args.test_file.is_file():
         raise UserError(f"{args.test_file}: no such file")

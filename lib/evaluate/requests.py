@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from lib.core.convert import chat_to_completion, completion_to_chat
 from lib.evaluate.testset import TestExample, TestSet
 from lib.providers.service import base_of
-from lib.runner import Request
+from lib.runner.service import Request
 
 if TYPE_CHECKING:
     from lib.evaluate.recipes import Prompter, Recipe

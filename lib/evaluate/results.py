@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from lib import runner
 from lib.evaluate import metrics
 from lib.evaluate.metrics import INVALID, normalise_label
+from lib.runner import service as runner
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from lib import runner
 from lib.core.errors import UserError
 from lib.evaluate.prices import BATCH_DISCOUNT, cost_function, load_prices, price_per_million
 from lib.evaluate.requests import (
@@ -28,7 +26,7 @@ from lib.evaluate.requests import (
     stops_for,
 )
 from lib.evaluate.testset import TestSet, label_set
-from lib.runner.tables import runner_items, runner_runs
+from lib.runner import service as runner
 
 KIND = "evaluation"
 MAX_MODELS = 8
@@ -282,11 +280,4 @@ def collect_batch(
 
 def runs_for_model(conn: Connection, model: str) -> list[runner.RunInfo]:
     """Evaluation runs that included ``model`` (newest first): the jobs page's lineage."""
-    ids = (
-        sa.select(runner_items.c.run_id)
-        .join(runner_runs, runner_runs.c.id == runner_items.c.run_id)
-        .where(runner_items.c.model == model, runner_runs.c.kind == KIND)
-        .distinct()
-    )
-    run_ids = set(conn.execute(ids).scalars())
-    return [run for run in runner.list_runs(conn, kind=KIND) if run.id in run_ids]
+    return runner.runs_with_model(conn, model, kind=KIND)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from lib.core.errors import UserError
 from lib.core.tables import utcnow
 from lib.evaluate.metrics import Interval, wilson_interval
-from lib.runner.tables import eval_votes
+from lib.evaluate.tables import eval_votes
 
 CHOICES = ("a", "b", "tie")
 

@@ -167,11 +167,25 @@ def list_runs(conn: sa.Connection, *, kind: str | None = None) -> list[RunInfo]:
 
 
 def delete_run(engine: Engine, run_id: int) -> None:
-    """Delete a run and its items (cached answers stay: other runs may use them)."""
-    from lib.runner.tables import eval_votes, runner_batches
+    """Delete a run and its items (cached answers stay: other runs may use them).
 
+    Rows of other features that point at the run (evaluation votes, synthetic outputs) go
+    too: found by their foreign key to ``runner_runs``, so the runner needs not know them
+    (their ``ON DELETE CASCADE`` does the same where the database enforces foreign keys).
+    """
+    from lib.core.tables import metadata
+    from lib.runner.tables import runner_batches
+
+    dependants = [
+        table
+        for table in metadata.sorted_tables
+        if table not in (runner_items, runner_batches)
+        and "run_id" in table.c
+        and any(fk.column.table is runner_runs for fk in table.c.run_id.foreign_keys)
+    ]
     with engine.begin() as conn:
-        conn.execute(eval_votes.delete().where(eval_votes.c.run_id == run_id))
+        for table in reversed(dependants):
+            conn.execute(table.delete().where(table.c.run_id == run_id))
         conn.execute(runner_batches.delete().where(runner_batches.c.run_id == run_id))
         conn.execute(runner_items.delete().where(runner_items.c.run_id == run_id))
         conn.execute(runner_runs.delete().where(runner_runs.c.id == run_id))
@@ -355,3 +369,47 @@ def wait_until_finished(
         if time.monotonic() > deadline:
             raise TimeoutError(f"run {run_id} is still {progress.status} after {timeout_s:.0f} s")
         time.sleep(poll_s)
+
+
+_KEY_CHUNK = 500  # request keys per IN (...) query
+
+
+def runs_with_model(conn: sa.Connection, model: str, *, kind: str | None = None) -> list[RunInfo]:
+    """Runs (of ``kind``, or any) that sent a request to ``model``, newest first: lineage."""
+    ids = (
+        sa.select(runner_items.c.run_id)
+        .join(runner_runs, runner_runs.c.id == runner_items.c.run_id)
+        .where(runner_items.c.model == model)
+        .distinct()
+    )
+    if kind:
+        ids = ids.where(runner_runs.c.kind == kind)
+    run_ids = set(conn.execute(ids).scalars())
+    return [run for run in list_runs(conn, kind=kind) if run.id in run_ids]
+
+
+def finish_reasons(engine: Engine, keys: list[str]) -> dict[str, str | None]:
+    """The stored finish reason of each answered request key (unanswered keys left out)."""
+    found: dict[str, str | None] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            query = sa.select(runner_results.c.request_key, runner_results.c.finish_reason).where(
+                runner_results.c.request_key.in_(chunk)
+            )
+            found.update({row.request_key: row.finish_reason for row in conn.execute(query)})
+    return found
+
+
+def count_stored(engine: Engine, keys: list[str]) -> int:
+    """How many of these request keys have a stored answer (the runner would reuse it)."""
+    found = 0
+    with engine.connect() as conn:
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            found += conn.execute(
+                sa.select(sa.func.count())
+                .select_from(runner_results)
+                .where(runner_results.c.request_key.in_(chunk))
+            ).scalar_one()
+    return int(found)

@@ -5,7 +5,6 @@
 - ``runner_results``: one stored answer per request key (hash of model, endpoint and body), so
   an identical request in any later run is answered from the store, and a resumed run never
   repeats a finished request.
-- ``eval_votes``: blind A/B preferences of reviewers on generation outputs.
 """
 
 from __future__ import annotations
@@ -75,24 +74,6 @@ runner_results = sa.Table(
     sa.Column("completion_tokens", sa.Integer, nullable=False, default=0),
     sa.Column("cost", sa.Float, nullable=False, default=0.0),
     sa.Column("created_at", sa.DateTime, nullable=False),
-)
-
-eval_votes = sa.Table(
-    "eval_votes",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column(
-        "run_id", sa.Integer, sa.ForeignKey("runner_runs.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column("example", sa.String(200), nullable=False),  # the item group (one prompt)
-    sa.Column("model_a", sa.String(300), nullable=False),
-    sa.Column("model_b", sa.String(300), nullable=False),
-    sa.Column("winner", sa.String(10), nullable=False),  # "a" | "b" | "tie"
-    sa.Column("reviewer", sa.String(200), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.UniqueConstraint(
-        "run_id", "example", "model_a", "model_b", "reviewer", name="uq_eval_votes_one"
-    ),
 )
 
 runner_batches = sa.Table(

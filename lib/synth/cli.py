@@ -78,10 +78,11 @@ def _print_progress(progress: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lib import runner, synth
+    from lib import synth
     from lib.core.db import get_engine
     from lib.core.pricing import get_price_table
     from lib.providers.service import get_provider
+    from lib.runner import service as runner
 
     if args.spec is not None and not args.spec.is_file():
         raise UserError(f"{args.spec}: no such file")

@@ -17,20 +17,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib import runner
 from lib.core.example_store import Change, apply_changes, iter_examples
 from lib.core.examples import Example
 from lib.datasets.repo import ImportSummary, import_examples, name_taken, unique_name
-from lib.runner.tables import runner_results
+from lib.runner import service as runner
 from lib.synth.dedupe import find_duplicates
 from lib.synth.plan import SynthSpec
 
 PROVENANCE_KEY = "tunelab_provenance"
 FLAG_REASON = "synthetic data: flag duplicates, near-duplicates, empty and cut-off texts"
-_KEY_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +40,7 @@ class GeneratedRow:
 def _finish_reasons(engine: Engine, results: Sequence[runner.ItemResult]) -> list[str | None]:
     """Each answer's finish reason (the runner stores it; its results do not carry it)."""
     keys = [runner.request_key(r.model, r.endpoint, r.body) for r in results]
-    found: dict[str, str | None] = {}
-    with engine.connect() as conn:
-        for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start : start + _KEY_CHUNK]
-            query = sa.select(runner_results.c.request_key, runner_results.c.finish_reason).where(
-                runner_results.c.request_key.in_(chunk)
-            )
-            found.update({row.request_key: row.finish_reason for row in conn.execute(query)})
+    found = runner.finish_reasons(engine, keys)
     return [found.get(key) for key in keys]
 
 

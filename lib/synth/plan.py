@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib import runner
 from lib.core.errors import UserError
+from lib.runner import service as runner
 from lib.synth.template import Template, parse_template
 
 OUTPUT_FORMATS = {"completion": "prompt/completion", "chat": "chat"}

@@ -18,13 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from lib import runner
 from lib.core.errors import NotFoundError, UserError
 from lib.core.pricing import get_price_table
 from lib.core.tables import utcnow
 from lib.datasets.repo import get_dataset, name_taken
 from lib.providers.service import client_for, get_provider
-from lib.runner.tables import runner_results
+from lib.runner import service as runner
 from lib.synth.estimate import model_rates, price_function
 from lib.synth.output import build_examples, flag_changes, import_output
 from lib.synth.plan import Plan, SynthSpec, make_plan
@@ -231,16 +230,7 @@ def stored_answers(engine: Engine, plan: Plan, *, limit: int = MAX_CHECKED_REQUE
     if plan.n_requests > limit:
         return None
     keys = [runner.request_key(r.model, r.endpoint, r.body) for r in plan.requests()]
-    found = 0
-    with engine.connect() as conn:
-        for start_at in range(0, len(keys), 500):
-            chunk = keys[start_at : start_at + 500]
-            found += conn.execute(
-                sa.select(sa.func.count())
-                .select_from(runner_results)
-                .where(runner_results.c.request_key.in_(chunk))
-            ).scalar_one()
-    return int(found)
+    return runner.count_stored(engine, keys)
 
 
 def list_synthetic_runs(conn: sa.Connection) -> list[runner.RunInfo]:

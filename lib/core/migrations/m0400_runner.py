@@ -3,6 +3,7 @@
 from sqlalchemy.engine import Connection
 
 from lib.core.migrations import create_tables
+from lib.evaluate.tables import eval_votes
 from lib.runner import tables as tables_eval
 
 
@@ -13,6 +14,6 @@ def upgrade(conn: Connection) -> None:
             tables_eval.runner_runs,
             tables_eval.runner_items,
             tables_eval.runner_results,
-            tables_eval.eval_votes,
+            eval_votes,
         ],
     )
