@@ -6,4 +6,4 @@ ctx = guard(title="Fine-tune")
 
 from lib.train.ui.launch import render_launch  # noqa: E402 - the guard runs first
 
-render_launch(ctx.engine, ctx.reviewer)
+render_launch(ctx.engine, ctx.actor)

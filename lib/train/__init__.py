@@ -22,7 +22,7 @@ from lib.train.launch import (
     launch_key,
     reconcile,
 )
-from lib.train.models import FineTunedModel, delete_model, evaluation_runs, fine_tuned_models
+from lib.train.models import FineTunedModel, delete_model, fine_tuned_models, runs_with_model
 from lib.train.repo import (
     FINAL_STATUSES,
     JobRow,
@@ -45,7 +45,6 @@ __all__ = [
     "UploadRow",
     "claim",
     "delete_model",
-    "evaluation_runs",
     "find_provider_job",
     "fine_tuned_models",
     "get_job",
@@ -56,6 +55,7 @@ __all__ = [
     "launch_key",
     "list_jobs",
     "reconcile",
+    "runs_with_model",
     "refresh_job",
     "refresh_open_jobs",
     "wait_for_job",

@@ -67,11 +67,9 @@ def delete_model(
     return f"Deleted {model} from {config.name}."
 
 
-def evaluation_runs(engine: Engine, model: str) -> list[Any] | None:
-    """Evaluation runs made with ``model``, or None while evaluation offers no such lookup."""
-    try:
-        from lib.evaluate import runs_for_model  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def runs_with_model(engine: Engine, model: str) -> list[Any]:
+    """Runs (evaluations, synthetic data) that used ``model``, newest first: its lineage."""
+    from lib.runner.service import runs_with_model as find_runs
+
     with engine.connect() as conn:
-        return list(runs_for_model(conn, model))
+        return list(find_runs(conn, model))

@@ -84,7 +84,7 @@ class Readiness:
 def _findings(
     engine: Engine, snapshot: SnapshotInfo, split: str, *, model: str
 ) -> list[FindingLine]:
-    from lib.checks import run_checks, view_from_datas
+    from lib.checks.service import run_checks, view_from_datas
     from lib.core.tokens import load_context_limits
 
     with engine.connect() as conn:

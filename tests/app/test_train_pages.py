@@ -104,7 +104,9 @@ def test_jobs_page_shows_a_finished_job_with_chart_events_and_model(snapshot):
         engine, request, key=launch_key(engine, request), author="Ana", override_warnings=True
     )
     job = wait_for_job(engine, result.job.id, timeout=120)
-    at = _run(AppTest.from_file(JOBS, default_timeout=120))
+    at = AppTest.from_file(JOBS, default_timeout=120)
+    at.session_state["reviewer_name"] = "Ana"  # deleting a model records who did it
+    at = _run(at)
     table = at.dataframe[0].value
     assert list(table["status"]) == ["succeeded"]
     assert list(table["resulting model"]) == [job.fine_tuned_model]

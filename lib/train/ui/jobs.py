@@ -7,18 +7,30 @@ going (``st.fragment(run_every=...)``), so the rest of the page does not flicker
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers.service import capabilities, get_provider, list_providers
+from lib.core.identity import Actor
+from lib.providers.service import capabilities, providers, the_provider
 from lib.shell.messages import plain, ui_secrets
-from lib.train.models import delete_model, evaluation_runs, fine_tuned_models
-from lib.train.repo import JobRow, get_upload, list_jobs
+from lib.train.service import (
+    JobDetail,
+    JobRow,
+    cancel_or_pause,
+    delete_model,
+    job_lineage,
+    job_list,
+    model_list,
+    refresh_job,
+    refresh_open_jobs,
+)
 from lib.train.ui.charts import metrics_figure
-from lib.train.watch import JobDetail, job_action, refresh_job, refresh_open_jobs
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 SELECTED_JOB_KEY = "jobs_selected_job"
 DELETE_KEY = "jobs_model_to_delete"
@@ -58,10 +70,9 @@ def render_flash() -> None:
         st.success(plain(message))
 
 
-def render_jobs(engine: Engine) -> JobRow | None:
+def render_jobs(engine: Engine, actor: Actor | None) -> JobRow | None:
     """The jobs list (statuses refreshed live while any job runs); returns the chosen job."""
-    with engine.connect() as conn:
-        jobs = list_jobs(conn)
+    jobs = job_list(engine, actor=actor)
     if not jobs:
         st.info("No fine-tuning jobs yet. Launch one on the Fine-tune screen.")
         return None
@@ -70,9 +81,8 @@ def render_jobs(engine: Engine) -> JobRow | None:
     @st.fragment(run_every=REFRESH_EVERY if running else None)
     def live_list() -> None:
         if running:
-            refresh_open_jobs(engine, secrets=ui_secrets())
-        with engine.connect() as conn:
-            fresh = list_jobs(conn)
+            refresh_open_jobs(engine, secrets=ui_secrets(), actor=actor)
+        fresh = job_list(engine, actor=actor)
         if running and all(j.final for j in fresh):
             st.rerun(scope="app")  # every job finished: redraw without the auto-refresh
         st.dataframe(jobs_frame(fresh), hide_index=True, width="stretch")
@@ -92,10 +102,10 @@ def render_jobs(engine: Engine) -> JobRow | None:
     return by_id[picked]
 
 
-def _actions(engine: Engine, detail: JobDetail) -> None:
+def _actions(engine: Engine, detail: JobDetail, actor: Actor | None) -> None:
     job = detail.job
     try:
-        caps = capabilities(get_provider(engine, job.provider))
+        caps = capabilities(the_provider(engine, job.provider, actor=actor))
     except UserError:
         return
     if job.final or not job.provider_job_id:
@@ -114,7 +124,7 @@ def _actions(engine: Engine, detail: JobDetail) -> None:
         wanted = toggle
     if wanted:
         try:
-            row = job_action(engine, job.id, wanted, secrets=ui_secrets())
+            row = cancel_or_pause(engine, job.id, wanted, secrets=ui_secrets(), actor=actor)
         except UserError as exc:
             st.error(plain(exc))
             return
@@ -152,16 +162,16 @@ def _summary(detail: JobDetail) -> None:
         st.code(job.fine_tuned_model, language=None)
 
 
-def render_job(engine: Engine, job: JobRow) -> None:
+def render_job(engine: Engine, job: JobRow, actor: Actor | None) -> None:
     """One job: live status, actions, charts, checkpoints, events and lineage."""
 
     @st.fragment(run_every=None if job.final else REFRESH_EVERY)
     def live() -> None:
-        detail = refresh_job(engine, job.id, secrets=ui_secrets())
+        detail = refresh_job(engine, job.id, secrets=ui_secrets(), actor=actor)
         if detail.job.final and not job.final:
             st.rerun(scope="app")  # finished: redraw the page without the auto-refresh
         _summary(detail)
-        _actions(engine, detail)
+        _actions(engine, detail, actor)
         _charts(detail)
         if detail.checkpoints:
             st.subheader("Checkpoints")
@@ -176,13 +186,12 @@ def render_job(engine: Engine, job: JobRow) -> None:
         st.code(detail.event_log or "(no events yet)", language=None, height=EVENT_LOG_HEIGHT)
 
     live()
-    _lineage(engine, job)
+    _lineage(engine, job, actor)
 
 
-def _lineage(engine: Engine, job: JobRow) -> None:
+def _lineage(engine: Engine, job: JobRow, actor: Actor | None) -> None:
     st.subheader("Lineage")
-    with engine.connect() as conn:
-        uploads = [get_upload(conn, job.train_upload_id), get_upload(conn, job.valid_upload_id)]
+    lineage = job_lineage(engine, job, actor=actor)
     st.text(f"Snapshot: #{job.snapshot_id} {job.snapshot_name or '(deleted)'}")
     rows = [
         {
@@ -193,37 +202,33 @@ def _lineage(engine: Engine, job: JobRow) -> None:
             "bytes": u.bytes,
             "sha256": u.sha256,
         }
-        for u in uploads
-        if u is not None
+        for u in lineage.uploads
     ]
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if job.fine_tuned_model:
-        runs = evaluation_runs(engine, job.fine_tuned_model)
-        if runs is None:
-            st.text("Evaluation runs with this model: not available in this version yet.")
-        elif not runs:
-            st.text("No evaluation runs with this model yet.")
+        if not lineage.runs:
+            st.text("No evaluation or synthetic-data runs with this model yet.")
         else:
-            st.text("Evaluation runs with this model:")
-            st.dataframe(pd.DataFrame([_run_row(r) for r in runs]), hide_index=True)
+            st.text("Runs with this model (evaluations, synthetic data):")
+            st.dataframe(pd.DataFrame([_run_row(r) for r in lineage.runs]), hide_index=True)
 
 
 def _run_row(run: object) -> dict[str, object]:
     return {
         name: getattr(run, name)
-        for name in ("id", "name", "status", "created_at")
+        for name in ("id", "kind", "name", "status", "created_at")
         if hasattr(run, name)
     }
 
 
-def render_models(engine: Engine) -> None:
+def render_models(engine: Engine, actor: Actor | None) -> None:
     """Fine-tuned models of one provider, with the job that made each; delete with confirmation."""
-    providers = [p for p in list_providers(engine) if capabilities(p).list_models]
-    names = [p.name for p in providers]
+    listing = [p for p in providers(engine, actor=actor) if capabilities(p).list_models]
+    names = [p.name for p in listing]
     name = st.selectbox("Provider", names, key="jobs_models_provider")
     try:
-        models = fine_tuned_models(engine, name, secrets=ui_secrets())
+        models = model_list(engine, name, secrets=ui_secrets(), actor=actor)
     except UserError as exc:
         st.error(plain(exc))
         return
@@ -242,7 +247,7 @@ def render_models(engine: Engine) -> None:
         ]
     )
     st.dataframe(frame, hide_index=True, width="stretch")
-    if not capabilities(get_provider(engine, name)).delete_models:
+    if not capabilities(the_provider(engine, name, actor=actor)).delete_models:
         return
     ids = [m.model.id for m in models]
     target = st.selectbox("Model to delete", ids, key="jobs_delete_choice")
@@ -255,7 +260,7 @@ def render_models(engine: Engine) -> None:
         cols = st.columns(2)
         if cols[0].button("Yes, delete it", type="primary", key="jobs_delete_yes"):
             try:
-                message = delete_model(engine, provider, model, secrets=ui_secrets())
+                message = delete_model(engine, provider, model, secrets=ui_secrets(), actor=actor)
             except UserError as exc:
                 st.error(plain(exc))
                 return
@@ -265,3 +270,15 @@ def render_models(engine: Engine) -> None:
         if cols[1].button("Keep it", key="jobs_delete_no"):
             st.session_state.pop(DELETE_KEY, None)
             st.rerun()
+
+
+def render_screen(engine: Engine, actor: Actor | None) -> None:
+    """Jobs & models: the jobs list with one job live, and the fine-tuned models."""
+    render_flash()
+    jobs_tab, models_tab = st.tabs(["Jobs", "Fine-tuned models"])
+    with jobs_tab:
+        job = render_jobs(engine, actor)
+        if job is not None:
+            render_job(engine, job, actor)
+    with models_tab:
+        render_models(engine, actor)

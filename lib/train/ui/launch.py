@@ -8,28 +8,35 @@ end up at the same job; the button is also disabled while a launch is under way.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitAPIException
 
 from lib.core.errors import UserError
+from lib.core.identity import Actor
 from lib.providers.service import (
     WIND_DOWN_TEXT,
     ModelInfo,
     ProviderConfig,
     capabilities,
-    default_provider,
-    list_models,
-    list_providers,
+    provider_models,
+    providers,
+    the_default,
 )
 from lib.shell.messages import plain, ui_secrets
-from lib.snapshots.service import SnapshotInfo, list_snapshots
-from lib.train.launch import LaunchRequest, launch, launch_key
-from lib.train.readiness import Readiness, readiness
-from lib.train.repo import find_job_by_key
+from lib.snapshots.service import SnapshotInfo, snapshot_list
+from lib.train.service import (
+    LaunchRequest,
+    Readiness,
+    check_before_launch,
+    launch_job,
+    launch_plan,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 REVIEW_KEY = "train_review"  # the settings under review (plain values)
 PENDING_KEY = "train_launch_pending"  # True from the click until the launch returned
@@ -38,9 +45,8 @@ SELECTED_JOB_KEY = "jobs_selected_job"  # the Jobs screen opens this job
 METHOD_LABELS = {"supervised": "Supervised (SFT)", "dpo": "Preference (DPO)"}
 
 
-def pick_snapshot(engine: Engine) -> SnapshotInfo | None:
-    with engine.connect() as conn:
-        snaps = list_snapshots(conn)
+def pick_snapshot(engine: Engine, actor: Actor | None) -> SnapshotInfo | None:
+    snaps = snapshot_list(engine, actor=actor)
     if not snaps:
         st.info(
             "There are no snapshots yet. Freeze a train/valid/test split on Snapshots & export."
@@ -60,13 +66,13 @@ def pick_snapshot(engine: Engine) -> SnapshotInfo | None:
     return by_id[int(chosen)]
 
 
-def pick_provider(engine: Engine) -> ProviderConfig | None:
-    trainable = [c for c in list_providers(engine) if capabilities(c).can_train]
+def pick_provider(engine: Engine, actor: Actor | None) -> ProviderConfig | None:
+    trainable = [c for c in providers(engine, actor=actor) if capabilities(c).can_train]
     if not trainable:
         st.info("No configured provider can train. Add one on Providers & settings.")
         return None
     names = [c.name for c in trainable]
-    default = default_provider(engine).name
+    default = the_default(engine, actor=actor).name
     chosen = st.selectbox(
         "Provider",
         names,
@@ -80,16 +86,16 @@ def pick_provider(engine: Engine) -> ProviderConfig | None:
 
 
 @st.cache_data(ttl=60, show_spinner="Listing models…")
-def _models(name: str, _config: ProviderConfig) -> list[ModelInfo] | str:
+def _models(name: str, _config: ProviderConfig, actor: Actor | None) -> list[ModelInfo] | str:
     try:
-        return list_models(_config, secrets=ui_secrets())
+        return provider_models(_config, secrets=ui_secrets(), actor=actor)
     except UserError as exc:
         return str(exc)
 
 
-def pick_model(config: ProviderConfig) -> str:
+def pick_model(config: ProviderConfig, actor: Actor | None) -> str:
     """A fine-tunable base, or a fine-tuned model to continue; or a typed name."""
-    found = _models(config.name, config)
+    found = _models(config.name, config, actor)
     caps = capabilities(config)
     options: list[ModelInfo] = []
     if isinstance(found, str):
@@ -154,13 +160,13 @@ def hyperparameter_inputs(method: str) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def request_inputs(engine: Engine) -> LaunchRequest | None:
+def request_inputs(engine: Engine, actor: Actor | None) -> LaunchRequest | None:
     """Every choice of the form, as a request (None while something is missing)."""
-    snapshot = pick_snapshot(engine)
-    config = pick_provider(engine)
+    snapshot = pick_snapshot(engine, actor)
+    config = pick_provider(engine, actor)
     if snapshot is None or config is None:
         return None
-    model = pick_model(config)
+    model = pick_model(config, actor)
     method = pick_method(config, snapshot)
     if method is None:
         return None
@@ -201,10 +207,17 @@ def _readiness(
     model: str,
     epochs: int | str,
     use_valid: bool,
+    actor: Actor | None,
 ) -> Readiness | str:
     try:
-        return readiness(
-            _engine, snapshot_id, _config, model=model, epochs=epochs, use_valid=use_valid
+        return check_before_launch(
+            _engine,
+            snapshot_id,
+            _config,
+            model=model,
+            epochs=epochs,
+            use_valid=use_valid,
+            actor=actor,
         )
     except UserError as exc:
         return str(exc)
@@ -225,22 +238,12 @@ def _findings_frame(ready: Readiness) -> pd.DataFrame:
     )
 
 
-def _next_attempt(engine: Engine, request: LaunchRequest) -> tuple[int, Any]:
-    """The first attempt number without a job, and the job of attempt 1 (if any)."""
-    with engine.connect() as conn:
-        first = find_job_by_key(conn, launch_key(engine, request))
-        attempt = 1
-        while find_job_by_key(conn, launch_key(engine, request, attempt=attempt)) is not None:
-            attempt += 1
-    return attempt, first
-
-
 def _queue_launch() -> None:
     st.session_state[PENDING_KEY] = True
 
 
 def render_confirm(
-    engine: Engine, request: LaunchRequest, config: ProviderConfig, reviewer: str | None
+    engine: Engine, request: LaunchRequest, config: ProviderConfig, actor: Actor | None
 ) -> None:
     """Checks summary, estimate, override, and the launch button (disabled while launching)."""
     epochs = request.hyperparameters.get("n_epochs", "auto")
@@ -252,6 +255,7 @@ def render_confirm(
         request.model,
         epochs,
         request.use_valid,
+        actor,
     )
     if isinstance(ready, str):
         st.error(plain(ready))
@@ -271,8 +275,8 @@ def render_confirm(
         override = st.checkbox(
             "I have read the warnings and want to launch anyway", key="train_override"
         )
-    attempt, first = _next_attempt(engine, request)
-    key = launch_key(engine, request)
+    plan = launch_plan(engine, request, actor=actor)
+    key, first = plan.key, plan.existing
     if first is not None and first.provider_job_id:
         st.info(
             plain(
@@ -281,9 +285,9 @@ def render_confirm(
             )
         )
         if st.checkbox("Launch another job with the same settings", key="train_again"):
-            key = launch_key(engine, request, attempt=attempt)
+            key = plan.again_key
     reasons = [ready.blocked_reason(override=override)]
-    if not reviewer:
+    if actor is None:
         reasons.append("Enter your name in the sidebar first: a launch records who started it.")
     blocked = [r for r in reasons if r]
     for reason in blocked:
@@ -297,9 +301,7 @@ def render_confirm(
         key="train_launch",
     )
     if pending and not blocked:
-        _run_launch(
-            engine, request, key=key, reviewer=reviewer or "", ready=ready, override=override
-        )
+        _run_launch(engine, request, key=key, actor=actor, ready=ready, override=override)
 
 
 def _run_launch(
@@ -307,17 +309,17 @@ def _run_launch(
     request: LaunchRequest,
     *,
     key: str,
-    reviewer: str,
+    actor: Actor | None,
     ready: Readiness,
     override: bool,
 ) -> None:
     try:
         with st.spinner("Uploading the files and creating the job…"):
-            result = launch(
+            result = launch_job(
                 engine,
                 request,
                 key=key,
-                author=reviewer,
+                actor=actor,
                 secrets=ui_secrets(),
                 override_warnings=override,
                 ready=ready,
@@ -345,17 +347,17 @@ def render_result() -> None:
         st.caption("Open Jobs & models in the navigation to follow it.")
 
 
-def render_launch(engine: Engine, reviewer: str | None) -> None:
+def render_launch(engine: Engine, actor: Actor | None) -> None:
     render_result()
-    request = request_inputs(engine)
+    request = request_inputs(engine, actor)
     if request is None:
         return
-    config = next(c for c in list_providers(engine) if c.name == request.provider)
+    config = next(c for c in providers(engine, actor=actor) if c.name == request.provider)
     settings = asdict(request)
     if st.button("Review checks and cost", key="train_review_button"):
         st.session_state[REVIEW_KEY] = settings
         st.session_state.pop(RESULT_KEY, None)
     if st.session_state.get(REVIEW_KEY) == settings:
-        render_confirm(engine, request, config, reviewer)
+        render_confirm(engine, request, config, actor)
     elif st.session_state.get(REVIEW_KEY) is not None:
         st.info("The settings changed: review the checks and cost again before launching.")
