@@ -49,12 +49,9 @@ def _from_provider(client: Any, model: str) -> int | None:
 
 
 def _from_tunelab_jobs(engine: Engine, model: str) -> int | None:
-    try:
-        from lib.train.repo import jobs_for_model
-    except ImportError:  # pragma: no cover - training feature absent
-        return None
-    with engine.connect() as conn:
-        jobs = [j for j in jobs_for_model(conn, model) if j.fine_tuned_model == model]
+    from lib.train.service import jobs_that_made
+
+    jobs = jobs_that_made(engine, model)
     return next((j.trained_tokens for j in reversed(jobs) if j.trained_tokens), None)
 
 

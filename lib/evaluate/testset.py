@@ -127,7 +127,7 @@ def from_examples(
 
 def from_file(data: Any, *, file_name: str) -> TestSet:
     """A test file in any format Tunelab reads (chat or prompt/completion)."""
-    from lib.datasets.io.reader import read_examples
+    from lib.datasets.service import read_examples
 
     reading = read_examples(data, file_name=file_name)
     if reading.schema not in SUPPORTED_SCHEMAS:

@@ -39,6 +39,7 @@ __all__ = [
     "check_before_launch",
     "delete_model",
     "job_list",
+    "jobs_that_made",
     "job_lineage",
     "launch_job",
     "launch_plan",
@@ -87,6 +88,12 @@ def trained_models(engine: Engine, provider: str, *, actor: Actor | None) -> lis
         for j in job_list(engine, provider=provider, actor=actor)
         if j.fine_tuned_model
     ]
+
+
+def jobs_that_made(engine: Engine, model: str) -> list[JobRow]:
+    """The jobs in this store that produced ``model`` (for other features: lineage, costs)."""
+    with engine.connect() as conn:
+        return [j for j in repo.jobs_for_model(conn, model) if j.fine_tuned_model == model]
 
 
 def refresh_open_jobs(

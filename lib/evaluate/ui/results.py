@@ -3,31 +3,42 @@ suspicious examples, generation side by side and blind voting."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
-from lib import runner
-from lib.evaluate import charts, metrics, votes
+from lib.core.identity import Actor
+from lib.evaluate import charts, metrics
 from lib.evaluate import results as res
+from lib.evaluate.service import (
+    blind_order,
+    flag_for_review,
+    predictions,
+    results_version,
+    vote,
+    voted,
+    win_rates,
+)
 from lib.shell.widgets import run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 PAGE = 50
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading predictions…")
-def load_cached(_engine: Engine, run_id: int, version: tuple[int, int, str, str]) -> res.EvalData:
+def load_cached(
+    _engine: Engine, run_id: int, version: tuple[Any, ...], actor: Actor | None
+) -> res.EvalData:
     """Predictions of a run; ``version`` (answers, failures, status) invalidates the cache."""
-    return res.load(_engine, run_id)
+    return predictions(_engine, run_id, actor=actor)
 
 
-def load(engine: Engine, run_id: int) -> res.EvalData:
-    with engine.connect() as conn:
-        p = runner.get_progress(conn, run_id)
-        created = runner.get_run(conn, run_id).created_at  # ids of deleted runs may come back
-    version = (p.done, p.failed, p.status, str(created))
-    data = load_cached(engine, run_id, version)
-    return data
+def load(engine: Engine, run_id: int, actor: Actor | None) -> res.EvalData:
+    version = results_version(engine, run_id, actor=actor)
+    return load_cached(engine, run_id, version, actor)
 
 
 @st.cache_data(max_entries=8, show_spinner="Computing intervals…")
@@ -213,7 +224,7 @@ def ordinal(data: res.EvalData) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
-def suspicious(engine: Engine, data: res.EvalData, reviewer: str | None) -> None:
+def suspicious(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
     model = st.selectbox("Model", data.models, index=len(data.models) - 1, key="res_susp_model")
     floor = st.slider("Minimum confidence", 0.5, 1.0, 0.8, 0.05, key="res_susp_conf")
     found = res.suspicious(data, model, min_confidence=floor)
@@ -226,13 +237,11 @@ def suspicious(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
     top_n = st.number_input(
         "Send the top N to review", 1, len(found), min(len(found), 20), key="res_susp_n"
     )
-    if st.button("Send to review (flag “check label”)", key="res_susp_send", disabled=not reviewer):
-        from lib.evaluate.review import send_to_review
-
+    if st.button(
+        "Send to review (flag “check label”)", key="res_susp_send", disabled=actor is None
+    ):
         done = run_action(
-            lambda: send_to_review(
-                engine, [p for _, p in found[: int(top_n)]], author=reviewer or ""
-            )
+            lambda: flag_for_review(engine, [p for _, p in found[: int(top_n)]], actor=actor)
         )
         if done:
             st.success(f"Flagged {done.flagged} examples for review (one undoable batch).")
@@ -240,11 +249,11 @@ def suspicious(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
                 st.info(
                     f"{done.skipped_no_lineage} examples came from an uploaded file and have no dataset to go back to."
                 )
-    if not reviewer:
+    if actor is None:
         st.caption("Enter your name in the sidebar to send examples to review.")
 
 
-def generation(engine: Engine, data: res.EvalData, reviewer: str | None) -> None:
+def generation(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
     scores = res.generation_scores(data)
     st.dataframe(
         pd.DataFrame([{"model": m, "exact match": round(s.exact_match, 4), "token F1": round(s.token_f1, 4), "chrF": round(s.chrf, 4)} for m, s in scores.items()]),
@@ -263,22 +272,22 @@ def generation(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if len(data.models) >= 2:
-        blind_vote(engine, data, reviewer)
+        blind_vote(engine, data, actor)
 
 
-def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None:
+def blind_vote(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
     st.subheader("Blind A/B vote")
     pair = (data.models[0], data.models[1])
-    if not reviewer:
+    if actor is None:
         st.caption("Enter your name in the sidebar to vote.")
     else:
-        done = votes.voted_examples(engine, run_id=data.run.id, reviewer=reviewer)
+        done = voted(engine, data.run.id, actor=actor)
         todo = [i for i, k in enumerate(data.examples) if k not in done]
         st.text(f"{len(done)} voted · {len(todo)} to go")
         if todo:
             i = todo[0]
             key = data.examples[i]
-            shown = votes.blind_order(data.run.id, key, reviewer, pair)
+            shown = blind_order(data.run.id, key, actor.name, pair)
             outputs = {m: data.by_model[m][i].output for m in pair}
             st.text_area("Prompt", data.prompts.get(key, ""), disabled=True, key=f"vote_p_{key}")
             a, b = st.columns(2)
@@ -292,17 +301,17 @@ def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
             ):
                 if col.button(label, key=f"vote_{choice}_{key}"):
                     run_action(
-                        lambda choice=choice: votes.record_vote(
+                        lambda choice=choice: vote(
                             engine,
-                            run_id=data.run.id,
+                            data.run.id,
                             example=key,
                             shown=shown,
                             choice=choice,
-                            reviewer=reviewer,
+                            actor=actor,
                         )
                     )
                     st.rerun()
-    rates = votes.win_rates(engine, run_id=data.run.id)
+    rates = win_rates(engine, data.run.id, actor=actor)
     if rates:
         st.dataframe(
             pd.DataFrame(
@@ -324,13 +333,14 @@ def blind_vote(engine: Engine, data: res.EvalData, reviewer: str | None) -> None
         st.caption("Win rate = (wins + ties / 2) / votes, all reviewers; 95% Wilson interval.")
 
 
-def candidates(engine: Engine, data: res.EvalData) -> None:
+def candidates(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
     """Prompting or fine-tuning: each candidate's recipe, measured accuracy and cost, and the
     break-even chart from those measured numbers."""
-    from lib.evaluate.candidates import measured_costs
     from lib.evaluate.compare import break_even_figure, summary
+    from lib.evaluate.service import candidate_costs
+    from lib.shell.messages import ui_secrets
 
-    costs = measured_costs(engine, data)
+    costs = candidate_costs(engine, data, secrets=ui_secrets(), actor=actor)
 
     def money(value: float | None) -> str:
         return "unknown price" if value is None else f"${value:,.4f}"

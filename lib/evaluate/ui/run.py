@@ -1,36 +1,44 @@
-"""Widgets of the "Run evaluation" screen: test set, models, options, progress."""
+"""The Run evaluation screen: test set, models, options, estimate, start, progress, cancel."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
-from lib import runner
 from lib.core.errors import UserError
-from lib.evaluate.requests import ModelSpec
-from lib.evaluate.testset import TestSet
+from lib.core.identity import Actor
+from lib.evaluate.service import (
+    ModelSpec,
+    TestSet,
+    batch_table,
+    batches_supported,
+    cancel_run,
+    check_batches,
+    evaluation_plan,
+    evaluation_runs,
+    resume_run,
+    run_status,
+    start_evaluation,
+    testset_from_file,
+    testset_from_snapshot,
+)
+from lib.providers.service import base_of, providers
+from lib.shell.messages import ui_secrets
+from lib.shell.progress import progress_text
+from lib.shell.widgets import run_action
+from lib.snapshots.service import snapshot_list
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 RUN_KEY = "eval_run_id"  # the run this session watches (Results opens it too)
+BATCH_POLL_S = 5.0
 
 
-def _secrets() -> Any:
-    try:
-        return st.secrets
-    except Exception:  # noqa: BLE001 - no secrets file
-        return None
-
-
-def secrets() -> Any:
-    return _secrets()
-
-
-def pick_testset(engine: Engine) -> TestSet | None:
+def pick_testset(engine: Engine, actor: Actor | None) -> TestSet | None:
     """A snapshot split or an uploaded test file; None until one is chosen."""
-    from lib.evaluate import testset as tests
-    from lib.snapshots.repo import list_snapshots
-
     source = st.radio(
         "Test examples",
         ["Snapshot split", "Upload a test file"],
@@ -38,8 +46,7 @@ def pick_testset(engine: Engine) -> TestSet | None:
         key="eval_source",
     )
     if source == "Snapshot split":
-        with engine.connect() as conn:
-            snaps = list_snapshots(conn)
+        snaps = snapshot_list(engine, actor=actor)
         if not snaps:
             st.info(
                 "There are no snapshots yet. Freeze a split on the Snapshots screen, or upload a test file."
@@ -53,7 +60,7 @@ def pick_testset(engine: Engine) -> TestSet | None:
         split = st.selectbox("Split", ["test", "valid", "train"], key="eval_split")
         try:
             return _cached_snapshot(
-                engine, int(snap_id), split, f"{engine.url}|{by_id[snap_id].created_at}"
+                engine, int(snap_id), split, f"{engine.url}|{by_id[snap_id].created_at}", actor
             )
         except UserError as exc:
             st.error(str(exc))
@@ -64,39 +71,32 @@ def pick_testset(engine: Engine) -> TestSet | None:
     if upload is None:
         return None
     try:
-        return tests.from_file(upload.getvalue(), file_name=upload.name)
+        return testset_from_file(upload.getvalue(), file_name=upload.name)
     except UserError as exc:
         st.error(str(exc))
         return None
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the snapshot…")
-def _cached_snapshot(_engine: Engine, snapshot_id: int, split: str, store: str) -> TestSet:
+def _cached_snapshot(
+    _engine: Engine, snapshot_id: int, split: str, store: str, actor: Actor | None
+) -> TestSet:
     """A snapshot never changes once frozen, so its split is read once (``store`` names the
     store and the snapshot's creation time: SQLite may reuse a deleted snapshot's id)."""
-    from lib.evaluate import testset as tests
-
-    return tests.from_snapshot(_engine, snapshot_id, split=split)
+    return testset_from_snapshot(_engine, snapshot_id, split=split, actor=actor)
 
 
-def pick_models(engine: Engine) -> list[ModelSpec]:
+def pick_models(engine: Engine, actor: Actor | None) -> list[ModelSpec]:
     """Two or more models from the configured providers (fine-tuned ones listed too)."""
-    from lib.providers.service import base_of, list_providers
-
-    providers = {p.name: p for p in list_providers(engine)}
-    name = st.selectbox("Provider", list(providers), key="eval_provider")
-    config = providers[name]
+    names = [p.name for p in providers(engine, actor=actor)]
+    name = st.selectbox("Provider", names, key="eval_provider")
     try:
-        infos = _models_of(name, config)
+        found = _models_of(engine, name, actor)
     except UserError as exc:
         st.error(str(exc))
-        infos = []
-    ids = [i.id for i in infos]
-    labels = {i.id: i.label for i in infos}
-    for model in _trained_models(engine, name):
-        if model not in labels:
-            ids.append(model)
-            labels[model] = f"{model} · fine-tuned (from Jobs)"
+        found = []
+    ids = [model for model, _ in found]
+    labels = dict(found)
     tuned = [m for m in ids if m.startswith("ft:")][:1]
     bases = [m for m in ids if not m.startswith("ft:")]
     # the base a fine-tuned model was trained from is the fair one to compare it with
@@ -114,88 +114,10 @@ def pick_models(engine: Engine) -> list[ModelSpec]:
 
 
 @st.cache_data(ttl=30, show_spinner="Listing models…")
-def _models_of(name: str, _config: Any) -> list[Any]:
-    from lib.providers.service import list_models
+def _models_of(_engine: Engine, name: str, actor: Actor | None) -> list[tuple[str, str]]:
+    from lib.evaluate.service import available_models
 
-    return list_models(_config, secrets=_secrets())
-
-
-def _trained_models(engine: Engine, provider: str) -> list[str]:
-    try:
-        from lib.train.repo import list_jobs
-    except ImportError:
-        return []
-    with engine.connect() as conn:
-        return [
-            j.fine_tuned_model for j in list_jobs(conn, provider=provider) if j.fine_tuned_model
-        ]
-
-
-def format_eta(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    seconds = int(seconds)
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
-
-
-def progress_text(p: runner.Progress) -> str:
-    text = f"{p.done + p.failed:,} of {p.total:,} requests · ETA {format_eta(p.eta_s)} · cost so far ${p.cost:.4f}"
-    if p.cached:
-        text += f" · {p.cached:,} answered from the store"
-    if p.failed:
-        text += f" · {p.failed:,} failed"
-    return text
-
-
-def show_progress(engine: Engine, run_id: int) -> runner.Progress:
-    with engine.connect() as conn:
-        progress = runner.get_progress(conn, run_id)
-    st.progress(progress.fraction, text=progress_text(progress))
-    return progress
-
-
-def batches_supported(engine: Engine) -> bool:
-    """Whether the chosen provider has a Batch API."""
-    from lib.providers.service import capabilities, list_providers
-
-    name = st.session_state.get("eval_provider")
-    for config in list_providers(engine):
-        if config.name == name:
-            return capabilities(config).batches
-    return False
-
-
-BATCH_POLL_S = 5.0
-
-
-def watch_batches(engine: Engine, run_id: int) -> runner.Progress:
-    """The run's batches; their answers are collected every few seconds while the page is open."""
-    import time
-
-    from lib.evaluate.runs import collect_batch
-
-    key = f"eval_batch_checked_{run_id}"
-    now = time.monotonic()
-    clicked = st.button("Check the batches now", key=f"eval_batch_check_{run_id}")
-    if clicked or now - st.session_state.get(key, 0.0) >= BATCH_POLL_S:
-        st.session_state[key] = now
-        try:
-            collect_batch(engine, run_id, secrets=_secrets())
-        except Exception as exc:  # noqa: BLE001 - the provider may be unreachable for a while
-            st.warning(f"Could not check the batches: {type(exc).__name__}: {exc}")
-    st.dataframe(runner.batch_status(engine, run_id), hide_index=True)
-    with engine.connect() as conn:
-        return runner.get_progress(conn, run_id)
-
-
-def results_link() -> None:
-    """A link to the Results screen (plain text where navigation is not set up, e.g. AppTest)."""
-    from streamlit.errors import StreamlitAPIException
-
-    try:
-        st.page_link("pages/results.py", label="Open results", icon="📊")
-    except StreamlitAPIException:
-        st.caption("Open Results (Evaluate → Results) to see the metrics.")
+    return available_models(_engine, name, secrets=ui_secrets(), actor=actor)
 
 
 RECIPE_CHOICES = {"bare prompt": None, "0-shot (instructions only)": 0} | {
@@ -204,7 +126,7 @@ RECIPE_CHOICES = {"bare prompt": None, "0-shot (instructions only)": 0} | {
 
 
 def pick_recipes(
-    engine: Engine, testset: TestSet | None, models: list[ModelSpec]
+    engine: Engine, testset: TestSet | None, models: list[ModelSpec], actor: Actor | None
 ) -> tuple[list[ModelSpec], TestSet | None]:
     """Candidates: each fine-tuned model with its bare prompt; each base model with the prompt
     recipes chosen for it (instructions and K demonstrations from the training split)."""
@@ -234,7 +156,7 @@ def pick_recipes(
             else "the K most similar to each example",
         )  # fmt: skip
         seed = int(c2.number_input("Seed", 0, 2**31 - 1, 0, key="eval_seed"))
-        pool = _shots_pool(engine, testset) if any(
+        pool = _shots_pool(engine, testset, actor) if any(
             RECIPE_CHOICES[c] for cs in chosen.values() for c in cs
         ) else None  # fmt: skip
     candidates: list[ModelSpec] = []
@@ -257,17 +179,17 @@ def pick_recipes(
     return candidates, pool
 
 
-def _shots_pool(engine: Engine, testset: TestSet | None) -> TestSet | None:
+def _shots_pool(engine: Engine, testset: TestSet | None, actor: Actor | None) -> TestSet | None:
     """The training split of the test set's snapshot, or an uploaded training file."""
-    from lib.evaluate import testset as tests
-
     if testset is not None and testset.source.get("kind") == "snapshot":
         snapshot_id = int(testset.source["snapshot_id"])
         st.caption(
             "Demonstrations come from the snapshot's train split, never from the test split."
         )
         try:
-            return _cached_snapshot(engine, snapshot_id, "train", f"{engine.url}|{snapshot_id}")
+            return _cached_snapshot(
+                engine, snapshot_id, "train", f"{engine.url}|{snapshot_id}", actor
+            )
         except UserError as exc:
             st.error(str(exc))
             return None
@@ -275,7 +197,178 @@ def _shots_pool(engine: Engine, testset: TestSet | None) -> TestSet | None:
     if upload is None:
         return None
     try:
-        return tests.from_file(upload.getvalue(), file_name=upload.name)
+        return testset_from_file(upload.getvalue(), file_name=upload.name)
     except UserError as exc:
         st.error(str(exc))
         return None
+
+
+def show_progress(progress: object) -> None:
+    st.progress(progress.fraction, text=progress_text(progress))  # type: ignore[attr-defined]
+
+
+def watch_batches(engine: Engine, run_id: int, actor: Actor | None) -> None:
+    """The run's batches; their answers are collected every few seconds while the page is open."""
+    import time
+
+    key = f"eval_batch_checked_{run_id}"
+    now = time.monotonic()
+    clicked = st.button("Check the batches now", key=f"eval_batch_check_{run_id}")
+    if clicked or now - st.session_state.get(key, 0.0) >= BATCH_POLL_S:
+        st.session_state[key] = now
+        try:
+            check_batches(engine, run_id, secrets=ui_secrets(), actor=actor)
+        except Exception as exc:  # noqa: BLE001 - the provider may be unreachable for a while
+            st.warning(f"Could not check the batches: {type(exc).__name__}: {exc}")
+    st.dataframe(batch_table(engine, run_id, actor=actor), hide_index=True)
+
+
+def results_link() -> None:
+    """A link to the Results screen (plain text where navigation is not set up, e.g. AppTest)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link("pages/results.py", label="Open results", icon="📊")
+    except StreamlitAPIException:
+        st.caption("Open Results (Evaluate → Results) to see the metrics.")
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    task: str
+    top_k: int
+    concurrency: int
+    use_batch: bool
+
+
+def _options(engine: Engine, actor: Actor | None) -> _Options:
+    c1, c2, c3 = st.columns(3)
+    task = c1.selectbox("Task", ["auto", "classification", "generation"], key="eval_task")
+    top_k = c2.number_input("Top-k token probabilities", 0, 20, 5, key="eval_top_k")
+    concurrency = c3.slider("Requests at the same time", 1, 64, 8, key="eval_concurrency")
+    use_batch = st.checkbox(
+        "Use the provider's Batch API (half price; answers within 24 hours, collected here)",
+        key="eval_batch",
+        disabled=not batches_supported(engine, st.session_state.get("eval_provider"), actor=actor),
+    )
+    return _Options(str(task), int(top_k), int(concurrency), bool(use_batch))
+
+
+def _plan_and_start(
+    engine: Engine,
+    tests: TestSet,
+    models: list[ModelSpec],
+    shots_from: TestSet | None,
+    opts: _Options,
+    actor: Actor | None,
+) -> None:
+    task, top_k, concurrency, use_batch = opts.task, opts.top_k, opts.concurrency, opts.use_batch
+    plan = run_action(
+        lambda: evaluation_plan(
+            engine,
+            tests,
+            models,
+            task=task,
+            top_k=int(top_k),
+            batch=use_batch,
+            shots_from=shots_from,
+            actor=actor,
+        )  # fmt: skip
+    )
+    if not plan:
+        return
+    estimate = plan.estimate
+    cost = (
+        "unknown price for " + ", ".join(estimate.unknown_price)
+        if estimate.dollars is None
+        else f"at most ${estimate.dollars:.4f}"
+    )
+    st.text(
+        f"{plan.n_examples:,} examples × {len(models)} candidates = {estimate.n_requests:,} requests · "
+        f"{plan.settings['task']} · about {estimate.prompt_tokens:,} prompt tokens · {cost}"
+    )
+    if len(models) < 2:
+        st.info("Pick two or more models (a base and a fine-tuned one) to compare them.")
+    if st.button("Run evaluation", type="primary", key="eval_start", disabled=actor is None):
+        run_id = run_action(
+            lambda: start_evaluation(
+                engine, tests, models, task=task, top_k=int(top_k), batch=use_batch,
+                concurrency=int(concurrency), secrets=ui_secrets(), shots_from=shots_from,
+                actor=actor,
+            )
+        )  # fmt: skip
+        if run_id:
+            st.session_state[RUN_KEY] = run_id
+    if actor is None:
+        st.caption("Enter your name in the sidebar to run an evaluation.")
+
+
+def _watch(engine: Engine, actor: Actor | None) -> None:
+    run_id = st.session_state.get(RUN_KEY)
+    if not run_id:
+        return
+    status = run_action(lambda: run_status(engine, run_id, actor=actor))
+    if status is None:
+        return
+    run, progress = status.run, status.progress
+    st.subheader(f"Run {run.id}: {run.name}")
+    show_progress(progress)
+    if progress.status == "batch":
+        watch_batches(engine, run_id, actor)
+        status = run_status(engine, run_id, actor=actor)
+        progress = status.progress
+    live = status.live
+    st.text(f"status: {progress.status}" + (f" · {run.error}" if run.error else ""))
+    col1, col2 = st.columns(2)
+    if live and col1.button("Cancel", key="eval_cancel"):
+        run_action(lambda: cancel_run(engine, run_id, actor=actor))
+    if (
+        not live
+        and progress.pending
+        and progress.status != "batch"
+        and col2.button("Resume", key="eval_resume")
+    ):
+        concurrency = int(st.session_state.get("eval_concurrency", 8))
+        run_action(
+            lambda: resume_run(
+                engine, run_id, concurrency=concurrency, secrets=ui_secrets(), actor=actor
+            )
+        )
+    if not live and not progress.pending:
+        st.success(
+            f"Finished: {progress.done:,} answers, {progress.failed:,} failed. Open Results to see the metrics."
+        )
+        results_link()
+
+
+def _earlier(engine: Engine, actor: Actor | None) -> None:
+    with st.expander("Earlier runs", expanded=False):
+        for run in evaluation_runs(engine, actor=actor)[:20]:
+            if st.button(
+                f"Watch run {run.id} · {run.status} · {run.name}", key=f"eval_pick_{run.id}"
+            ):
+                st.session_state[RUN_KEY] = run.id
+                st.rerun()
+
+
+def render_run_screen(engine: Engine, actor: Actor | None) -> None:
+    """Run evaluation: a test set × base and fine-tuned models, with progress and resume."""
+    st.caption(
+        "Prompts are formatted exactly as in training (temperature 0, logprobs on). Answers are "
+        "stored as they arrive: a stopped run resumes without repeating finished requests."
+    )
+    tests = pick_testset(engine, actor)
+    models = pick_models(engine, actor)
+    models, shots_from = pick_recipes(engine, tests, models, actor)
+    opts = _options(engine, actor)
+    if tests is not None and models:
+        _plan_and_start(engine, tests, models, shots_from, opts, actor)
+    elif tests is not None:
+        st.info("Pick the models to evaluate.")
+
+    @st.fragment(run_every=1.0)
+    def watch() -> None:
+        _watch(engine, actor)
+
+    watch()
+    _earlier(engine, actor)

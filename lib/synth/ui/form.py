@@ -144,8 +144,8 @@ def values_from_dataset(engine: Engine, used: list[str]) -> None:
 @st.cache_data(ttl=60, show_spinner="Listing models…")
 def _models(name: str, _config: ProviderConfig) -> list[str]:
     """Model ids of a provider: base models first, fine-tuned ones (``ft:…``) after."""
-    from lib.evaluate.ui.run import secrets
     from lib.providers.service import list_models
+    from lib.shell.messages import ui_secrets as secrets
 
     ids = [m.id for m in list_models(_config, secrets=secrets())]
     return sorted(ids, key=lambda i: i.startswith("ft:"))

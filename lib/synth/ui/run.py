@@ -15,8 +15,9 @@ from lib import runner, synth
 from lib.core.errors import UserError
 from lib.core.example_store import list_examples
 from lib.core.pricing import get_price_table
-from lib.evaluate.ui.run import progress_text, secrets
 from lib.providers.service import ProviderConfig
+from lib.shell.messages import ui_secrets as secrets
+from lib.shell.progress import progress_text
 from lib.shell.widgets import SELECTED_DATASET_KEY, run_action
 from lib.synth.plan import Plan, SynthSpec
 

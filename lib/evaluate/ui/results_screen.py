@@ -1,0 +1,150 @@
+"""The Results screen: metrics side by side, confusion matrices, probabilities, calibration,
+suspicious examples, generation side by side and blind votes, run comparison and report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from lib.core.identity import Actor
+from lib.evaluate import report
+from lib.evaluate import results as res
+from lib.evaluate.service import EvalData, evaluation_runs, run_status
+from lib.evaluate.ui import results as view
+from lib.evaluate.ui.run import RUN_KEY
+from lib.shell.progress import progress_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+CLASSIFICATION_TABS = [
+    "Metrics",
+    "Prompting vs fine-tuning",
+    "Confusion matrices",
+    "Token probabilities",
+    "Calibration",
+    "Ordinal",
+    "Suspicious",
+    "Compare runs",
+    "Export",
+]
+
+
+def _summary_rows(data: EvalData) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    if data.task == "classification" and data.examples:
+        for model, r in res.reports(data).items():
+            rows.append(
+                {
+                    "run": data.run.id,
+                    "model": model,
+                    "examples": r.n,
+                    "accuracy": round(r.accuracy, 4),
+                    "macro F1": round(r.macro.f1, 4),
+                    "invalid": r.invalid,
+                }
+            )
+    else:
+        for model, s in res.generation_scores(data).items():
+            rows.append(
+                {
+                    "run": data.run.id,
+                    "model": model,
+                    "examples": s.n,
+                    "token F1": round(s.token_f1, 4),
+                    "chrF": round(s.chrf, 4),
+                }
+            )
+    return rows
+
+
+def _compare(engine: Engine, data: EvalData, names: dict[int, str], actor: Actor | None) -> None:
+    other = st.selectbox(
+        "Compare with run",
+        [i for i in names if i != data.run.id],
+        format_func=lambda i: f"{i} · {names[i]}",
+        key="res_other",
+        index=None,
+    )
+    if other:
+        other_data = view.load(engine, other, actor)
+        rows = _summary_rows(data) + _summary_rows(other_data)
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _export(data: EvalData, run_id: int) -> None:
+    notes = st.text_area("Notes for the report (shown as plain text)", key="res_notes")
+    if st.button("Prepare the report", key="res_prepare"):
+        st.session_state["res_report_for"] = run_id
+    if st.session_state.get("res_report_for") == run_id:
+        st.download_button(
+            "Download HTML report",
+            report.html_report(data, notes=notes),
+            file_name=f"evaluation-{run_id}.html",
+            mime="text/html",
+            key="res_html",
+        )
+        st.download_button(
+            "Download predictions (CSV)",
+            report.predictions_csv(data),
+            file_name=f"evaluation-{run_id}-predictions.csv",
+            mime="text/csv",
+            key="res_csv",
+        )
+
+
+def render_results_screen(engine: Engine, actor: Actor | None) -> None:
+    history = evaluation_runs(engine, actor=actor)
+    if not history:
+        st.info("There are no evaluation runs yet. Start one on the Run evaluation screen.")
+        return
+    by_id = {r.id: r for r in history}
+    wanted = st.session_state.get(RUN_KEY)
+    run_id = st.selectbox(
+        "Run", list(by_id), index=list(by_id).index(wanted) if wanted in by_id else 0,
+        format_func=lambda i: f"{i} · {by_id[i].name} · {by_id[i].status} · {by_id[i].created_at:%Y-%m-%d %H:%M}",
+        key="res_run",
+    )  # fmt: skip
+    st.session_state[RUN_KEY] = run_id
+    progress = run_status(engine, run_id, actor=actor).progress
+    if progress.pending:
+        st.progress(progress.fraction, text=progress_text(progress))
+        st.caption("The run is not finished: the numbers below cover the examples answered so far.")
+    data = view.load(engine, run_id, actor)
+    if not data.examples:
+        st.info("No example has been answered by every model yet.")
+        return
+    st.text(
+        f"{len(data.examples):,} examples · task: {data.task} · models: {', '.join(data.models)}"
+    )
+    if data.task == "classification":
+        tabs = st.tabs(CLASSIFICATION_TABS)
+        with tabs[0]:
+            view.metrics_table(data)
+            view.per_class(data)
+        with tabs[1]:
+            view.candidates(engine, data, actor)
+        with tabs[2]:
+            view.confusion(data)
+        with tabs[3]:
+            view.probabilities(data)
+        with tabs[4]:
+            view.calibration(data)
+        with tabs[5]:
+            view.ordinal(data)
+        with tabs[6]:
+            view.suspicious(engine, data, actor)
+        compare_tab, export_tab = tabs[7], tabs[8]
+    else:
+        tabs = st.tabs(["Side by side", "Prompting vs fine-tuning", "Compare runs", "Export"])
+        with tabs[0]:
+            view.generation(engine, data, actor)
+        with tabs[1]:
+            view.candidates(engine, data, actor)
+        compare_tab, export_tab = tabs[2], tabs[3]
+    with compare_tab:
+        _compare(engine, data, {i: r.name for i, r in by_id.items()}, actor)
+    with export_tab:
+        _export(data, run_id)
