@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from lib.core.errors import UserError
 from lib.core.example_store import iter_examples
 from lib.core.tables import examples
-from lib.datasets.repo import get_dataset
+from lib.datasets.service import get_dataset
 from lib.synth.template import MAX_VALUE_LENGTH, MAX_VALUES_PER_PLACEHOLDER
 
 STORE_FIELDS = ("label", "prompt", "completion")

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.example_store import Change, apply_changes, iter_examples
 from lib.core.examples import Example
-from lib.datasets.repo import ImportSummary, import_examples, name_taken, unique_name
+from lib.datasets.service import ImportSummary, import_examples, name_taken, unique_name
 from lib.runner import service as runner
 from lib.synth.dedupe import find_duplicates
 from lib.synth.plan import SynthSpec

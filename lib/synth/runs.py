@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from lib.core.errors import NotFoundError, UserError
 from lib.core.pricing import get_price_table
 from lib.core.tables import utcnow
-from lib.datasets.repo import get_dataset, name_taken
+from lib.datasets.service import get_dataset, name_taken
 from lib.providers.service import client_for, get_provider
 from lib.runner import service as runner
 from lib.synth.estimate import model_rates, price_function

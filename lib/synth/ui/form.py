@@ -7,13 +7,13 @@ taken from a field of an existing dataset.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers.service import ProviderConfig, default_provider, list_providers
+from lib.core.identity import Actor
+from lib.providers.service import ProviderConfig, provider_models, providers, the_default
 from lib.synth import demo
 from lib.synth.plan import (
     DEFAULT_NEAR_DUPLICATE,
@@ -23,6 +23,9 @@ from lib.synth.plan import (
     SynthSpec,
 )
 from lib.synth.template import parse_template, parse_values
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 VALUES_PREFIX = "synth_values_"
 ENGINE_MODEL = "tunelab-base"
@@ -90,15 +93,15 @@ def values_inputs(used: list[str]) -> dict[str, list[str]]:
     return values
 
 
-def _fill_from_dataset(engine: Engine) -> None:
+def _fill_from_dataset(engine: Engine, actor: Actor | None) -> None:
     """Button callback: reads the current choices (not the ones of the previous rerun)."""
-    from lib.synth.columns import column_values
+    from lib.synth.service import field_values
 
     dataset_id = int(st.session_state.get("synth_fill_dataset") or 0)
     field = str(st.session_state.get("synth_fill_field"))
     name = str(st.session_state.get("synth_fill_placeholder"))
     try:
-        found = column_values(engine, dataset_id, field=field)
+        found = field_values(engine, dataset_id, field=field, actor=actor)
     except UserError as exc:
         st.session_state["synth_fill_message"] = ("error", str(exc))
         return
@@ -108,18 +111,16 @@ def _fill_from_dataset(engine: Engine) -> None:
     )  # fmt: skip
 
 
-def values_from_dataset(engine: Engine, used: list[str]) -> None:
+def values_from_dataset(engine: Engine, used: list[str], actor: Actor | None) -> None:
     """Fill a placeholder's values with the distinct values of a dataset's field."""
-    from lib.datasets.repo import list_datasets
-    from lib.shell.widgets import dataset_label
-    from lib.synth.columns import value_fields
+    from lib.shell.widgets import cached_datasets, dataset_label
+    from lib.synth.service import field_names
 
     with st.expander("Take values from a dataset column", expanded=False):
         if not used:
             st.caption("Add a {placeholder} to a template first.")
             return
-        with engine.connect() as conn:
-            infos = {info.id: info for info in list_datasets(conn)}
+        infos = {info.id: info for info in cached_datasets(engine, actor)}
         if not infos:
             st.caption("There are no datasets yet.")
             return
@@ -128,41 +129,42 @@ def values_from_dataset(engine: Engine, used: list[str]) -> None:
             "Dataset", list(infos), format_func=lambda i: dataset_label(infos[i]), key="synth_fill_dataset"
         )  # fmt: skip
         try:
-            fields = value_fields(engine, int(dataset_id))
+            fields = field_names(engine, int(dataset_id), actor=actor)
         except UserError as exc:
             st.error(str(exc))
             return
         # The callback reads the field and placeholder from session state.
         c2.selectbox("Field (its distinct values)", fields, key="synth_fill_field")
         c3.selectbox("Placeholder", used, key="synth_fill_placeholder")
-        st.button("Use these values", key="synth_fill", on_click=_fill_from_dataset, args=(engine,))
+        st.button(
+            "Use these values", key="synth_fill", on_click=_fill_from_dataset, args=(engine, actor)
+        )
         message = st.session_state.pop("synth_fill_message", None)
         if message:
             (st.error if message[0] == "error" else st.success)(message[1])
 
 
 @st.cache_data(ttl=60, show_spinner="Listing models…")
-def _models(name: str, _config: ProviderConfig) -> list[str]:
+def _models(name: str, _config: ProviderConfig, actor: Actor | None) -> list[str]:
     """Model ids of a provider: base models first, fine-tuned ones (``ft:…``) after."""
-    from lib.providers.service import list_models
-    from lib.shell.messages import ui_secrets as secrets
+    from lib.shell.messages import ui_secrets
 
-    ids = [m.id for m in list_models(_config, secrets=secrets())]
+    ids = [m.id for m in provider_models(_config, secrets=ui_secrets(), actor=actor)]
     return sorted(ids, key=lambda i: i.startswith("ft:"))
 
 
-def provider_and_model(engine: Engine) -> tuple[ProviderConfig, str]:
+def provider_and_model(engine: Engine, actor: Actor | None) -> tuple[ProviderConfig, str]:
     """The provider (by name, from the configured ones) and the generating model."""
-    providers = {p.name: p for p in list_providers(engine)}
-    names = list(providers)
-    default = default_provider(engine).name
+    configs = {p.name: p for p in providers(engine, actor=actor)}
+    names = list(configs)
+    default = the_default(engine, actor=actor).name
     c1, c2 = st.columns(2)
     name = c1.selectbox(
         "Provider", names, index=names.index(default) if default in names else 0, key="synth_provider"
     )  # fmt: skip
-    config = providers[name]
+    config = configs[name]
     try:
-        models = _models(name, config)
+        models = _models(name, config, actor)
     except UserError as exc:
         st.error(str(exc))
         models = []
@@ -218,7 +220,7 @@ def options() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def read_spec(engine: Engine) -> tuple[SynthSpec, ProviderConfig, int]:
+def read_spec(engine: Engine, actor: Actor | None) -> tuple[SynthSpec, ProviderConfig, int]:
     """The whole form as a specification, its provider and the chosen concurrency."""
     prefill()
     st.subheader("Templates")
@@ -234,9 +236,9 @@ def read_spec(engine: Engine) -> tuple[SynthSpec, ProviderConfig, int]:
     st.subheader("Values")
     used = placeholders()
     values = values_inputs(used)
-    values_from_dataset(engine, used)
+    values_from_dataset(engine, used, actor)
     st.subheader("Model and options")
-    config, model = provider_and_model(engine)
+    config, model = provider_and_model(engine, actor)
     opts = options()
     concurrency = opts.pop("concurrency")
     spec = SynthSpec(

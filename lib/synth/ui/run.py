@@ -8,18 +8,33 @@ an interrupted run can be resumed. When every request has an answer the new data
 
 from __future__ import annotations
 
-import streamlit as st
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
-from lib import runner, synth
+import streamlit as st
+
 from lib.core.errors import UserError
-from lib.core.example_store import list_examples
-from lib.core.pricing import get_price_table
+from lib.core.identity import Actor
 from lib.providers.service import ProviderConfig
 from lib.shell.messages import ui_secrets as secrets
 from lib.shell.progress import progress_text
 from lib.shell.widgets import SELECTED_DATASET_KEY, run_action
-from lib.synth.plan import Plan, SynthSpec
+from lib.synth.service import (
+    Plan,
+    SynthSpec,
+    cancel_synthetic,
+    finish_run,
+    make_plan,
+    new_examples,
+    plan_estimate,
+    resume_synthetic,
+    reused_answers,
+    start_synthetic,
+    synthetic_runs,
+    synthetic_status,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 RUN_KEY = "synth_run_id"
 OPEN_KEY = "synth_open_dataset"
@@ -28,23 +43,21 @@ PREVIEW_ROWS = 3
 PREVIEW_RESULT_ROWS = 10
 
 
-def show_plan(engine: Engine, spec: SynthSpec, config: ProviderConfig) -> Plan | None:
+def show_plan(
+    engine: Engine, spec: SynthSpec, config: ProviderConfig, actor: Actor | None
+) -> Plan | None:
     """Counts, estimate, warnings and a preview; None (with the reason shown) if not runnable."""
     st.subheader("Before running")
     try:
-        plan = synth.make_plan(spec)
+        plan = make_plan(spec)
+        estimate = plan_estimate(engine, plan, config, actor=actor)
     except UserError as exc:
         st.error(str(exc))
         return None
-    with engine.connect() as conn:
-        table = get_price_table(conn)
-    estimate = synth.estimate(
-        plan, table=table, provider_kind=config.kind, provider_name=config.name
-    )
     st.text(estimate.summary())
     st.caption(estimate.token_note)
     st.caption(estimate.cost_note)
-    reused = synth.stored_answers(engine, plan)
+    reused = reused_answers(engine, plan, actor=actor)
     if reused:
         st.info(
             f"{reused:,} of these {plan.n_requests:,} requests were answered before: their stored "
@@ -69,32 +82,35 @@ def show_plan(engine: Engine, spec: SynthSpec, config: ProviderConfig) -> Plan |
     return plan
 
 
-def start_button(
-    engine: Engine, spec: SynthSpec, *, reviewer: str | None, concurrency: int
-) -> None:
+def start_button(engine: Engine, spec: SynthSpec, *, actor: Actor | None, concurrency: int) -> None:
     """Store the run and start it in the background."""
-    clicked = st.button("Generate", type="primary", key="synth_start", disabled=not reviewer)
-    if not reviewer:
+    clicked = st.button("Generate", type="primary", key="synth_start", disabled=actor is None)
+    if actor is None:
         st.caption("Enter your name in the sidebar to generate a dataset.")
     if not clicked:
         return
-    run_id = run_action(lambda: synth.create_synthetic_run(engine, spec, created_by=reviewer or ""))
+    run_id = run_action(
+        lambda: start_synthetic(
+            engine, spec, concurrency=concurrency, secrets=secrets(), actor=actor
+        )
+    )
     if run_id:
         st.session_state[RUN_KEY] = run_id
+        st.session_state[AUTO_KEY] = run_id
         st.session_state.pop(OPEN_KEY, None)
-        _start(engine, run_id, concurrency)
 
 
-def _start(engine: Engine, run_id: int, concurrency: int) -> None:
+def _resume(engine: Engine, run_id: int, concurrency: int, actor: Actor | None) -> None:
     st.session_state[AUTO_KEY] = run_id
-    options = runner.RunOptions(concurrency=concurrency)
-    run_action(lambda: synth.start(engine, run_id, options=options, secrets=secrets()))
-
-
-def _finished(engine: Engine, run_id: int, reviewer: str | None, *, partial: bool) -> None:
-    result = run_action(
-        lambda: synth.finish(engine, run_id, author=reviewer or "", allow_partial=partial)
+    run_action(
+        lambda: resume_synthetic(
+            engine, run_id, concurrency=concurrency, secrets=secrets(), actor=actor
+        )
     )
+
+
+def _finished(engine: Engine, run_id: int, actor: Actor | None, *, partial: bool) -> None:
+    result = run_action(lambda: finish_run(engine, run_id, allow_partial=partial, actor=actor))
     if result is not None:
         st.session_state[OPEN_KEY] = result.dataset_id
         if not result.already:
@@ -106,31 +122,28 @@ def _finished(engine: Engine, run_id: int, reviewer: str | None, *, partial: boo
         st.rerun()
 
 
-def watch(engine: Engine, *, reviewer: str | None, concurrency: int) -> None:
+def watch(engine: Engine, *, actor: Actor | None, concurrency: int) -> None:
     """Progress of the session's run (count, ETA, cost so far), cancel, resume, finish."""
     run_id = st.session_state.get(RUN_KEY)
     if not run_id:
         return
     try:
-        with engine.connect() as conn:
-            run = runner.get_run(conn, run_id)
-            progress = runner.get_progress(conn, run_id)
-            active = runner.is_active(conn, run_id)  # a dead owner's "running" run is not
+        state = synthetic_status(engine, run_id, actor=actor)
     except UserError as exc:
         st.error(str(exc))
         return
+    run, progress, live = state.run, state.progress, state.live
     st.subheader(f"Run {run.id}: {run.name}")
     st.progress(progress.fraction, text=progress_text(progress))
-    live = runner.is_running_here(engine, run_id) or active
     status = progress.status
     if status == "running" and not live:
         status = "interrupted (the process working on it stopped): resume it"
     st.text(f"status: {status}" + (f" · {run.error}" if run.error else ""))
-    made = synth.dataset_of_run(engine, run_id)
+    made = state.dataset_id
     c1, c2 = st.columns(2)
     if live:
         if c1.button("Cancel", key="synth_cancel"):
-            runner.request_cancel(engine, run_id)
+            run_action(lambda: cancel_synthetic(engine, run_id, actor=actor))
         return
     if made is not None:
         if st.session_state.get(OPEN_KEY) != made:
@@ -140,14 +153,14 @@ def watch(engine: Engine, *, reviewer: str | None, concurrency: int) -> None:
     if progress.pending or progress.failed:
         label = "Resume" if progress.pending else f"Retry the {progress.failed:,} failed requests"
         if c1.button(label, key="synth_resume"):
-            _start(engine, run_id, concurrency)
+            _resume(engine, run_id, concurrency, actor)
             st.rerun()
         if progress.done and c2.button(
             f"Create the dataset from the {progress.done:,} answers", key="synth_partial"
         ):
-            _finished(engine, run_id, reviewer, partial=True)
+            _finished(engine, run_id, actor, partial=True)
         return
-    if not reviewer:
+    if actor is None:
         st.info("Enter your name in the sidebar to create the new dataset from this run.")
         return
     # A run started (or resumed) here becomes its dataset by itself; an earlier run picked
@@ -155,10 +168,10 @@ def watch(engine: Engine, *, reviewer: str | None, concurrency: int) -> None:
     if st.session_state.get(AUTO_KEY) == run_id or c1.button(
         "Create the dataset from this run", key="synth_make"
     ):
-        _finished(engine, run_id, reviewer, partial=False)
+        _finished(engine, run_id, actor, partial=False)
 
 
-def open_result(engine: Engine) -> None:
+def open_result(engine: Engine, actor: Actor | None) -> None:
     """The made dataset and a button to open it in the review workspace."""
     dataset_id = st.session_state.get(OPEN_KEY)
     if not dataset_id:
@@ -166,14 +179,13 @@ def open_result(engine: Engine) -> None:
     message = st.session_state.pop("synth_made", None)
     if message:
         st.success(message)
-    with engine.connect() as conn:
-        rows = list_examples(conn, dataset_id, limit=PREVIEW_RESULT_ROWS)
+    rows = new_examples(engine, dataset_id, limit=PREVIEW_RESULT_ROWS, actor=actor)
     if rows:
         st.caption(f"The first {len(rows)} examples of the new dataset:")
         st.dataframe(
             [
                 {"prompt": r.prompt, "completion": r.completion, "status": r.status,
-                 "comment": r.comment or ""}
+                 "comment": r.comment}
                 for r in rows
             ],
             hide_index=True,
@@ -184,11 +196,10 @@ def open_result(engine: Engine) -> None:
         st.switch_page("pages/review.py")
 
 
-def earlier_runs(engine: Engine) -> None:
+def earlier_runs(engine: Engine, actor: Actor | None) -> None:
     """Earlier synthetic runs: watch one again (e.g. to resume it after a restart)."""
     with st.expander("Earlier runs", expanded=False):
-        with engine.connect() as conn:
-            runs = synth.list_synthetic_runs(conn)[:20]
+        runs = synthetic_runs(engine, actor=actor)[:20]
         if not runs:
             st.caption("No synthetic runs yet.")
         for run in runs:
@@ -197,3 +208,27 @@ def earlier_runs(engine: Engine) -> None:
                 st.session_state[RUN_KEY] = run.id
                 st.session_state.pop(OPEN_KEY, None)
                 st.rerun()
+
+
+def render_screen(engine: Engine, actor: Actor | None) -> None:
+    """Synthetic data: the form, the plan, the run's progress, the new dataset, earlier runs."""
+    from lib.synth.ui.form import read_spec
+
+    st.caption(
+        "Write a generation prompt with {placeholders} and a short training prompt, give "
+        "values for each placeholder: every combination is sent to a model several times, and "
+        "each answer becomes an example of a new dataset (training prompt → generated text), "
+        "flagged for review when it repeats another. Answers are stored as they arrive: a "
+        "stopped run resumes."
+    )
+    spec, config, concurrency = read_spec(engine, actor)
+    if show_plan(engine, spec, config, actor) is not None:
+        start_button(engine, spec, actor=actor, concurrency=concurrency)
+
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        watch(engine, actor=actor, concurrency=concurrency)
+
+    progress()
+    open_result(engine, actor)
+    earlier_runs(engine, actor)
