@@ -144,3 +144,13 @@ def render_list(engine: Engine, actor: Actor | None) -> None:
         _details(info, labels[info.id])
     with right:
         _manage(engine, info, actor)
+
+
+def render_screen(engine: Engine, actor: Actor | None) -> None:
+    """The Datasets screen: import a file, then the list of datasets with their details."""
+    from lib.datasets.ui.upload import render_import
+
+    with st.expander("Import a file", expanded=True):
+        render_import(engine, actor)
+    st.subheader("Your datasets")
+    render_list(engine, actor)
