@@ -111,7 +111,7 @@ def fix_preview(
     name: str,
     *,
     model: str,
-    params: dict[str, str],
+    params: dict[str, Any],
     actor: Actor | None,
 ) -> Preview:
     """What a fix would change (before/after samples, counts); writes nothing."""
@@ -163,7 +163,7 @@ def apply_fix(
     *,
     data_version: int,
     model: str,
-    params: dict[str, str],
+    params: dict[str, Any],
     actor: Actor | None,
 ) -> AppliedFix:
     """Apply a fix, as previewed on the dataset's ``data_version``, as ONE undoable batch.

@@ -26,6 +26,7 @@ from lib.evaluate.testset import TestSet
 from lib.evaluate.votes import WinRate, blind_order
 from lib.providers.service import ENGINE_NAME, capabilities, providers
 from lib.runner import service as runner
+from lib.runner.service import Progress
 from lib.train.service import trained_models
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "EvalData",
     "ModelSpec",
     "Prediction",
+    "Progress",
     "RunStatus",
     "SentToReview",
     "TestSet",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -99,6 +100,6 @@ def render_undo_list(engine: Engine, info: DatasetInfo, *, actor: Actor | None) 
             f"{when} · {batch.author} · {batch.reason} · {batch.n_changes:,} examples{state}"
         )
         undo = batch.undone_at is None and cols[1].button("Undo", key=f"undo_{batch.id}")
-        if undo and run_action(lambda b=batch.id: undo_fix(engine, b, actor=actor)) is not None:
+        if undo and run_action(partial(undo_fix, engine, batch.id, actor=actor)) is not None:
             st.session_state["checks_applied"] = f"Undid “{batch.reason}”."
             st.rerun()

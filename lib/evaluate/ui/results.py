@@ -3,6 +3,7 @@ suspicious examples, generation side by side and blind voting."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -301,7 +302,8 @@ def blind_vote(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
             ):
                 if col.button(label, key=f"vote_{choice}_{key}"):
                     run_action(
-                        lambda choice=choice: vote(
+                        partial(
+                            vote,
                             engine,
                             data.run.id,
                             example=key,

@@ -11,6 +11,7 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.evaluate.service import (
     ModelSpec,
+    Progress,
     TestSet,
     batch_table,
     batches_supported,
@@ -203,8 +204,8 @@ def _shots_pool(engine: Engine, testset: TestSet | None, actor: Actor | None) ->
         return None
 
 
-def show_progress(progress: object) -> None:
-    st.progress(progress.fraction, text=progress_text(progress))  # type: ignore[attr-defined]
+def show_progress(progress: Progress) -> None:
+    st.progress(progress.fraction, text=progress_text(progress))
 
 
 def watch_batches(engine: Engine, run_id: int, actor: Actor | None) -> None:
