@@ -33,6 +33,7 @@ __all__ = [
     "check_dataset",
     "example_ids_with_findings",
     "findings_checked_version",
+    "findings_subquery",
     "fix_preview",
     "recent_fixes",
     "run_checks",
@@ -211,3 +212,18 @@ def findings_checked_version(engine: Engine, dataset_id: int) -> int | None:
 
     with engine.connect() as conn:
         return stored.findings_checked_version(conn, dataset_id)
+
+
+def findings_subquery(
+    dataset_id: int, *, severities: tuple[str, ...] = ("error", "warning")
+) -> Any:
+    """Ids of the dataset's examples with stored findings, as a subquery another feature's
+    query can use (``example_id IN (...)``) without knowing the checks' table."""
+    import sqlalchemy as sa
+
+    from lib.checks.tables import check_findings
+
+    return sa.select(check_findings.c.example_id).where(
+        check_findings.c.dataset_id == dataset_id,
+        check_findings.c.severity.in_(list(severities)),
+    )

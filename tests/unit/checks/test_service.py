@@ -83,3 +83,17 @@ def test_a_fix_previewed_on_an_older_version_is_refused(db, store_dataset):
             actor=REVIEWER,
         )
     assert service.recent_fixes(db, dataset_id, actor=VIEWER) == []
+
+
+def test_findings_are_offered_to_other_features_without_their_table(db, store_dataset):
+    import sqlalchemy as sa
+
+    from lib.core.tables import examples
+
+    dataset_id = store_dataset("completion", DATAS)
+    service.check_dataset(db, dataset_id, data_version=1, model=MODEL, actor=VIEWER)
+    flagged = service.example_ids_with_findings(db, dataset_id)
+    assert flagged and service.findings_checked_version(db, dataset_id) is not None
+    query = sa.select(examples.c.id).where(examples.c.id.in_(service.findings_subquery(dataset_id)))
+    with db.connect() as conn:
+        assert set(conn.execute(query).scalars()) == flagged
