@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import uuid
 from typing import Any
 
@@ -78,6 +79,7 @@ STATUS = {
     "cancelled": "CANCELLED",
 }
 FINAL = ("SUCCESS", "FAILED", "FAILED_VALIDATION", "CANCELLED")
+_CONTROL = threading.Lock()
 
 
 class Invalid(ApiError):
@@ -517,7 +519,7 @@ async def retrieve_job(request: Request) -> Response:
 
 
 def _control(engine: Engine, job_id: str, action: str) -> dict[str, Any]:
-    with engine.state.transaction():
+    with _CONTROL:  # two /start requests at once must not start two trainings
         record = _get(engine, job_id)
         status, job = _status(engine, record)
         if action == "start":

@@ -443,8 +443,6 @@ def _job_object(engine: Engine, record: dict[str, Any], *, truncated: bool) -> d
             train_on_inputs=record["training_method"].get("train_on_inputs", "auto"),
             trainingfile_numlines=common.count_lines(engine, record["training_file"]),
         )
-        if job.get("error"):
-            obj["error"] = job["error"]["message"]
     return obj
 
 
