@@ -25,6 +25,7 @@ from lib.providers.clients import (
     key_status,
 )
 from lib.providers.config import (
+    ADAPTER_KINDS,
     BUILT_IN,
     ENGINE_NAME,
     KINDS,
@@ -46,9 +47,12 @@ from lib.providers.config import (
 )
 from lib.providers.errors import provider_errors, redact, translate_error
 from lib.providers.models import base_of, list_models, test_connection, wind_down_note
+from lib.providers.presets import PRESETS, preset
 
 __all__ = [
+    "ADAPTER_KINDS",
     "BUILT_IN",
+    "PRESETS",
     "ENGINE_NAME",
     "KINDS",
     "OPENAI_NO_NEW_JOBS",
@@ -70,6 +74,7 @@ __all__ = [
     "key_status",
     "list_models",
     "list_providers",
+    "preset",
     "provider_errors",
     "redact",
     "remove_provider",

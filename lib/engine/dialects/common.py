@@ -11,6 +11,7 @@ lists.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ ACTIVE = ("validating_files", "queued", "running", "pausing", "paused")
 # The base learning rates the providers document as defaults; a request's rate divided by the
 # default is the engine's learning-rate multiplier (its own optimiser has its own scale).
 MULTIPLIER_RANGE = (1e-4, 100.0)
+REQUIRED_KEY_ENV = "TUNELAB_ENGINE_DIALECT_KEY"
 
 
 def iso(timestamp: int | float | None) -> str | None:
@@ -51,22 +53,26 @@ def short_uuid() -> str:
 
 
 def dialect_api(render: Renderer, *, provider: str) -> Callable[[Handler], Handler]:
-    """Wrap a handler: a bearer key is required (any non-empty one, like the engine's own API
-    but never absent, so clients' authentication paths can be exercised), and every
-    :class:`ApiError` leaves in the provider's documented error shape."""
+    """Wrap a handler: a bearer key is required — any non-empty one, or exactly
+    ``TUNELAB_ENGINE_DIALECT_KEY`` when that is set, so that clients' authentication paths can
+    be exercised — and every :class:`ApiError` leaves in the provider's documented error
+    shape."""
 
     def decorate(handler: Handler) -> Handler:
         async def wrapped(request: Request) -> Response:
             try:
                 header = request.headers.get("authorization", "")
                 scheme, _, key = header.partition(" ")
+                required = os.environ.get(REQUIRED_KEY_ENV, "")
                 if scheme.lower() != "bearer" or not key.strip():
                     raise ApiError(
                         401,
-                        f"Missing or invalid API key: send 'Authorization: Bearer <key>' "
-                        f"({provider} dialect of the built-in engine; any non-empty key works).",
+                        f"Missing API key: send 'Authorization: Bearer <key>' ({provider} "
+                        "dialect of the built-in engine).",
                         code="invalid_api_key",
                     )
+                if required and key.strip() != required:
+                    raise ApiError(401, "Invalid API key provided.", code="invalid_api_key")
                 return await handler(request)
             except ApiError as exc:
                 return JSONResponse(render(exc), status_code=exc.status)

@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the engine's provider dialects: one engine subprocess, plain httpx.
+"""Fixtures and helpers for the engine's provider dialects: one engine subprocess, plain httpx2.
 
 The engine trains a little slowly here (a few milliseconds a step) so that a test can cancel
 a job while it runs; a job of 300 examples and 2 epochs still finishes in about a second.
@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from lib.engine.local import EngineHandle, start_engine
@@ -31,10 +31,10 @@ def dialect_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineH
     handle.stop()
 
 
-def http_for(handle: EngineHandle, prefix: str) -> httpx.Client:
+def http_for(handle: EngineHandle, prefix: str) -> httpx2.Client:
     """A client for one dialect: its base URL is the engine's root plus the dialect's prefix."""
     root = handle.base_url.removesuffix("/v1")
-    return httpx.Client(base_url=root + prefix, headers=KEY, timeout=30)
+    return httpx2.Client(base_url=root + prefix, headers=KEY, timeout=30)
 
 
 def news_rows(start: int = 0, count: int = 300) -> list[dict[str, str]]:

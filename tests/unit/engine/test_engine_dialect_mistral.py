@@ -1,12 +1,12 @@
 """The engine's Mistral dialect over loopback: files, completion and classifier jobs
 (``auto_start``, ``/start``, ``/cancel``), the suffix filter, models, classifications with
-real probabilities and FastAPI-style errors — plain httpx, no SDK."""
+real probabilities and FastAPI-style errors — plain httpx2, no SDK."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from lib.engine.local import EngineHandle
@@ -26,11 +26,11 @@ LABELS = ["Business", "Sci/Tech", "Sports", "World"]
 
 
 @pytest.fixture(scope="module")
-def mistral(dialect_engine: EngineHandle) -> httpx.Client:
+def mistral(dialect_engine: EngineHandle) -> httpx2.Client:
     return http_for(dialect_engine, "/mistral")
 
 
-def _upload(client: httpx.Client, content: bytes, name: str = "news.jsonl") -> str:
+def _upload(client: httpx2.Client, content: bytes, name: str = "news.jsonl") -> str:
     response = client.post(
         "/v1/files", data={"purpose": "fine-tune"}, files={"file": (name, content)}
     )
@@ -38,13 +38,13 @@ def _upload(client: httpx.Client, content: bytes, name: str = "news.jsonl") -> s
     return str(response.json()["id"])
 
 
-def _finished(client: httpx.Client, job_id: str) -> dict[str, Any]:
+def _finished(client: httpx2.Client, job_id: str) -> dict[str, Any]:
     return poll(
         lambda: client.get(f"/v1/fine_tuning/jobs/{job_id}").json(), lambda j: j["status"] in FINAL
     )
 
 
-def test_files_have_mistral_shape(mistral: httpx.Client) -> None:
+def test_files_have_mistral_shape(mistral: httpx2.Client) -> None:
     file_id = _upload(mistral, news_chat_jsonl(0, 20), "small.jsonl")
     listed = mistral.get("/v1/files").json()
     assert listed["object"] == "list" and file_id in [f["id"] for f in listed["data"]]
@@ -55,7 +55,7 @@ def test_files_have_mistral_shape(mistral: httpx.Client) -> None:
     assert mistral.get(f"/v1/files/{file_id}").status_code == 404
 
 
-def test_a_job_waits_validated_until_started(mistral: httpx.Client) -> None:
+def test_a_job_waits_validated_until_started(mistral: httpx2.Client) -> None:
     file_id = _upload(mistral, news_chat_jsonl())
     created = mistral.post(
         "/v1/fine_tuning/jobs",
@@ -93,7 +93,7 @@ def test_a_job_waits_validated_until_started(mistral: httpx.Client) -> None:
     assert mistral.get(f"/v1/models/{done['fine_tuned_model']}").status_code == 404
 
 
-def test_a_classifier_job_answers_with_class_probabilities(mistral: httpx.Client) -> None:
+def test_a_classifier_job_answers_with_class_probabilities(mistral: httpx2.Client) -> None:
     file_id = _upload(mistral, classifier_jsonl(news_rows(0, 400)), "topics.jsonl")
     job = mistral.post(
         "/v1/fine_tuning/jobs",
@@ -123,7 +123,7 @@ def test_a_classifier_job_answers_with_class_probabilities(mistral: httpx.Client
     assert right / len(rows) > 0.5  # four classes: chance is 0.25
 
 
-def test_cancel_a_running_job(mistral: httpx.Client) -> None:
+def test_cancel_a_running_job(mistral: httpx2.Client) -> None:
     file_id = _upload(mistral, news_chat_jsonl())
     job = mistral.post(
         "/v1/fine_tuning/jobs",
@@ -137,7 +137,7 @@ def test_cancel_a_running_job(mistral: httpx.Client) -> None:
     assert again.status_code == 400 and "CANCELLED" in again.json()["detail"]
 
 
-def test_bad_data_fails_validation_with_the_line(mistral: httpx.Client) -> None:
+def test_bad_data_fails_validation_with_the_line(mistral: httpx2.Client) -> None:
     file_id = _upload(mistral, news_chat_jsonl(0, 15) + b'{"messages": 3}\n', "bad.jsonl")
     job = mistral.post(
         "/v1/fine_tuning/jobs",
@@ -161,9 +161,9 @@ def test_bad_data_fails_validation_with_the_line(mistral: httpx.Client) -> None:
     assert "topics.jsonl line" in error and "is not among" in error
 
 
-def test_errors_have_mistral_shape(dialect_engine: EngineHandle, mistral: httpx.Client) -> None:
+def test_errors_have_mistral_shape(dialect_engine: EngineHandle, mistral: httpx2.Client) -> None:
     root = dialect_engine.base_url.removesuffix("/v1")
-    anonymous = httpx.get(f"{root}/mistral/v1/fine_tuning/jobs")
+    anonymous = httpx2.get(f"{root}/mistral/v1/fine_tuning/jobs")
     assert anonymous.status_code == 401 and "API key" in anonymous.json()["detail"]
 
     no_files = mistral.post(

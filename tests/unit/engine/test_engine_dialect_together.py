@@ -1,11 +1,11 @@
 """The engine's Together dialect over loopback: files, fine-tunes, events, checkpoints,
-metrics, models, cancel, delete and Together's error shape — plain httpx, no SDK."""
+metrics, models, cancel, delete and Together's error shape — plain httpx2, no SDK."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from lib.engine.local import EngineHandle
@@ -16,11 +16,11 @@ FINAL = ("completed", "error", "cancelled")
 
 
 @pytest.fixture(scope="module")
-def together(dialect_engine: EngineHandle) -> httpx.Client:
+def together(dialect_engine: EngineHandle) -> httpx2.Client:
     return http_for(dialect_engine, "/together/v1")
 
 
-def _upload(client: httpx.Client, content: bytes, name: str = "news.jsonl") -> str:
+def _upload(client: httpx2.Client, content: bytes, name: str = "news.jsonl") -> str:
     response = client.post(
         "/files/upload",
         data={"purpose": "fine-tune", "file_name": name, "file_type": "jsonl"},
@@ -32,12 +32,12 @@ def _upload(client: httpx.Client, content: bytes, name: str = "news.jsonl") -> s
     return str(body["id"])
 
 
-def _finished(client: httpx.Client, job_id: str) -> dict[str, Any]:
+def _finished(client: httpx2.Client, job_id: str) -> dict[str, Any]:
     return poll(lambda: client.get(f"/fine-tunes/{job_id}").json(), lambda j: j["status"] in FINAL)
 
 
 @pytest.fixture(scope="module")
-def tuned(together: httpx.Client) -> dict[str, Any]:
+def tuned(together: httpx2.Client) -> dict[str, Any]:
     file_id = _upload(together, news_chat_jsonl())
     created = together.post(
         "/fine-tunes",
@@ -53,7 +53,7 @@ def tuned(together: httpx.Client) -> dict[str, Any]:
 
 
 def test_a_job_runs_to_completion_with_together_shapes(
-    together: httpx.Client, tuned: dict[str, Any]
+    together: httpx2.Client, tuned: dict[str, Any]
 ) -> None:
     created, done = tuned["created"], tuned["done"]
     assert created["id"].startswith("ft-")
@@ -72,14 +72,16 @@ def test_a_job_runs_to_completion_with_together_shapes(
     assert all(event["object"] == "fine-tune-event" for event in done["events"])
 
 
-def test_listing_finds_the_job_by_its_suffix(together: httpx.Client, tuned: dict[str, Any]) -> None:
+def test_listing_finds_the_job_by_its_suffix(
+    together: httpx2.Client, tuned: dict[str, Any]
+) -> None:
     listed = together.get("/fine-tunes").json()["data"]
     mine = [job for job in listed if job.get("suffix") == "tl-key-1"]
     assert [job["id"] for job in mine] == [tuned["created"]["id"]]
     assert "events" in mine[0] and mine[0]["events"] == []  # the truncated form
 
 
-def test_events_checkpoints_and_metrics(together: httpx.Client, tuned: dict[str, Any]) -> None:
+def test_events_checkpoints_and_metrics(together: httpx2.Client, tuned: dict[str, Any]) -> None:
     job_id = tuned["created"]["id"]
     events = together.get(f"/fine-tunes/{job_id}/events").json()["data"]
     assert [e["type"] for e in events] == [e["type"] for e in tuned["done"]["events"]]
@@ -93,7 +95,7 @@ def test_events_checkpoints_and_metrics(together: httpx.Client, tuned: dict[str,
 
 
 def test_models_list_the_output_and_from_checkpoint_warm_starts(
-    together: httpx.Client, tuned: dict[str, Any]
+    together: httpx2.Client, tuned: dict[str, Any]
 ) -> None:
     output = tuned["done"]["model_output_name"]
     models = together.get("/models").json()
@@ -110,7 +112,7 @@ def test_models_list_the_output_and_from_checkpoint_warm_starts(
     assert _finished(together, again.json()["id"])["status"] == "completed"
 
 
-def test_cancel_and_delete(together: httpx.Client, tuned: dict[str, Any]) -> None:
+def test_cancel_and_delete(together: httpx2.Client, tuned: dict[str, Any]) -> None:
     job = together.post(
         "/fine-tunes",
         json={"model": "Qwen/Qwen3-8B", "training_file": tuned["file"], "n_epochs": 20,
@@ -133,7 +135,7 @@ def test_cancel_and_delete(together: httpx.Client, tuned: dict[str, Any]) -> Non
     assert together.get(f"/fine-tunes/{tuned['created']['id']}").status_code == 404
 
 
-def test_a_bad_training_file_ends_in_error_with_the_line(together: httpx.Client) -> None:
+def test_a_bad_training_file_ends_in_error_with_the_line(together: httpx2.Client) -> None:
     file_id = _upload(together, b'{"messages": [{"role": "user"}]}\n' * 12, "bad.jsonl")
     job = together.post("/fine-tunes", json={"model": "Qwen/Qwen3-8B", "training_file": file_id})
     done = _finished(together, job.json()["id"])
@@ -143,8 +145,8 @@ def test_a_bad_training_file_ends_in_error_with_the_line(together: httpx.Client)
     assert "Line 1" in last["message"]
 
 
-def test_errors_have_together_shape(dialect_engine: EngineHandle, together: httpx.Client) -> None:
-    anonymous = httpx.post(
+def test_errors_have_together_shape(dialect_engine: EngineHandle, together: httpx2.Client) -> None:
+    anonymous = httpx2.post(
         dialect_engine.base_url.removesuffix("/v1") + "/together/v1/fine-tunes", json={}
     )
     assert anonymous.status_code == 401
