@@ -227,3 +227,36 @@ async def threaded(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def engine_for(request: Request) -> Engine:
     return engine_of(request)
+
+
+def inference_handler(
+    kind: str,
+    *,
+    base_models: dict[str, str],
+    render: Renderer,
+    provider: str,
+    adapt_request: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    adapt_response: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None,
+) -> Handler:
+    """Chat (``kind="chat"``) or legacy completions answered by the engine's own code, with the
+    dialect's base-model names mapped to the engine's and the model named back as asked.
+    ``adapt_request`` / ``adapt_response`` translate where a provider's shape differs from
+    OpenAI's (the response hook also sees the original request)."""
+    from lib.engine import completions
+
+    async def handler(request: Request) -> Response:
+        asked_body = await json_object(request)
+        body = adapt_request(dict(asked_body)) if adapt_request else dict(asked_body)
+        asked = body.get("model")
+        if isinstance(asked, str) and asked in base_models:
+            body["model"] = base_models[asked]
+        engine = engine_for(request)
+        work = completions.chat_completion if kind == "chat" else completions.completion
+        result = await threaded(work, engine.registry, body)
+        result["model"] = asked
+        if adapt_response:
+            result = adapt_response(asked_body, result)
+        return JSONResponse(result)
+
+    handler.__name__ = f"{kind}_completion"
+    return dialect_api(render, provider=provider)(handler)

@@ -42,7 +42,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lib.engine import completions
 from lib.engine.dialects import common
 from lib.engine.errors import ApiError
 from lib.engine.server import Engine
@@ -477,22 +476,11 @@ async def delete_model(request: Request) -> Response:
 
 
 def _inference(kind: str) -> Any:
-    """OpenAI-compatible completions; Fireworks' base-model names map to the engine's."""
-
-    async def handler(request: Request) -> Response:
-        body = await common.json_object(request)
-        asked = body.get("model")
-        if isinstance(asked, str) and asked in BASE_MODELS:
-            body["model"] = BASE_MODELS[asked]
-        engine = common.engine_for(request)
-        work = completions.chat_completion if kind == "chat" else completions.completion
-        result = await common.threaded(work, engine.registry, body)
-        result["model"] = asked
-        return JSONResponse(result)
-
-    handler.__name__ = f"{kind}_completion"
-    # Inference errors are OpenAI-shaped on Fireworks' OpenAI-compatible endpoints.
-    return common.dialect_api(ApiError.body, provider="Fireworks")(handler)
+    """OpenAI-compatible completions (their errors OpenAI-shaped, as on Fireworks' OpenAI-
+    compatible endpoints); Fireworks' base-model names map to the engine's."""
+    return common.inference_handler(
+        kind, base_models=BASE_MODELS, render=ApiError.body, provider="Fireworks"
+    )
 
 
 ACCOUNT = "/v1/accounts/{account}"

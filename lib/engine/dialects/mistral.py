@@ -20,6 +20,8 @@ from Mistral's OpenAPI document, commit 05629d23 of 2026-06-30: ``fine_tuning_jo
 - ``POST /v1/classifications`` (``model``, ``input``: text or texts) →
   ``{"id", "model", "results": [{target: {"scores": {label: probability}}}]}``: a classifier
   job's model answers with real class probabilities.
+- ``POST /v1/chat/completions``: OpenAI's shape without logprobs (Mistral's request has no
+  logprobs fields, so they are refused as extra inputs).
 - Errors: FastAPI's ``{"detail": [{"type", "loc", "msg", "ctx"}]}`` with 422 for a body that
   fails validation (as in client-ts#70), ``{"detail": "<message>"}`` otherwise (as in
   client-python#450).
@@ -674,6 +676,19 @@ async def classifications(request: Request) -> Response:
     return JSONResponse(await common.threaded(_classify, common.engine_for(request), body))
 
 
+def _no_logprobs(body: dict[str, Any]) -> dict[str, Any]:
+    """Mistral's chat request has no logprobs fields; FastAPI refuses extra inputs."""
+    for key in ("logprobs", "top_logprobs"):
+        if key in body:
+            raise Invalid([key], "Extra inputs are not permitted", "extra_forbidden")
+    return body
+
+
+chat_completions = common.inference_handler(
+    "chat", base_models=BASE_MODELS, render=render_error, provider="Mistral",
+    adapt_request=_no_logprobs,
+)  # fmt: skip
+
 ROUTES = [
     Route("/v1/files", upload_file, methods=["POST"]),
     Route("/v1/files", list_files, methods=["GET"]),
@@ -689,4 +704,5 @@ ROUTES = [
     Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
     Route("/v1/models/{model:path}", delete_model, methods=["DELETE"]),
     Route("/v1/classifications", classifications, methods=["POST"]),
+    Route("/v1/chat/completions", chat_completions, methods=["POST"]),
 ]

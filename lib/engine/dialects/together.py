@@ -15,6 +15,10 @@ commit 090263a, 2026-04-28) and its Python SDK v1 (togethercomputer/together-pyt
   ``/checkpoints``, ``/metrics``.
 - ``GET /models`` → a bare array of ``ModelInfo`` (Together documents no model deletion: a
   fine-tuned model goes with its job, ``DELETE /fine-tunes/{id}``).
+- ``POST /chat/completions`` and ``/completions`` (OpenAI's shapes, except ``logprobs``: an
+  integer 0..20 in the request, ``LogprobsPart`` — ``tokens``, ``token_logprobs``,
+  ``top_logprobs`` — in the answer; the document types ``top_logprobs`` as one map, the engine
+  gives one map per token).
 - Errors: ``{"error": {"message", "type", "param", "code"}}`` (``ErrorData``).
 
 Statuses: ``pending → queued → running → completed | error | cancelled`` (the engine has no
@@ -579,6 +583,48 @@ async def list_models(request: Request) -> Response:
     return JSONResponse(await common.threaded(_models, common.engine_for(request)))
 
 
+# ---------------------------------------------------------------------------- inference
+
+
+def _together_logprobs_request(body: dict[str, Any]) -> dict[str, Any]:
+    """Together takes ``logprobs`` as an integer 0..20 (top tokens per step), not OpenAI's
+    boolean plus ``top_logprobs``."""
+    body.pop("top_logprobs", None)
+    value = body.pop("logprobs", None)
+    if value is None or value is False:
+        return body
+    if not isinstance(value, int) or not 0 <= value <= 20:
+        raise bad_request("'logprobs' must be an integer from 0 to 20.", param="logprobs")
+    if value:
+        body.update(logprobs=True, top_logprobs=value)
+    return body
+
+
+def _together_logprobs_response(asked: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's per-token logprobs as Together's ``LogprobsPart``: ``tokens``,
+    ``token_logprobs`` and ``top_logprobs`` (one ``{token: logprob}`` map per token)."""
+    for choice in result.get("choices", []):
+        content = (choice.get("logprobs") or {}).get("content") if choice.get("logprobs") else None
+        if content is None:
+            continue
+        choice["logprobs"] = {
+            "tokens": [t["token"] for t in content],
+            "token_logprobs": [t["logprob"] for t in content],
+            "top_logprobs": [
+                {x["token"]: x["logprob"] for x in t["top_logprobs"]} for t in content
+            ],
+        }
+    return result
+
+
+def _inference(kind: str) -> Any:
+    return common.inference_handler(
+        kind, base_models=BASE_MODELS, render=render_error, provider="Together",
+        adapt_request=_together_logprobs_request if kind == "chat" else None,
+        adapt_response=_together_logprobs_response if kind == "chat" else None,
+    )  # fmt: skip
+
+
 ROUTES = [
     Route("/files/upload", upload_file, methods=["POST"]),
     Route("/files", list_files, methods=["GET"]),
@@ -594,4 +640,6 @@ ROUTES = [
     Route("/fine-tunes/{job_id}/checkpoints", list_checkpoints, methods=["GET"]),
     Route("/fine-tunes/{job_id}/metrics", job_metrics, methods=["GET"]),
     Route("/models", list_models, methods=["GET"]),
+    Route("/chat/completions", _inference("chat"), methods=["POST"]),
+    Route("/completions", _inference("legacy"), methods=["POST"]),
 ]

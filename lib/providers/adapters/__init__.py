@@ -11,6 +11,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+import openai
+
 from lib.providers.adapters import fireworks, mistral, together
 from lib.providers.adapters.base import Adapter, Http
 
@@ -39,11 +41,17 @@ def build(
         max_retries=max_retries,
         error_message=module.error_message,
     )
+    inference = openai.OpenAI(
+        api_key=key,
+        base_url=(base_url or module.DEFAULT_BASE_URL).rstrip("/") + module.INFERENCE_PATH,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
     if kind == "fireworks":
-        return fireworks.FireworksAdapter(http, account=account or "")
+        return fireworks.FireworksAdapter(http, account=account or "", inference=inference)
     if kind == "mistral":
-        return mistral.MistralAdapter(http)
-    return together.TogetherAdapter(http)
+        return mistral.MistralAdapter(http, inference=inference)
+    return together.TogetherAdapter(http, inference=inference)
 
 
 def default_base_url(kind: str) -> str:

@@ -218,13 +218,25 @@ def model_object(*, fine_tuned: bool, fine_tunable: bool, **fields: Any) -> Mode
 
 
 class Adapter(ABC):
-    """One provider's fine-tuning API behind the ``openai`` client's shape."""
+    """One provider's fine-tuning API behind the ``openai`` client's shape.
 
-    def __init__(self, http: Http) -> None:
+    Inference (``chat``, ``completions``, ``post``, ``with_options`` …) goes to ``inference``,
+    an ordinary ``openai`` client on the provider's OpenAI-compatible endpoint, so the
+    evaluation runner calls every provider the same way.
+    """
+
+    def __init__(self, http: Http, *, inference: openai.OpenAI | None = None) -> None:
         self.http = http
+        self.inference = inference
         self.files = _Files(self)
         self.fine_tuning = _FineTuning(self)
         self.models = _Models(self)
+
+    def __getattr__(self, name: str) -> Any:
+        inference = self.__dict__.get("inference")
+        if inference is None or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(inference, name)
 
     # files
     @abstractmethod

@@ -44,6 +44,7 @@ KIND = "fireworks"
 LABEL = "Fireworks AI"
 DEFAULT_BASE_URL = "https://api.fireworks.ai"
 KEY_ENV = "FIREWORKS_API_KEY"
+INFERENCE_PATH = "/inference/v1"
 DEFAULT_LEARNING_RATE = 1e-4
 CAPABILITIES = Capabilities(
     can_train=True, methods=("supervised",), list_models=True, logprobs=True,
@@ -112,8 +113,8 @@ class FireworksAdapter(base.Adapter):
     """Fireworks' supervised fine-tuning API as ``client.files`` / ``.fine_tuning.jobs`` /
     ``.models``."""
 
-    def __init__(self, http: base.Http, *, account: str) -> None:
-        super().__init__(http)
+    def __init__(self, http: base.Http, *, account: str, inference: Any = None) -> None:
+        super().__init__(http, inference=inference)
         self.account = account
         self.prefix = f"/v1/accounts/{account}"
 

@@ -42,6 +42,7 @@ KIND = "mistral"
 LABEL = "Mistral AI"
 DEFAULT_BASE_URL = "https://api.mistral.ai"
 KEY_ENV = "MISTRAL_API_KEY"
+INFERENCE_PATH = "/v1"
 DEFAULT_LEARNING_RATE = 1e-4
 MAX_SUFFIX = 40
 CLASSIFIER_TARGET = "label"

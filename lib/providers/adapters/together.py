@@ -40,6 +40,7 @@ KIND = "together"
 LABEL = "Together AI"
 DEFAULT_BASE_URL = "https://api.together.ai/v1"
 KEY_ENV = "TOGETHER_API_KEY"
+INFERENCE_PATH = ""  # its base URL is the OpenAI-compatible one
 DEFAULT_LEARNING_RATE = 1e-5
 MAX_SUFFIX = 40
 CAPABILITIES = Capabilities(

@@ -123,6 +123,20 @@ def test_a_classifier_job_answers_with_class_probabilities(mistral: httpx2.Clien
     assert right / len(rows) > 0.5  # four classes: chance is 0.25
 
 
+def test_chat_without_logprobs(mistral: httpx2.Client) -> None:
+    message = [{"role": "user", "content": "Hello"}]
+    answer = mistral.post(
+        "/v1/chat/completions", json={"model": "ministral-8b-latest", "messages": message}
+    )
+    assert answer.status_code == 200 and answer.json()["model"] == "ministral-8b-latest"
+    refused = mistral.post(
+        "/v1/chat/completions",
+        json={"model": "ministral-8b-latest", "messages": message, "logprobs": True},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["type"] == "extra_forbidden"
+
+
 def test_cancel_a_running_job(mistral: httpx2.Client) -> None:
     file_id = _upload(mistral, news_chat_jsonl())
     job = mistral.post(

@@ -9,7 +9,15 @@ import httpx2
 import pytest
 
 from lib.engine.local import EngineHandle
-from tests.unit.engine.dialect_helpers import dialect_engine, http_for, news_chat_jsonl, poll
+from tests.unit.engine.dialect_helpers import (
+    dialect_engine,
+    http_for,
+    news_chat_jsonl,
+    news_rows,
+    news_text,
+    poll,
+)
+from tests.unit.engine.engine_helpers import SYSTEM
 
 __all__ = ["dialect_engine"]
 FINAL = ("completed", "error", "cancelled")
@@ -110,6 +118,32 @@ def test_models_list_the_output_and_from_checkpoint_warm_starts(
     assert again.status_code == 200, again.text
     assert again.json()["model"] == "Qwen/Qwen3-8B"
     assert _finished(together, again.json()["id"])["status"] == "completed"
+
+
+def test_chat_answers_with_together_logprobs(
+    together: httpx2.Client, tuned: dict[str, Any]
+) -> None:
+    answer = together.post(
+        "/chat/completions",
+        json={"model": tuned["done"]["model_output_name"], "max_tokens": 5, "logprobs": 3,
+              "messages": [{"role": "system", "content": SYSTEM},
+                           {"role": "user", "content": news_text(news_rows(1500, 1)[0])}]},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    choice = answer.json()["choices"][0]
+    logprobs = choice["logprobs"]
+    assert logprobs["tokens"] == [choice["message"]["content"]]
+    assert len(logprobs["token_logprobs"]) == 1 and logprobs["token_logprobs"][0] < 0
+    assert len(logprobs["top_logprobs"][0]) == 3
+    bad = together.post(
+        "/chat/completions",
+        json={
+            "model": "Qwen/Qwen3-8B",
+            "logprobs": 50,
+            "messages": [{"role": "user", "content": "x"}],
+        },
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "logprobs"
 
 
 def test_cancel_and_delete(together: httpx2.Client, tuned: dict[str, Any]) -> None:

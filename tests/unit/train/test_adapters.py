@@ -121,6 +121,15 @@ def test_double_submit_makes_one_job_that_runs_to_success(db, snapshot, provider
     again = launch(db, request, key=key, author="Ana", override_warnings=True)
     assert not again.created and again.job.provider_job_id == done.provider_job_id
 
+    # The fine-tuned model answers through the provider's OpenAI-compatible endpoint.
+    client = client_for(get_provider(db, provider["name"]))
+    answer = client.chat.completions.create(
+        model=str(done.fine_tuned_model), max_tokens=5,
+        messages=[{"role": "user", "content": "Great product, works perfectly."}],
+    )  # fmt: skip
+    assert answer.choices[0].message.content
+    assert answer.model == done.fine_tuned_model
+
     models = fine_tuned_models(db, provider["name"])
     assert done.fine_tuned_model in [m.model.id for m in models]
     mine = next(m for m in models if m.model.id == done.fine_tuned_model)
