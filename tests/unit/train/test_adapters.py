@@ -57,7 +57,12 @@ def provider(
     dialects: EngineHandle,
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, Any]:
-    name = str(request.param)
+    return _configure(str(request.param), db, dialects, monkeypatch)
+
+
+def _configure(
+    name: str, db: sa.Engine, dialects: EngineHandle, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
     spec = PROVIDERS[name]
     root = dialects.base_url.removesuffix("/v1")
     changes: dict[str, Any] = {"base_url": root + spec["prefix"]}
@@ -214,3 +219,27 @@ def test_provider_answers_become_sentences(status: int, body: str, expected: str
     error = translate_error(status_error(response, body), action="launch the job")
     assert expected in str(error) and body.split(":")[0] in str(error)
     assert isinstance(status_error(response, body), openai.APIStatusError)
+
+
+def test_mistral_classifier_method_answers_with_class_probabilities(  # type: ignore[no-untyped-def]
+    db, snapshot, dialects, monkeypatch
+) -> None:
+    provider = _configure("Mistral AI", db, dialects, monkeypatch)
+    request = _request(
+        snapshot.id, provider, method="classifier", hyperparameters={"n_epochs": 3}, suffix="stars"
+    )
+    result = launch(db, request, key=launch_key(db, request), author="Ana", override_warnings=True)
+    done = wait_for_job(db, result.job.id, timeout=120)
+    assert done.status == "succeeded", done.error
+    client = client_for(get_provider(db, "Mistral AI"))
+    job = client.fine_tuning.jobs.retrieve(str(done.provider_job_id))
+    assert job.method is not None and job.method.type == "classifier"
+    answer = client.post(
+        "/classifications",
+        body={"model": done.fine_tuned_model, "input": ["Broke after a week. Waste of money."]},
+        cast_to=httpx2.Response,
+    ).json()
+    scores = answer["results"][0]["label"]["scores"]
+    assert set(scores) == {"1", "2", "3", "4", "5"}
+    assert abs(sum(scores.values()) - 1) < 1e-6
+    assert max(scores, key=scores.__getitem__) in ("1", "2")
