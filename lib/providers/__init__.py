@@ -16,6 +16,7 @@ Usage::
         client.chat.completions.create(...)
 """
 
+from lib.providers.adapters import default_base_url
 from lib.providers.clients import (
     api_key,
     base_url_of,
@@ -27,6 +28,7 @@ from lib.providers.clients import (
 from lib.providers.config import (
     ADAPTER_KINDS,
     BUILT_IN,
+    DEFAULT_KEY_ENV,
     ENGINE_NAME,
     KINDS,
     OPENAI_NO_NEW_JOBS,
@@ -52,6 +54,7 @@ from lib.providers.presets import PRESETS, preset
 __all__ = [
     "ADAPTER_KINDS",
     "BUILT_IN",
+    "DEFAULT_KEY_ENV",
     "PRESETS",
     "ENGINE_NAME",
     "KINDS",
@@ -68,6 +71,7 @@ __all__ = [
     "base_url_of",
     "capabilities",
     "client_for",
+    "default_base_url",
     "default_provider",
     "engine_base_url",
     "get_provider",
