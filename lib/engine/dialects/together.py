@@ -27,8 +27,11 @@ idempotency key can only travel in ``suffix`` (≤ 40 characters), which the job
 
 The engine's own choices, not Together's: LoRA and full training train the same small model;
 ``learning_rate / 1e-5`` (Together's default) is the engine's learning-rate multiplier;
-``batch_size="max"`` is the engine's automatic batch size; ``/metrics`` rows carry
-``global_step``, ``train_loss`` and ``eval_loss`` (the document leaves the keys open).
+``batch_size="max"`` is the engine's automatic batch size. ``/metrics`` rows follow
+Together's "Training metrics" guide (docs.together.ai/docs/fine-tuning/monitoring, 2026; the
+endpoint came with openapi PR #253 of 2026-04-27): ``train/global_step``, ``train/loss``,
+``train/epoch`` rows and separate ``eval/global_step``, ``eval/loss`` rows, each with a
+nanosecond ``timestamp``.
 """
 
 from __future__ import annotations
@@ -546,18 +549,36 @@ async def list_checkpoints(request: Request) -> Response:
     return JSONResponse({"data": await common.threaded(_checkpoints, engine, record)})
 
 
+def _metrics(engine: Engine, job_id: str) -> list[dict[str, float]]:
+    """Training and eval rows as Together returns them: flat maps with ``train/*`` or
+    ``eval/*`` keys and a ``timestamp`` in nanoseconds, one object per kind per step."""
+    events = [e for e in common.events(engine, job_id) if e.get("type") == "metrics"]
+    rows: list[dict[str, float]] = []
+    for event in events:
+        data = event["data"]
+        stamp = float(event["created_at"]) * 1e9
+        total, step = data.get("total_steps") or 0, data["step"]
+        job = engine.state.get("job", job_id) or {}
+        epochs = (job.get("hyperparameters") or {}).get("n_epochs")
+        train = {
+            "timestamp": stamp,
+            "train/global_step": float(step),
+            "train/loss": data["train_loss"],
+        }
+        if total and isinstance(epochs, int):
+            train["train/epoch"] = round(step * epochs / total, 4)
+        rows.append(train)
+        valid = data.get("valid_loss")
+        if valid is not None and not math.isnan(valid):
+            rows.append({"timestamp": stamp, "eval/global_step": float(step), "eval/loss": valid})
+    return rows
+
+
 @api
 async def job_metrics(request: Request) -> Response:
     engine = common.engine_for(request)
     record = await common.threaded(_get, engine, request.path_params["job_id"])
-    rows = await common.threaded(common.metric_rows, engine, record["_job"])
-    metrics = []
-    for row in rows:
-        item = {"global_step": float(row["step"]), "train_loss": row["train_loss"]}
-        if row.get("valid_loss") is not None and not math.isnan(row["valid_loss"]):
-            item["eval_loss"] = row["valid_loss"]
-        metrics.append(item)
-    return JSONResponse({"metrics": metrics})
+    return JSONResponse({"metrics": await common.threaded(_metrics, engine, record["_job"])})
 
 
 def _models(engine: Engine) -> list[dict[str, Any]]:

@@ -14,10 +14,10 @@ tag at the end of ``suffix`` (≤ 40 characters), and a launch is found again by
 A fine-tuned model is deleted with its job (Together documents no model deletion).
 Mapping: ``learning_rate_multiplier`` × 1e-5 (Together's default rate) = ``learning_rate``;
 DPO's ``beta`` = ``dpo_beta``; continuing from a fine-tuned model = ``from_checkpoint``.
-Not verified without the real service: the ``/metrics`` keys (the document leaves them open;
-read as ``global_step``, ``train_loss``, ``eval_loss``) and whether OpenAI-style logprobs work
-on Together's chat endpoint (its document takes ``logprobs`` as an integer), so logprobs are
-not offered.
+Metrics: ``GET /fine-tunes/{id}/metrics`` rows with ``train/global_step``, ``train/loss``
+and ``eval/*`` keys (Together's "Training metrics" guide, docs.together.ai, 2026). Logprobs are
+not offered: Together takes ``logprobs`` as an integer and answers ``LogprobsPart``
+(``tokens``, ``token_logprobs``), not OpenAI's shape the evaluation reads.
 """
 
 from __future__ import annotations
@@ -224,13 +224,17 @@ class TogetherAdapter(base.Adapter):
         except openai.NotFoundError:
             rows = []
         for row in rows:
-            step = row.get("global_step")
+            step = row.get("train/global_step", row.get("eval/global_step"))
             if step is None:
                 continue
-            data = {"step": int(step), "train_loss": row.get("train_loss")}
-            if row.get("eval_loss") is not None:
-                data["valid_loss"] = row["eval_loss"]
-            message = f"Step {int(step)}: training loss={row.get('train_loss')}"
+            data: dict[str, Any] = {"step": int(step)}
+            if row.get("train/loss") is not None:
+                data["train_loss"] = row["train/loss"]
+            if row.get("eval/loss") is not None:
+                data["valid_loss"] = row["eval/loss"]
+            which = "training" if "train_loss" in data else "validation"
+            value = data.get("train_loss", data.get("valid_loss"))
+            message = f"Step {int(step)}: {which} loss={value}"
             events.append(
                 base.event_object(
                     id=f"{job_id}-metrics-{int(step)}",

@@ -97,9 +97,11 @@ def test_events_checkpoints_and_metrics(together: httpx2.Client, tuned: dict[str
     assert [c["checkpoint_type"] for c in checkpoints] == ["Intermediate", "Intermediate", "Final"]
     assert checkpoints[-1]["path"] == tuned["done"]["model_output_name"]
     metrics = together.get(f"/fine-tunes/{job_id}/metrics").json()["metrics"]
-    assert len(metrics) >= 10
-    assert metrics[-1]["global_step"] == checkpoints[-1]["step"]
-    assert metrics[-1]["train_loss"] < metrics[0]["train_loss"]
+    train = [m for m in metrics if "train/loss" in m]
+    assert len(train) >= 10 and all(m["timestamp"] > 1e18 for m in train)
+    assert train[-1]["train/global_step"] == checkpoints[-1]["step"]
+    assert train[-1]["train/epoch"] == 2
+    assert train[-1]["train/loss"] < train[0]["train/loss"]
 
 
 def test_models_list_the_output_and_from_checkpoint_warm_starts(
