@@ -1,7 +1,10 @@
 """Model servers Tunelab talks to, and the one way to build an ``openai`` client for each.
 
 Every provider — OpenAI, Azure OpenAI, any OpenAI-compatible base URL (vLLM, llama.cpp server,
-Ollama, hosted services) and the built-in engine — is reached through the same ``openai`` SDK.
+Ollama, hosted services such as Nebius or Crusoe, see :data:`PRESETS`) and the built-in engine —
+is reached through the same ``openai`` SDK. Together, Fireworks and Mistral fine-tune through
+their own wire formats: :func:`client_for` gives an adapter (``lib.providers.adapters``) with
+the same ``files`` / ``fine_tuning`` / ``models`` surface, and their OpenAI-compatible inference.
 Provider-specific code lives here only: building the client (:func:`client_for`), what each
 kind can do (:func:`capabilities`), and turning the SDK's exceptions into sentences for people
 (:func:`translate_error`, :func:`provider_errors`).

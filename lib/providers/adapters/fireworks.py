@@ -10,6 +10,9 @@ Paths under ``/v1/accounts/{account}``: ``POST datasets`` (``datasetId``, ``data
 ``GET|DELETE models/{id}``. Errors: ``{"code": <gRPC code>, "message"}``. The SDK adds the
 official-SDK alternative, but it is large and generated, so plain HTTP is used here.
 
+Upload formats: JSONL of ``{"messages"}`` conversations (Fireworks' fine-tuning guide:
+at least 3 examples; roles system, user, assistant; an optional ``weight`` 0 or 1).
+
 Exactly once: the job's id is chosen by the client, so it is derived from the idempotency key
 (``tl-`` + 24 hex digits of its sha256); a repeated create answers 409 ALREADY_EXISTS and the
 existing job is adopted, and reconciling is a GET of that id. Datasets are named by their

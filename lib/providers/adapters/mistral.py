@@ -12,6 +12,10 @@ Paths: ``POST|GET /v1/files``, ``GET|DELETE /v1/files/{id}``, ``…/content``,
 422 ``{"detail": [{"loc", "msg", …}]}``, else ``{"detail": "…"}``. The official SDK is
 maintained but large (generated for every Mistral API), so plain HTTP is used here.
 
+Upload formats: JSONL of ``{"messages"}`` conversations for completion jobs, and
+``{"text" | "messages", "labels": {target: label}}`` for classifier jobs (written by this
+adapter from the chat file).
+
 Exactly once: Mistral's job ``metadata`` is its cost estimate, not the client's, so the
 idempotency key travels as a tag at the end of ``suffix``; a launch is found again by listing
 jobs. Jobs are created with ``auto_start`` so a launch trains at once (the dialect and

@@ -9,6 +9,10 @@ togethercomputer/together-python ``src/together/resources/finetune.py`` and
 /fine-tunes/{id}/events|checkpoints|metrics``, ``DELETE /fine-tunes/{id}``, ``GET /models``;
 errors ``{"error": {"message", "type", "param", "code"}}``.
 
+Upload formats: JSONL — conversational ``{"messages"}``, instruction ``{"prompt",
+"completion"}`` and, for DPO, ``{"input", "preferred_output", "non_preferred_output"}`` (the
+same preference format OpenAI uses); Parquet and CSV exist at Together but Tunelab sends JSONL.
+
 Exactly once: Together keeps no job metadata, so the idempotency key travels as a 14-character
 tag at the end of ``suffix`` (≤ 40 characters), and a launch is found again by listing jobs.
 A fine-tuned model is deleted with its job (Together documents no model deletion).
