@@ -243,3 +243,26 @@ def test_mistral_classifier_method_answers_with_class_probabilities(  # type: ig
     assert set(scores) == {"1", "2", "3", "4", "5"}
     assert abs(sum(scores.values()) - 1) < 1e-6
     assert max(scores, key=scores.__getitem__) in ("1", "2")
+
+
+def test_adapters_retry_rate_limits_like_the_sdk(db: sa.Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Half the engine's answers are 429 with Retry-After: retries get every call through;
+    without retries the person reads that the provider is rate-limiting."""
+    import tempfile
+
+    env = {"TUNELAB_ENGINE_FAULT_429": "0.5", "TUNELAB_ENGINE_FAULT_SEED": "3",
+           "TUNELAB_ENGINE_RETRY_AFTER_MS": "5"}  # fmt: skip
+    with start_engine(data_dir=Path(tempfile.mkdtemp(prefix="tunelab-faults-")), env=env) as engine:
+        root = engine.base_url.removesuffix("/v1")
+        config = save_provider(db, preset("Together AI", base_url=root + "/together/v1"))
+        monkeypatch.setenv("TOGETHER_API_KEY", KEY)
+        patient = client_for(config, max_retries=8)
+        for n in range(8):
+            patient.files.create(file=(f"f{n}.jsonl", b'{"prompt": "a", "completion": "b"}\n'))
+            assert patient.models.list().data
+        hasty = client_for(config, max_retries=0)
+        with pytest.raises(openai.RateLimitError) as caught:
+            for _ in range(20):
+                hasty.models.list()
+        said = str(translate_error(caught.value, config=config, action="list its models"))
+        assert "rate-limiting requests (429)" in said
