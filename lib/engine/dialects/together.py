@@ -13,6 +13,7 @@ commit 090263a, 2026-04-28) and its Python SDK v1 (togethercomputer/together-pyt
   ``GET /fine-tunes/{id}`` → ``FinetuneResponse``; ``POST /fine-tunes/{id}/cancel``;
   ``DELETE /fine-tunes/{id}`` → ``{"message"}``; ``GET /fine-tunes/{id}/events``,
   ``/checkpoints``, ``/metrics``.
+- ``GET /fine-tunes/models/supported`` → ``{"models": [names]}`` (the engine's stand-ins).
 - ``GET /models`` → a bare array of ``ModelInfo`` (Together documents no model deletion: a
   fine-tuned model goes with its job, ``DELETE /fine-tunes/{id}``).
 - ``POST /chat/completions`` and ``/completions`` (OpenAI's shapes, except ``logprobs``: an
@@ -600,6 +601,11 @@ def _models(engine: Engine) -> list[dict[str, Any]]:
 
 
 @api
+async def supported_models(request: Request) -> Response:
+    return JSONResponse({"models": list(BASE_MODELS)})
+
+
+@api
 async def list_models(request: Request) -> Response:
     return JSONResponse(await common.threaded(_models, common.engine_for(request)))
 
@@ -652,6 +658,7 @@ ROUTES = [
     Route("/files/{file_id}", retrieve_file, methods=["GET"]),
     Route("/files/{file_id}", delete_file, methods=["DELETE"]),
     Route("/files/{file_id}/content", file_content, methods=["GET"]),
+    Route("/fine-tunes/models/supported", supported_models, methods=["GET"]),
     Route("/fine-tunes", create_job, methods=["POST"]),
     Route("/fine-tunes", list_jobs, methods=["GET"]),
     Route("/fine-tunes/{job_id}", retrieve_job, methods=["GET"]),

@@ -6,7 +6,8 @@ togethercomputer/together-python ``src/together/resources/finetune.py`` and
 ``types/finetune.py`` (2025-12-23). Paths: ``POST /files/upload`` (multipart ``purpose``,
 ``file_name``, ``file_type``, ``file``), ``GET /files[/{id}[/content]]``, ``POST|GET
 /fine-tunes``, ``GET /fine-tunes/{id}``, ``POST /fine-tunes/{id}/cancel``, ``GET
-/fine-tunes/{id}/events|checkpoints|metrics``, ``DELETE /fine-tunes/{id}``, ``GET /models``;
+/fine-tunes/{id}/events|checkpoints|metrics``, ``DELETE /fine-tunes/{id}``,
+``GET /fine-tunes/models/supported`` (which bases can be tuned), ``GET /models``;
 errors ``{"error": {"message", "type", "param", "code"}}``.
 
 Upload formats: JSONL — conversational ``{"messages"}``, instruction ``{"prompt",
@@ -270,11 +271,12 @@ class TogetherAdapter(base.Adapter):
         outputs = {
             j.get("model_output_name") for j in self._jobs() if j.get("status") == "completed"
         }
+        supported = set(self.http.json("GET", "/fine-tunes/models/supported").get("models") or [])
         return [
             base.model_object(
                 id=m["id"], created=int(m.get("created") or 0),
                 owned_by=str(m.get("organization") or ""), fine_tuned=m["id"] in outputs,
-                fine_tunable=m["id"] not in outputs and m.get("type") in ("chat", "language"),
+                fine_tunable=m["id"] in supported,
             )
             for m in raws
         ]  # fmt: skip

@@ -135,6 +135,11 @@ def test_double_submit_makes_one_job_that_runs_to_success(db, snapshot, provider
     assert answer.choices[0].message.content
     assert answer.model == done.fine_tuned_model
 
+    from lib.providers import list_models
+
+    tunable = [m.id for m in list_models(get_provider(db, provider["name"])) if m.fine_tunable]
+    assert provider["model"] in tunable and done.fine_tuned_model not in tunable
+
     models = fine_tuned_models(db, provider["name"])
     assert done.fine_tuned_model in [m.model.id for m in models]
     mine = next(m for m in models if m.model.id == done.fine_tuned_model)
