@@ -1,8 +1,9 @@
 """Provider dialects of the built-in engine: other providers' fine-tuning wire formats.
 
-Each dialect is one module with a ``NAME``, a ``PREFIX`` (where its paths are mounted: the
-provider's own paths under ``/<name>``, so a client's base URL is the only change) and its
-``ROUTES``. They are registered here and nowhere else; every dialect trains through the same
+Each dialect is one package (``wire``: names, limits, error shape; ``files``; ``jobs``;
+``models``) whose ``__init__`` cites the provider's documents and gives a ``NAME``, a ``PREFIX``
+(where its paths are mounted: the provider's own paths under ``/<name>``, so a client's base
+URL is the only change) and its ``ROUTES``. They are registered here and nowhere else; every dialect trains through the same
 job manager, trainer and model registry as the OpenAI-format API.
 
 | dialect | client base URL | provider's base URL |

@@ -1,39 +1,4 @@
-"""Together AI's fine-tuning wire format, served under ``/together/v1`` by the built-in engine.
-
-Follows Together's OpenAPI document (github.com/togethercomputer/openapi, ``openapi.yaml`` at
-commit 090263a, 2026-04-28) and its Python SDK v1 (togethercomputer/together-python
-``src/together/types/finetune.py`` and ``resources/finetune.py``, 2025-12-23):
-
-- ``POST /files/upload`` (multipart ``purpose``, ``file_name``, ``file``, ``file_type``) →
-  ``FileResponse``; ``GET /files``, ``GET|DELETE /files/{id}``, ``GET /files/{id}/content``.
-- ``POST /fine-tunes`` (``training_file`` and ``model`` or ``from_checkpoint``; ``n_epochs``,
-  ``batch_size`` int or ``"max"``, ``learning_rate``, ``suffix``, ``random_seed``,
-  ``training_type`` ``Full``/``Lora``, ``training_method`` ``sft``/``dpo`` with ``dpo_beta``)
-  → ``FinetuneResponseTruncated``; ``GET /fine-tunes`` → ``{"data": [...]}``;
-  ``GET /fine-tunes/{id}`` → ``FinetuneResponse``; ``POST /fine-tunes/{id}/cancel``;
-  ``DELETE /fine-tunes/{id}`` → ``{"message"}``; ``GET /fine-tunes/{id}/events``,
-  ``/checkpoints``, ``/metrics``.
-- ``GET /fine-tunes/models/supported`` → ``{"models": [names]}`` (the engine's stand-ins).
-- ``GET /models`` → a bare array of ``ModelInfo`` (Together documents no model deletion: a
-  fine-tuned model goes with its job, ``DELETE /fine-tunes/{id}``).
-- ``POST /chat/completions`` and ``/completions`` (OpenAI's shapes, except ``logprobs``: an
-  integer 0..20 in the request, ``LogprobsPart`` — ``tokens``, ``token_logprobs``,
-  ``top_logprobs`` — in the answer; the document types ``top_logprobs`` as one map, the engine
-  gives one map per token).
-- Errors: ``{"error": {"message", "type", "param", "code"}}`` (``ErrorData``).
-
-Statuses: ``pending → queued → running → completed | error | cancelled`` (the engine has no
-``compressing``/``uploading`` phase). Fine-tuning jobs keep no metadata, so a client's
-idempotency key can only travel in ``suffix`` (≤ 40 characters), which the job echoes.
-
-The engine's own choices, not Together's: LoRA and full training train the same small model;
-``learning_rate / 1e-5`` (Together's default) is the engine's learning-rate multiplier;
-``batch_size="max"`` is the engine's automatic batch size. ``/metrics`` rows follow
-Together's "Training metrics" guide (docs.together.ai/docs/fine-tuning/monitoring, 2026; the
-endpoint came with openapi PR #253 of 2026-04-27): ``train/global_step``, ``train/loss``,
-``train/epoch`` rows and separate ``eval/global_step``, ``eval/loss`` rows, each with a
-nanosecond ``timestamp``.
-"""
+"""Together dialect: fine-tuning jobs as Together documents them."""
 
 from __future__ import annotations
 
@@ -43,158 +8,22 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from lib.engine.dialects import common
+from lib.engine.dialects.together.wire import (
+    BASE_MODELS,
+    DEFAULT_LEARNING_RATE,
+    EVENT_TYPES,
+    MAX_EPOCHS,
+    MAX_SUFFIX,
+    NAME,
+    OWNER,
+    STATUS,
+    api,
+)
 from lib.engine.errors import ApiError, bad_request
 from lib.engine.server import Engine
 from lib.engine.state import now
-
-NAME = "together"
-PREFIX = "/together/v1"
-OWNER = "tunelab"
-DEFAULT_LEARNING_RATE = 1e-5
-MAX_EPOCHS = 20  # Together's CLI reference: n-epochs 1..20
-MAX_SUFFIX = 40
-# Together model names the engine answers for, all backed by its untrained prior.
-BASE_MODELS = {
-    "Qwen/Qwen3-8B": "tunelab-base",
-    "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference": "tunelab-base",
-    "tunelab-base": "tunelab-base",
-}
-FILE_PURPOSES = (
-    "fine-tune", "eval", "eval-sample", "eval-output", "eval-summary", "batch-generated",
-    "batch-api",
-)  # fmt: skip
-STATUS = {
-    "validating_files": "pending",
-    "queued": "queued",
-    "running": "running",
-    "pausing": "running",
-    "paused": "running",
-    "succeeded": "completed",
-    "failed": "error",
-    "cancelled": "cancelled",
-}
-# Engine event messages (by their first words) as Together's event types.
-EVENT_TYPES = (
-    ("Created fine-tuning job", "job_pending"),
-    ("Validating training file", "training_data_downloading"),
-    ("Files validated", "training_data_download_complete"),
-    ("Fine-tuning job started", "training_start"),
-    ("The engine restarted", "job_restarted"),
-    ("Checkpoint created", "checkpoint_save"),
-    ("New fine-tuned model created", "model_upload_complete"),
-    ("The job has successfully completed", "job_complete"),
-    ("Job cancelled", "cancel_requested"),
-)
-
-
-def render_error(error: ApiError) -> dict[str, Any]:
-    return error.body()
-
-
-api = common.dialect_api(render_error, provider="Together")
-
-
-# ---------------------------------------------------------------------------- files
-
-
-def _file_object(engine: Engine, record: dict[str, Any]) -> dict[str, Any]:
-    stored = engine.state.get("file", record["id"]) or {}
-    return {
-        "id": record["id"],
-        "object": "file",
-        "created_at": stored.get("created_at", record["created_at"]),
-        "filename": record["filename"],
-        "bytes": stored.get("bytes", 0),
-        "purpose": record["purpose"],
-        "Processed": True,
-        "FileType": record["file_type"],
-        "LineCount": record["line_count"],
-    }
-
-
-def _get_file(engine: Engine, file_id: str) -> dict[str, Any]:
-    record = engine.state.get(f"{NAME}.file", file_id)
-    if record is None:
-        raise ApiError(404, f"File {file_id} not found", param="id", code="file_not_found")
-    return record
-
-
-def _upload(engine: Engine, content: bytes, fields: dict[str, str]) -> dict[str, Any]:
-    purpose = fields.get("purpose")
-    if purpose not in FILE_PURPOSES:
-        raise bad_request(
-            f"'purpose' must be one of {', '.join(FILE_PURPOSES)}; got {purpose!r}.",
-            param="purpose",
-        )
-    name = fields.get("file_name")
-    if not name:
-        raise bad_request("'file_name' is required.", param="file_name")
-    file_type = fields.get("file_type") or "jsonl"
-    if file_type not in ("jsonl", "parquet", "csv"):
-        raise bad_request(
-            f"'file_type' must be jsonl, parquet or csv; got {file_type!r}.", param="file_type"
-        )
-    if file_type != "jsonl" and purpose == "fine-tune":
-        raise bad_request(
-            "The built-in engine trains on JSONL files only; upload the data as file_type=jsonl.",
-            param="file_type",
-        )
-    stored = common.keep_file(engine, content=content, filename=name)
-    record = {
-        "id": stored["id"],
-        "created_at": stored["created_at"],
-        "filename": name,
-        "purpose": purpose,
-        "file_type": file_type,
-        "line_count": common.count_lines(engine, stored["id"]),
-    }
-    engine.state.put(f"{NAME}.file", record)
-    return _file_object(engine, record)
-
-
-@api
-async def upload_file(request: Request) -> Response:
-    engine = common.engine_for(request)
-    content, _, fields = await common.read_upload(request)
-    return JSONResponse(await common.threaded(_upload, engine, content, fields))
-
-
-@api
-async def list_files(request: Request) -> Response:
-    engine = common.engine_for(request)
-    records = await common.threaded(engine.state.list, f"{NAME}.file")
-    return JSONResponse({"data": [_file_object(engine, r) for r in records]})
-
-
-@api
-async def retrieve_file(request: Request) -> Response:
-    engine = common.engine_for(request)
-    record = await common.threaded(_get_file, engine, request.path_params["file_id"])
-    return JSONResponse(_file_object(engine, record))
-
-
-@api
-async def delete_file(request: Request) -> Response:
-    engine = common.engine_for(request)
-    file_id = request.path_params["file_id"]
-    await common.threaded(_get_file, engine, file_id)
-    await common.threaded(engine.state.delete, f"{NAME}.file", file_id)
-    await common.threaded(engine.state.delete, "file", file_id)
-    engine.state.file_path(file_id).unlink(missing_ok=True)
-    return JSONResponse({"id": file_id, "deleted": True})
-
-
-@api
-async def file_content(request: Request) -> Response:
-    engine = common.engine_for(request)
-    file_id = request.path_params["file_id"]
-    await common.threaded(_get_file, engine, file_id)
-    content = await common.threaded(engine.state.file_path(file_id).read_bytes)
-    return Response(content, media_type="application/octet-stream")
-
 
 # ---------------------------------------------------------------------------- requests
 
@@ -580,94 +409,3 @@ async def job_metrics(request: Request) -> Response:
     engine = common.engine_for(request)
     record = await common.threaded(_get, engine, request.path_params["job_id"])
     return JSONResponse({"metrics": await common.threaded(_metrics, engine, record["_job"])})
-
-
-def _models(engine: Engine) -> list[dict[str, Any]]:
-    models = [
-        {"id": name, "object": "model", "created": 1767225600, "type": "chat",
-         "display_name": f"{name} (built-in engine stand-in: untrained prior)",
-         "organization": "tunelab", "context_length": 8192}
-        for name in BASE_MODELS
-    ]  # fmt: skip
-    for record in engine.state.list(f"{NAME}.job", newest_first=False):
-        stored = engine.state.get("model", record["model_output_name"])
-        if stored is not None:
-            models.append(
-                {"id": stored["id"], "object": "model", "created": stored["created"],
-                 "type": "chat", "display_name": stored["id"], "organization": OWNER,
-                 "context_length": 8192}
-            )  # fmt: skip
-    return models
-
-
-@api
-async def supported_models(request: Request) -> Response:
-    return JSONResponse({"models": list(BASE_MODELS)})
-
-
-@api
-async def list_models(request: Request) -> Response:
-    return JSONResponse(await common.threaded(_models, common.engine_for(request)))
-
-
-# ---------------------------------------------------------------------------- inference
-
-
-def _together_logprobs_request(body: dict[str, Any]) -> dict[str, Any]:
-    """Together takes ``logprobs`` as an integer 0..20 (top tokens per step), not OpenAI's
-    boolean plus ``top_logprobs``."""
-    body.pop("top_logprobs", None)
-    value = body.pop("logprobs", None)
-    if value is None or value is False:
-        return body
-    if not isinstance(value, int) or not 0 <= value <= 20:
-        raise bad_request("'logprobs' must be an integer from 0 to 20.", param="logprobs")
-    if value:
-        body.update(logprobs=True, top_logprobs=value)
-    return body
-
-
-def _together_logprobs_response(asked: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """OpenAI's per-token logprobs as Together's ``LogprobsPart``: ``tokens``,
-    ``token_logprobs`` and ``top_logprobs`` (one ``{token: logprob}`` map per token)."""
-    for choice in result.get("choices", []):
-        content = (choice.get("logprobs") or {}).get("content") if choice.get("logprobs") else None
-        if content is None:
-            continue
-        choice["logprobs"] = {
-            "tokens": [t["token"] for t in content],
-            "token_logprobs": [t["logprob"] for t in content],
-            "top_logprobs": [
-                {x["token"]: x["logprob"] for x in t["top_logprobs"]} for t in content
-            ],
-        }
-    return result
-
-
-def _inference(kind: str) -> Any:
-    return common.inference_handler(
-        kind, base_models=BASE_MODELS, render=render_error, provider="Together",
-        adapt_request=_together_logprobs_request if kind == "chat" else None,
-        adapt_response=_together_logprobs_response if kind == "chat" else None,
-    )  # fmt: skip
-
-
-ROUTES = [
-    Route("/files/upload", upload_file, methods=["POST"]),
-    Route("/files", list_files, methods=["GET"]),
-    Route("/files/{file_id}", retrieve_file, methods=["GET"]),
-    Route("/files/{file_id}", delete_file, methods=["DELETE"]),
-    Route("/files/{file_id}/content", file_content, methods=["GET"]),
-    Route("/fine-tunes/models/supported", supported_models, methods=["GET"]),
-    Route("/fine-tunes", create_job, methods=["POST"]),
-    Route("/fine-tunes", list_jobs, methods=["GET"]),
-    Route("/fine-tunes/{job_id}", retrieve_job, methods=["GET"]),
-    Route("/fine-tunes/{job_id}", delete_job, methods=["DELETE"]),
-    Route("/fine-tunes/{job_id}/cancel", cancel_job, methods=["POST"]),
-    Route("/fine-tunes/{job_id}/events", list_events, methods=["GET"]),
-    Route("/fine-tunes/{job_id}/checkpoints", list_checkpoints, methods=["GET"]),
-    Route("/fine-tunes/{job_id}/metrics", job_metrics, methods=["GET"]),
-    Route("/models", list_models, methods=["GET"]),
-    Route("/chat/completions", _inference("chat"), methods=["POST"]),
-    Route("/completions", _inference("legacy"), methods=["POST"]),
-]

@@ -1,42 +1,4 @@
-"""Mistral AI's fine-tuning wire format, served under ``/mistral`` by the built-in engine.
-
-Follows Mistral's official Python SDK (github.com/mistralai/client-python, SDK 2.5.1 generated
-from Mistral's OpenAPI document, commit 05629d23 of 2026-06-30: ``fine_tuning_jobs.py``,
-``files.py``, ``classifiers.py``, ``models/createfinetuningjobrequest.py``,
-``completionfinetuningjob.py``, ``classifierfinetuningjob.py``, ``fileschema.py``,
-``errors/httpvalidationerror.py``) and Mistral's issue reports of real answers
-(client-python#450 of 2026-03-27, client-ts#70 of 2025-01-08):
-
-- ``POST /v1/files`` (multipart ``file``, ``purpose``) → ``FileSchema``; ``GET /v1/files``
-  (``{"data", "object", "total"}``), ``GET|DELETE /v1/files/{id}``, ``…/content``.
-- ``POST /v1/fine_tuning/jobs`` with ``model``, ``training_files: [{file_id, weight}]``,
-  ``validation_files``, ``suffix``, ``hyperparameters`` (``training_steps`` or ``epochs``,
-  ``learning_rate``, …), ``auto_start``, ``job_type`` ``completion``/``classifier`` and
-  ``classifier_targets: [{name, labels, weight, loss_function}]``; ``GET`` list (``page``,
-  ``page_size``, ``model``, ``status``, ``suffix`` filters → ``{"data", "object", "total"}``);
-  ``GET /v1/fine_tuning/jobs/{id}`` (with ``events`` and ``checkpoints``); ``POST …/start`` and
-  ``…/cancel``.
-- ``GET /v1/models``, ``GET|DELETE /v1/models/{id}`` (``{"id", "object", "deleted"}``).
-- ``POST /v1/classifications`` (``model``, ``input``: text or texts) →
-  ``{"id", "model", "results": [{target: {"scores": {label: probability}}}]}``: a classifier
-  job's model answers with real class probabilities.
-- ``POST /v1/chat/completions``: OpenAI's shape without logprobs (Mistral's request has no
-  logprobs fields, so they are refused as extra inputs).
-- Errors: FastAPI's ``{"detail": [{"type", "loc", "msg", "ctx"}]}`` with 422 for a body that
-  fails validation (as in client-ts#70), ``{"detail": "<message>"}`` otherwise (as in
-  client-python#450).
-
-Statuses: ``QUEUED → VALIDATING → VALIDATED → (auto_start or /start) → RUNNING → SUCCESS``,
-``FAILED_VALIDATION``, ``FAILED``, ``CANCELLED``. The engine validates the files while it
-answers the create request, so a job is ``VALIDATED`` (or ``FAILED_VALIDATION``) at once.
-Mistral's job ``metadata`` is a cost estimate, not the client's, so an idempotency key travels
-in ``suffix`` (and the list filters by it).
-
-Not verified against the live service: ``auto_start``'s default (taken as true), the event
-names (``status-updated`` with the new status in ``data``) and 404 bodies. The engine's own
-choices: ``learning_rate / 1e-4`` is its learning-rate multiplier; ``training_steps`` becomes
-whole epochs; a classifier job trains one target (the engine's classifier is single-label).
-"""
+"""Mistral dialect: fine-tuning jobs as Mistral documents them."""
 
 from __future__ import annotations
 
@@ -46,146 +8,32 @@ import threading
 import uuid
 from typing import Any
 
-import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from lib.engine.data import DataError, chat_input_text, parse_training_file
 from lib.engine.dialects import common
+from lib.engine.dialects.mistral.files import get_file_record
+from lib.engine.dialects.mistral.wire import (
+    BASE_MODELS,
+    DEFAULT_LEARNING_RATE,
+    FINAL,
+    NAME,
+    STATUS,
+    WORKSPACE,
+    Invalid,
+    api,
+)
 from lib.engine.errors import ApiError
-from lib.engine.models import LinearClassifier
 from lib.engine.server import Engine
 from lib.engine.state import now
 from lib.engine.tokens import count_tokens
 from lib.engine.trainer import MAX_EPOCHS, resolve_hyperparameters
 
-NAME = "mistral"
-PREFIX = "/mistral"
-DEFAULT_LEARNING_RATE = 1e-4
-WORKSPACE = "tunelab"
-BASE_MODELS = {
-    "ministral-3b-latest": "tunelab-base",
-    "ministral-8b-latest": "tunelab-base",
-    "mistral-small-latest": "tunelab-base",
-    "open-mistral-nemo": "tunelab-base",
-}
-STATUS = {
-    "validating_files": "VALIDATING",
-    "queued": "VALIDATED",
-    "running": "RUNNING",
-    "pausing": "RUNNING",
-    "paused": "RUNNING",
-    "succeeded": "SUCCESS",
-    "failed": "FAILED",
-    "cancelled": "CANCELLED",
-}
-FINAL = ("SUCCESS", "FAILED", "FAILED_VALIDATION", "CANCELLED")
-_CONTROL = threading.Lock()
-
-
-class Invalid(ApiError):
-    """A request body that fails validation: 422 with FastAPI's ``detail`` list."""
-
-    def __init__(self, loc: list[str | int], message: str, kind: str = "value_error") -> None:
-        super().__init__(422, message, param=".".join(map(str, loc)))
-        self.loc = loc
-        self.kind = kind
-
-
-def render_error(error: ApiError) -> dict[str, Any]:
-    if isinstance(error, Invalid):
-        return {
-            "detail": [
-                {"type": error.kind, "loc": ["body", *error.loc], "msg": error.message,
-                 "ctx": {"error": error.message}}
-            ]
-        }  # fmt: skip
-    return {"detail": error.message}
-
-
-api = common.dialect_api(render_error, provider="Mistral")
-
-
-# ---------------------------------------------------------------------------- files
-
-
-def _file_object(engine: Engine, record: dict[str, Any]) -> dict[str, Any]:
-    stored = engine.state.get("file", record["_file"]) or {}
-    return {
-        "id": record["id"], "object": "file", "bytes": stored.get("bytes", 0),
-        "created_at": record["created_at"], "filename": record["filename"],
-        "purpose": record["purpose"], "sample_type": "instruct", "source": "upload",
-        "num_lines": record["num_lines"], "mimetype": "application/jsonl", "signature": None,
-        "expires_at": None, "visibility": "workspace",
-    }  # fmt: skip
-
-
-def _get_file(engine: Engine, file_id: str) -> dict[str, Any]:
-    record = engine.state.get(f"{NAME}.file", file_id)
-    if record is None:
-        raise ApiError(404, f"File {file_id} not found.")
-    return record
-
-
-def _upload(engine: Engine, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
-    if purpose not in ("fine-tune", "batch", "ocr"):
-        raise Invalid(
-            ["purpose"], f"Input should be 'fine-tune', 'batch' or 'ocr'; got {purpose!r}."
-        )
-    stored = common.keep_file(engine, content=content, filename=filename)
-    record = {
-        "id": str(uuid.uuid4()), "_file": stored["id"], "created_at": stored["created_at"],
-        "filename": filename, "purpose": purpose,
-        "num_lines": common.count_lines(engine, stored["id"]),
-    }  # fmt: skip
-    engine.state.put(f"{NAME}.file", record)
-    return _file_object(engine, record)
-
-
-@api
-async def upload_file(request: Request) -> Response:
-    engine = common.engine_for(request)
-    content, filename, fields = await common.read_upload(request)
-    purpose = fields.get("purpose") or "fine-tune"
-    return JSONResponse(await common.threaded(_upload, engine, content, filename, purpose))
-
-
-@api
-async def list_files(request: Request) -> Response:
-    engine = common.engine_for(request)
-    records = await common.threaded(engine.state.list, f"{NAME}.file")
-    data = [_file_object(engine, r) for r in records]
-    purpose = request.query_params.get("purpose")
-    if purpose:
-        data = [f for f in data if f["purpose"] == purpose]
-    return JSONResponse({"data": data, "object": "list", "total": len(data)})
-
-
-@api
-async def retrieve_file(request: Request) -> Response:
-    engine = common.engine_for(request)
-    record = await common.threaded(_get_file, engine, request.path_params["file_id"])
-    return JSONResponse(_file_object(engine, record))
-
-
-@api
-async def delete_file(request: Request) -> Response:
-    engine = common.engine_for(request)
-    record = await common.threaded(_get_file, engine, request.path_params["file_id"])
-    await common.threaded(engine.state.delete, f"{NAME}.file", record["id"])
-    return JSONResponse({"id": record["id"], "object": "file", "deleted": True})
-
-
-@api
-async def file_content(request: Request) -> Response:
-    engine = common.engine_for(request)
-    record = await common.threaded(_get_file, engine, request.path_params["file_id"])
-    content = await common.threaded(engine.state.file_path(record["_file"]).read_bytes)
-    return Response(content, media_type="application/octet-stream")
-
-
 # ---------------------------------------------------------------------------- requests
+
+
+_CONTROL = threading.Lock()  # /start and /cancel of one job, one at a time
 
 
 def _number(value: Any, loc: list[str | int], *, low: float, high: float) -> float | None:
@@ -214,7 +62,7 @@ def _files(engine: Engine, body: dict[str, Any]) -> tuple[list[dict[str, Any]], 
     if not isinstance(validation, list) or not all(isinstance(v, str) for v in validation):
         raise Invalid(["validation_files"], "Input should be a list of file ids.")
     for file_id in validation:
-        _get_file(engine, file_id)
+        get_file_record(engine, file_id)
     return records, validation
 
 
@@ -354,7 +202,7 @@ def _create(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
         train_file, examples, tokens = _training_data(engine, records, targets)
         valid_file = None
         if validation:
-            valid_records = [_get_file(engine, v) for v in validation]
+            valid_records = [get_file_record(engine, v) for v in validation]
             valid_file = _training_data(engine, valid_records, targets)[0]
     except DataError as exc:
         record.update(_status="FAILED_VALIDATION", _error=str(exc))
@@ -540,7 +388,7 @@ def _control(engine: Engine, job_id: str, action: str) -> dict[str, Any]:
     return _job_object(engine, record, details=True)
 
 
-def _control_route(action: str) -> Any:
+def control_route(action: str) -> Any:
     @api
     async def handler(request: Request) -> Response:
         engine = common.engine_for(request)
@@ -549,160 +397,3 @@ def _control_route(action: str) -> Any:
 
     handler.__name__ = f"{action}_job"
     return handler
-
-
-# ---------------------------------------------------------------------------- models
-
-
-def _model_card(engine: Engine, tuned: dict[str, Any]) -> dict[str, Any] | None:
-    stored = engine.state.get("model", tuned["id"])
-    if stored is None:
-        return None
-    classifier = tuned["job_type"] == "classifier"
-    card = {
-        "id": tuned["id"], "object": "model", "created": stored["created"], "owned_by": WORKSPACE,
-        "workspace_id": WORKSPACE, "root": tuned["root"], "root_version": "engine",
-        "archived": False, "name": None, "description": stored.get("description"),
-        "max_context_length": 8192, "aliases": [], "job": tuned["_record"],
-        "capabilities": {"completion_chat": not classifier, "completion_fim": False,
-                         "function_calling": False, "fine_tuning": True,
-                         "classification": classifier},
-        "type": "fine-tuned", "model_type": tuned["job_type"],
-    }  # fmt: skip
-    if classifier:
-        record = engine.state.get(f"{NAME}.job", tuned["_record"]) or {}
-        card["classifier_targets"] = [
-            {"name": t["name"], "labels": t["labels"], "weight": t["weight"],
-             "loss_function": t["loss_function"]}
-            for t in record.get("classifier_targets", [])
-        ]  # fmt: skip
-    return card
-
-
-def _base_card(name: str) -> dict[str, Any]:
-    return {
-        "id": name, "object": "model", "created": 1767225600, "owned_by": "mistralai",
-        "name": name, "description": "Built-in engine stand-in: its untrained prior.",
-        "max_context_length": 8192, "aliases": [], "type": "base",
-        "capabilities": {"completion_chat": True, "completion_fim": False,
-                         "function_calling": False, "fine_tuning": True, "classification": True},
-    }  # fmt: skip
-
-
-def _models(engine: Engine) -> list[dict[str, Any]]:
-    cards = [_base_card(n) for n in BASE_MODELS]
-    for tuned in engine.state.list(f"{NAME}.model", newest_first=False):
-        card = _model_card(engine, tuned)
-        if card is not None:
-            cards.append(card)
-    return cards
-
-
-@api
-async def list_models(request: Request) -> Response:
-    data = await common.threaded(_models, common.engine_for(request))
-    return JSONResponse({"object": "list", "data": data})
-
-
-def _get_model(engine: Engine, model_id: str) -> dict[str, Any]:
-    if model_id in BASE_MODELS:
-        return _base_card(model_id)
-    tuned = engine.state.get(f"{NAME}.model", model_id)
-    card = _model_card(engine, tuned) if tuned else None
-    if card is None:
-        raise ApiError(404, f"Model {model_id} not found.")
-    return card
-
-
-@api
-async def retrieve_model(request: Request) -> Response:
-    engine = common.engine_for(request)
-    return JSONResponse(await common.threaded(_get_model, engine, request.path_params["model"]))
-
-
-def _delete_model(engine: Engine, model_id: str) -> dict[str, Any]:
-    card = _get_model(engine, model_id)
-    if card["type"] != "fine-tuned":
-        raise ApiError(
-            400, f"Model {model_id} is a base model; only fine-tuned models can be deleted."
-        )
-    engine.registry.delete(model_id)
-    engine.state.delete(f"{NAME}.model", model_id)
-    return {"id": model_id, "object": "model", "deleted": True}
-
-
-@api
-async def delete_model(request: Request) -> Response:
-    engine = common.engine_for(request)
-    return JSONResponse(await common.threaded(_delete_model, engine, request.path_params["model"]))
-
-
-# ---------------------------------------------------------------------------- classifications
-
-
-def _classify(engine: Engine, body: dict[str, Any]) -> dict[str, Any]:
-    model_id = body.get("model")
-    if not isinstance(model_id, str) or not model_id:
-        raise Invalid(["model"], "Field required", "missing")
-    texts = body.get("input")
-    if isinstance(texts, str):
-        texts = [texts]
-    if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
-        raise Invalid(["input"], "Input should be a string or a non-empty list of strings.")
-    tuned = engine.state.get(f"{NAME}.model", model_id)
-    if tuned is None or tuned["job_type"] != "classifier":
-        raise ApiError(404, f"Model {model_id} not found or not a classifier.")
-    model = engine.registry.load(model_id)
-    if not isinstance(model, LinearClassifier):
-        raise ApiError(
-            400,
-            f"Model {model_id} learnt free text, not classes (too many distinct labels for "
-            "its examples); it cannot classify.",
-        )
-    record = engine.state.get(f"{NAME}.job", tuned["_record"]) or {}
-    target = (record.get("classifier_targets") or [{"name": "label", "labels": model.labels}])[0]
-    probabilities = np.exp(model.log_proba(model.features(texts)))
-    results = []
-    for row in probabilities:
-        scores = {label: 0.0 for label in target["labels"]}
-        scores.update({lab: float(p) for lab, p in zip(model.labels, row, strict=True)})
-        results.append({target["name"]: {"scores": scores}})
-    return {"id": uuid.uuid4().hex, "model": model_id, "results": results}
-
-
-@api
-async def classifications(request: Request) -> Response:
-    body = await common.json_object(request)
-    return JSONResponse(await common.threaded(_classify, common.engine_for(request), body))
-
-
-def _no_logprobs(body: dict[str, Any]) -> dict[str, Any]:
-    """Mistral's chat request has no logprobs fields; FastAPI refuses extra inputs."""
-    for key in ("logprobs", "top_logprobs"):
-        if key in body:
-            raise Invalid([key], "Extra inputs are not permitted", "extra_forbidden")
-    return body
-
-
-chat_completions = common.inference_handler(
-    "chat", base_models=BASE_MODELS, render=render_error, provider="Mistral",
-    adapt_request=_no_logprobs,
-)  # fmt: skip
-
-ROUTES = [
-    Route("/v1/files", upload_file, methods=["POST"]),
-    Route("/v1/files", list_files, methods=["GET"]),
-    Route("/v1/files/{file_id}", retrieve_file, methods=["GET"]),
-    Route("/v1/files/{file_id}", delete_file, methods=["DELETE"]),
-    Route("/v1/files/{file_id}/content", file_content, methods=["GET"]),
-    Route("/v1/fine_tuning/jobs", create_job, methods=["POST"]),
-    Route("/v1/fine_tuning/jobs", list_jobs, methods=["GET"]),
-    Route("/v1/fine_tuning/jobs/{job_id}", retrieve_job, methods=["GET"]),
-    Route("/v1/fine_tuning/jobs/{job_id}/start", _control_route("start"), methods=["POST"]),
-    Route("/v1/fine_tuning/jobs/{job_id}/cancel", _control_route("cancel"), methods=["POST"]),
-    Route("/v1/models", list_models, methods=["GET"]),
-    Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
-    Route("/v1/models/{model:path}", delete_model, methods=["DELETE"]),
-    Route("/v1/classifications", classifications, methods=["POST"]),
-    Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-]
