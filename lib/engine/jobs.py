@@ -291,6 +291,8 @@ class JobManager:
     # ------------------------------------------------------------------ outputs
 
     def _model_id(self, job: dict[str, Any]) -> str:
+        if job.get("_output_model"):  # named by a provider dialect in its own format
+            return str(job["_output_model"])
         return (
             f"ft:{job['_base']}:{OWNER}:{job.get('user_provided_suffix') or ''}:{job['id'][6:14]}"
         )

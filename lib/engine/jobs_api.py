@@ -62,8 +62,14 @@ def _training_file(engine: Engine, file_id: str | None, key: str) -> str | None:
     return file_id
 
 
-def create_job_object(engine: Engine, body: Any) -> dict[str, Any]:
-    """Check a create request and store the new job (status ``validating_files``)."""
+def create_job_object(
+    engine: Engine, body: Any, *, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check a create request and store the new job (status ``validating_files``).
+
+    ``extra`` holds internal fields (names starting with ``_``) stored with the job before any
+    worker sees it: the provider dialects (:mod:`lib.engine.dialects`) name the output model.
+    """
     request = parse(JobCreateRequest, body)
     model = request.model
     stored = engine.state.get("model", model)
@@ -101,6 +107,7 @@ def create_job_object(engine: Engine, body: Any) -> dict[str, Any]:
         "method": {"type": kind, kind: {"hyperparameters": hyper}},
         "user_provided_suffix": suffix,
         "_base": base,
+        **(extra or {}),
     }
     engine.state.put("job", job)
     engine.jobs.event(job["id"], f"Created fine-tuning job: {job['id']}")

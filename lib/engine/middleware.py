@@ -99,7 +99,7 @@ class FaultInjector:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         config = self.config
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or "/v1/" not in scope["path"]:  # dialects: /<name>/…/v1/
             await self.app(scope, receive, send)
             return
         if config.latency_ms:

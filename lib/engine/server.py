@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from lib.engine import completions
 from lib.engine.config import EngineConfig
@@ -157,8 +157,9 @@ async def legacy_completions(request: Request) -> Response:
     return JSONResponse(result)
 
 
-def _routes() -> list[Route]:
+def _routes() -> list[BaseRoute]:
     from lib.engine import batches_api, files_api, jobs_api
+    from lib.engine.dialects import mounts
 
     return [
         Route("/health", health),
@@ -171,6 +172,7 @@ def _routes() -> list[Route]:
         *files_api.ROUTES,
         *jobs_api.ROUTES,
         *batches_api.ROUTES,
+        *mounts(),  # other providers' wire formats (lib/engine/dialects)
     ]
 
 

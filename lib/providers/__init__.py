@@ -1,7 +1,10 @@
 """Model servers Tunelab talks to, and the one way to build an ``openai`` client for each.
 
 Every provider — OpenAI, Azure OpenAI, any OpenAI-compatible base URL (vLLM, llama.cpp server,
-Ollama, hosted services) and the built-in engine — is reached through the same ``openai`` SDK.
+Ollama, hosted services such as Nebius or Crusoe, see :data:`PRESETS`) and the built-in engine —
+is reached through the same ``openai`` SDK. Together, Fireworks and Mistral fine-tune through
+their own wire formats: :func:`client_for` gives an adapter (``lib.providers.adapters``) with
+the same ``files`` / ``fine_tuning`` / ``models`` surface, and their OpenAI-compatible inference.
 Provider-specific code lives here only: building the client (:func:`client_for`), what each
 kind can do (:func:`capabilities`), and turning the SDK's exceptions into sentences for people
 (:func:`translate_error`, :func:`provider_errors`).
@@ -16,6 +19,7 @@ Usage::
         client.chat.completions.create(...)
 """
 
+from lib.providers.adapters import default_base_url
 from lib.providers.clients import (
     api_key,
     base_url_of,
@@ -25,7 +29,9 @@ from lib.providers.clients import (
     key_status,
 )
 from lib.providers.config import (
+    ADAPTER_KINDS,
     BUILT_IN,
+    DEFAULT_KEY_ENV,
     ENGINE_NAME,
     KINDS,
     OPENAI_NO_NEW_JOBS,
@@ -46,9 +52,13 @@ from lib.providers.config import (
 )
 from lib.providers.errors import provider_errors, redact, translate_error
 from lib.providers.models import base_of, list_models, test_connection, wind_down_note
+from lib.providers.presets import PRESETS, preset
 
 __all__ = [
+    "ADAPTER_KINDS",
     "BUILT_IN",
+    "DEFAULT_KEY_ENV",
+    "PRESETS",
     "ENGINE_NAME",
     "KINDS",
     "OPENAI_NO_NEW_JOBS",
@@ -64,12 +74,14 @@ __all__ = [
     "base_url_of",
     "capabilities",
     "client_for",
+    "default_base_url",
     "default_provider",
     "engine_base_url",
     "get_provider",
     "key_status",
     "list_models",
     "list_providers",
+    "preset",
     "provider_errors",
     "redact",
     "remove_provider",

@@ -14,6 +14,7 @@ from typing import Any
 import openai
 
 from lib.core.errors import UserError
+from lib.providers import adapters
 from lib.providers.config import (
     DEFAULT_AZURE_API_VERSION,
     DEFAULT_KEY_ENV,
@@ -78,6 +79,8 @@ def base_url_of(config: ProviderConfig) -> str:
         return os.environ.get(ENGINE_URL_ENV, "").strip() or "the built-in engine on loopback"
     if config.kind == "azure":
         return config.endpoint or ""
+    if adapters.is_adapter_kind(config.kind):
+        return config.base_url or adapters.default_base_url(config.kind)
     return config.base_url or "https://api.openai.com/v1"
 
 
@@ -87,13 +90,25 @@ def client_for(
     secrets: Mapping[str, Any] | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     max_retries: int = DEFAULT_MAX_RETRIES,
-) -> openai.OpenAI:
-    """An ``openai`` client for ``config`` (an ``AzureOpenAI`` for Azure).
+) -> Any:
+    """An ``openai`` client for ``config`` (an ``AzureOpenAI`` for Azure), or for Together,
+    Fireworks and Mistral an adapter with the same ``files`` / ``fine_tuning`` / ``models``
+    surface (``lib.providers.adapters``).
 
     The key is always passed explicitly so that the SDK never picks ``OPENAI_API_KEY`` up by
     itself and sends it to a server that is not OpenAI.
     """
     key = api_key(config, secrets=secrets)
+    if adapters.is_adapter_kind(config.kind):
+        if not key:
+            raise UserError(
+                f"the API key of provider {config.name!r} is not set: set the environment "
+                f"variable {key_env_of(config)} (or add it to .streamlit/secrets.toml) and restart"
+            )
+        return adapters.build(
+            config.kind, key=key, base_url=config.base_url, account=config.account,
+            timeout=timeout, max_retries=max_retries,
+        )  # fmt: skip
     if config.kind == "engine":
         return openai.OpenAI(
             api_key=key, base_url=engine_base_url(), timeout=timeout, max_retries=max_retries
@@ -141,6 +156,8 @@ def capabilities(config: ProviderConfig) -> Capabilities:
         return _ENGINE
     if config.kind in ("openai", "azure"):
         return _HOSTED
+    if adapters.is_adapter_kind(config.kind):
+        return adapters.capabilities_of(config.kind)  # type: ignore[no-any-return]
     trains = config.can_train
     return Capabilities(
         can_train=trains, methods=("supervised",) if trains else (), list_models=True,

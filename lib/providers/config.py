@@ -17,18 +17,31 @@ from sqlalchemy.engine import Engine
 from lib.core.errors import NotFoundError, UserError
 from lib.core.settings import get_setting, set_setting
 
-ProviderKind = Literal["engine", "openai", "azure", "compatible"]
+ProviderKind = Literal[
+    "engine", "openai", "azure", "compatible", "together", "fireworks", "mistral"
+]
 KINDS: dict[str, str] = {
     "engine": "Built-in engine",
     "openai": "OpenAI",
     "azure": "Azure OpenAI",
     "compatible": "OpenAI-compatible server",
+    "together": "Together AI",
+    "fireworks": "Fireworks AI",
+    "mistral": "Mistral AI",
 }
+# Kinds with their own fine-tuning wire format (lib.providers.adapters).
+ADAPTER_KINDS = ("together", "fireworks", "mistral")
 ENGINE_NAME = "Built-in engine"
 ENGINE_URL_ENV = "TUNELAB_ENGINE_URL"  # use an engine that is already running (tests, demos)
 PROVIDERS_SETTING = "providers"
 DEFAULT_SETTING = "providers.default"
-DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
+DEFAULT_KEY_ENV = {
+    "openai": "OPENAI_API_KEY",
+    "azure": "AZURE_OPENAI_API_KEY",
+    "together": "TOGETHER_API_KEY",
+    "fireworks": "FIREWORKS_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+}
 DEFAULT_AZURE_API_VERSION = "2025-04-01-preview"
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RETRIES = 2
@@ -36,6 +49,7 @@ DEFAULT_MAX_RETRIES = 2
 NO_KEY_PLACEHOLDER = "no-key"
 MAX_NAME_LENGTH = 80
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 # OpenAI's self-serve fine-tuning wind-down (design.md §7).
 OPENAI_NO_NEW_JOBS = date(2027, 1, 6)
@@ -68,6 +82,7 @@ class ProviderConfig:
     deployments: tuple[str, ...] = ()  # Azure: deployment names usable for inference
     key_env: str | None = None  # NAME of the environment variable / secret holding the key
     can_train: bool = False  # compatible servers: does it implement the fine-tuning API?
+    account: str | None = None  # Fireworks: the account id its paths name
 
     @property
     def kind_label(self) -> str:
@@ -89,6 +104,7 @@ class ProviderConfig:
             deployments=tuple(data.get("deployments") or ()),
             key_env=data.get("key_env") or None,
             can_train=bool(data.get("can_train", False)),
+            account=data.get("account") or None,
         )
 
 
@@ -181,6 +197,14 @@ def validate(config: ProviderConfig) -> ProviderConfig:
     base_url = _clean_url(
         config.base_url, what="the base URL", required=config.kind == "compatible"
     )
+    account = None
+    if config.kind == "fireworks":
+        account = (config.account or "").strip()
+        if not _ACCOUNT.match(account):
+            raise UserError(
+                "a Fireworks provider needs its account id (lowercase letters, digits and '-', "
+                f"as in accounts/<id>/…); got {account!r}"
+            )
     endpoint = None
     api_version = None
     deployments: tuple[str, ...] = ()
@@ -198,6 +222,7 @@ def validate(config: ProviderConfig) -> ProviderConfig:
         deployments=deployments,
         key_env=key_env,
         can_train=config.can_train if config.kind == "compatible" else False,
+        account=account,
     )
 
 

@@ -13,6 +13,7 @@ import openai
 from lib.core.errors import UserError
 from lib.providers.clients import capabilities, client_for
 from lib.providers.config import (
+    ADAPTER_KINDS,
     OPENAI_NO_NEW_JOBS,
     OPENAI_SHUTDOWN,
     OPENAI_TUNABLE_BASES,
@@ -47,6 +48,14 @@ def base_of(model_id: str) -> str:
         if len(parts) > 1 and parts[1]:
             return parts[1]
     return model_id
+
+
+def _flags(config: ProviderConfig, model: Any) -> tuple[bool, bool]:
+    """(fine-tunable, fine-tuned): adapters say so per model; OpenAI-wire ids say ``ft:``."""
+    extra = getattr(model, "model_extra", None) or {}
+    if config.kind in ADAPTER_KINDS:
+        return bool(extra.get("fine_tunable")), bool(extra.get("fine_tuned"))
+    return _is_tunable(config, model), str(model.id).startswith("ft:")
 
 
 def _is_tunable(config: ProviderConfig, model: Any) -> bool:
@@ -91,14 +100,15 @@ def list_models(
         if model_id in seen:
             continue
         seen.add(model_id)
+        tunable, tuned = _flags(config, model)
         infos.append(
             ModelInfo(
                 id=model_id,
                 owned_by=str(getattr(model, "owned_by", "") or ""),
                 created=getattr(model, "created", None),
                 shutdown_date=getattr(model, "shutdown_date", None),
-                fine_tunable=_is_tunable(config, model),
-                fine_tuned=model_id.startswith("ft:"),
+                fine_tunable=tunable,
+                fine_tuned=tuned,
                 note=wind_down_note(config, model_id, today=today),
             )
         )

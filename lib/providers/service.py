@@ -29,6 +29,7 @@ from lib.providers.clients import (
     key_status,
 )
 from lib.providers.config import (
+    ADAPTER_KINDS,
     BUILT_IN,
     ENGINE_NAME,
     KINDS,
@@ -49,6 +50,7 @@ from lib.providers.models import base_of, list_models, wind_down_note
 from lib.providers.models import test_connection as _test_connection
 
 __all__ = [
+    "ADAPTER_KINDS",
     "BUILT_IN",
     "ENGINE_NAME",
     "KINDS",

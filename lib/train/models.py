@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.providers.service import (
+    ADAPTER_KINDS,
     ModelInfo,
     capabilities,
     client_for,
@@ -55,7 +56,9 @@ def delete_model(
     config = get_provider(engine, provider)
     if not capabilities(config).delete_models:
         raise UserError(f"{config.name} does not let Tunelab delete models")
-    if not model.startswith("ft:"):
+    if config.kind not in ADAPTER_KINDS and not model.startswith(
+        "ft:"
+    ):  # adapters ask the provider
         raise UserError(
             f"{model!r} is not a fine-tuned model; only fine-tuned models can be deleted"
         )

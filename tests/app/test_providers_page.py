@@ -106,3 +106,37 @@ def test_without_a_name_no_provider_is_saved(app_env, engine_url):
     _run(at)
     assert any("Enter your name" in e.value for e in at.error)
     assert [p.name for p in list_providers(get_engine())] == ["Built-in engine"]
+
+
+def test_a_preset_fills_the_form_and_saves_a_provider(app_env):
+    at = _run(_app())
+    at.selectbox(key="providers_preset").set_value("Nebius Token Factory")
+    _run(at)
+    assert at.selectbox(key="providers_kind_None").value == "compatible"
+    inputs = {t.label: t for t in at.text_input}
+    assert inputs["Base URL"].value == "https://api.tokenfactory.nebius.com/v1"
+    assert inputs["Name of the environment variable or secret holding the key"].value == (
+        "NEBIUS_API_KEY"
+    )
+    next(b for b in at.button if b.label == "Save provider").click()
+    _run(at)
+    saved = {c.name: c for c in list_providers(get_engine())}
+    assert saved["Nebius Token Factory"].can_train
+    assert saved["Nebius Token Factory"].key_env == "NEBIUS_API_KEY"
+
+
+def test_fireworks_needs_its_account_id(app_env):
+    at = _run(_app())
+    at.selectbox(key="providers_preset").set_value("Fireworks AI")
+    _run(at)
+    assert at.selectbox(key="providers_kind_None").value == "fireworks"
+    next(b for b in at.button if b.label == "Save provider").click()
+    _run(at)
+    assert any("account id" in e.value for e in at.error)
+    assert "Fireworks AI" not in [c.name for c in list_providers(get_engine())]
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Account id"].set_value("acme")
+    next(b for b in at.button if b.label == "Save provider").click()
+    _run(at)
+    saved = {c.name: c for c in list_providers(get_engine())}
+    assert saved["Fireworks AI"].account == "acme" and saved["Fireworks AI"].kind == "fireworks"

@@ -13,6 +13,9 @@ import streamlit as st
 
 from lib.core.errors import UserError
 from lib.core.identity import Actor
+from lib.providers.adapters import default_base_url
+from lib.providers.config import ADAPTER_KINDS, DEFAULT_KEY_ENV
+from lib.providers.presets import PRESETS
 from lib.providers.service import (
     ENGINE_NAME,
     KINDS,
@@ -36,6 +39,8 @@ EDIT_KEY = "providers_editing"  # name of the provider being edited (None: addin
 REMOVE_KEY = "providers_removing"  # name waiting for the removal confirmation
 FLASH_KEY = "providers_flash"
 TEST_RESULT_KEY = "providers_test_result"
+PRESET_KEY = "providers_preset"
+NO_PRESET = "(none)"
 
 
 def _flash() -> None:
@@ -141,35 +146,62 @@ def _confirm_removal(engine: Engine, actor: Actor | None) -> None:
         st.rerun()
 
 
+def _apply_preset() -> None:
+    """Choosing a preset picks its kind too (the kind box keeps its own state otherwise)."""
+    chosen = PRESETS.get(st.session_state.get(PRESET_KEY, NO_PRESET))
+    if chosen is not None:
+        st.session_state["providers_kind_None"] = chosen.kind
+
+
 def render_form(engine: Engine, actor: Actor | None) -> None:
-    """Add a provider, or edit the one chosen with "Edit"."""
+    """Add a provider (optionally from a preset), or edit the one chosen with "Edit"."""
     editing = st.session_state.get(EDIT_KEY)
     current: ProviderConfig | None = None
     if editing:
         current = next((c for c in providers(engine, actor=actor) if c.name == editing), None)
     st.subheader(f"Edit {editing}" if current else "Add a provider")
+    template: ProviderConfig | None = current
+    preset_name = NO_PRESET
+    if current is None:
+        preset_name = st.selectbox(
+            "Start from a preset",
+            [NO_PRESET, *PRESETS],
+            key=PRESET_KEY,
+            on_change=_apply_preset,
+            help="Fills in the base URL and the name of the key's variable; nothing secret.",
+        )
+        template = PRESETS.get(preset_name)
     kinds = [k for k in KINDS if k != "engine"]
     kind = st.selectbox(
         "Kind",
         kinds,
-        index=kinds.index(current.kind) if current else 0,
+        index=kinds.index(template.kind) if template else 0,
         format_func=lambda k: KINDS[k],
         key=f"providers_kind_{editing}",
     )
-    with st.form(f"providers_form_{editing}_{kind}", clear_on_submit=not current):
-        name = st.text_input("Name", value=current.name if current else KINDS[kind])
-        base_url = endpoint = api_version = None
+    if template is not None and template.kind != kind:
+        template = current  # a kind chosen by hand drops the preset's values
+    form_key = f"providers_form_{editing}_{kind}_{preset_name}"
+    with st.form(form_key, clear_on_submit=not current):
+        name = st.text_input("Name", value=template.name if template else KINDS[kind])
+        base_url = endpoint = api_version = account = None
         deployments = ""
         can_train = False
-        if kind in ("openai", "compatible"):
-            hint = (
-                "optional: a proxy or regional address; empty = https://api.openai.com/v1"
-                if kind == "openai"
-                else "e.g. http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:11434/v1 (Ollama)"
-            )
+        if kind in ("openai", "compatible", *ADAPTER_KINDS):
+            if kind == "openai":
+                hint = "optional: a proxy or regional address; empty = https://api.openai.com/v1"
+            elif kind == "compatible":
+                hint = "e.g. http://127.0.0.1:8000/v1 (vLLM), http://127.0.0.1:11434/v1 (Ollama)"
+            else:
+                hint = f"optional; empty = {default_base_url(kind)}"
             base_url = st.text_input(
-                "Base URL", value=(current.base_url or "") if current else "", help=hint
+                "Base URL", value=(template.base_url or "") if template else "", help=hint
             )
+        if kind == "fireworks":
+            account = st.text_input(
+                "Account id", value=(template.account or "") if template else "",
+                help="The <id> in accounts/<id>/… of your Fireworks account.",
+            )  # fmt: skip
         if kind == "azure":
             endpoint = st.text_input(
                 "Endpoint", value=(current.endpoint or "") if current else "",
@@ -185,17 +217,15 @@ def render_form(engine: Engine, actor: Actor | None) -> None:
             )
         key_env = st.text_input(
             "Name of the environment variable or secret holding the key",
-            value=(current.key_env or "") if current else "",
-            placeholder={"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}.get(
-                kind, "empty if the server needs no key"
-            ),
+            value=(template.key_env or "") if template else "",
+            placeholder=DEFAULT_KEY_ENV.get(kind, "empty if the server needs no key"),
             help="Only the NAME is stored. Set the variable before starting Tunelab, or add it "
             "to .streamlit/secrets.toml.",
         )
         if kind == "compatible":
             can_train = st.checkbox(
                 "This server implements OpenAI's fine-tuning API",
-                value=current.can_train if current else False,
+                value=template.can_train if template else False,
             )
         submitted = st.form_submit_button("Save provider", type="primary")
     if submitted:
@@ -208,6 +238,7 @@ def render_form(engine: Engine, actor: Actor | None) -> None:
             deployments=tuple(d.strip() for d in (deployments or "").split(",") if d.strip()),
             key_env=key_env,
             can_train=can_train,
+            account=account,
         )
         try:
             saved = save_provider(

@@ -110,6 +110,9 @@ def test_without_demonstrations_or_labels_the_base_model_is_as_before(client: Op
 
 def _reviews() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     rows = [json.loads(line) for line in REVIEWS.read_text(encoding="utf-8").splitlines()]
+    # The sample writes a few ratings without their leading space on purpose (for the checks to
+    # find); the label-variants fix would normalise them, so they are left out here.
+    rows = [row for row in rows if row["completion"].startswith(" ")]
     random.Random(5).shuffle(rows)
     return rows[:600], rows[600:]
 
