@@ -1,14 +1,17 @@
 """Readable diffs between two states of an example (revision before/after).
 
-Reviewers are not programmers: the diff is per field, over text lines — prompt and completion
-as written, chat messages as "role: content" lines with tool calls as indented JSON — rather
-than over the raw JSON, where one changed word shows up as a changed 2 kB line.
+Reviewers are not programmers: the diff is per field — prompt and completion as written, chat
+messages as "role: content" lines with tool calls as indented JSON — and word by word, shown
+side by side: the old text with removed words marked ``[-like this-]`` and the new text with
+added words marked ``{+like this+}`` (git's word-diff marks, plain text, no ``@@`` hunks), so one
+changed word in a long paragraph is one mark, not two changed 2 kB lines.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +21,33 @@ from lib.core.examples import content_text
 @dataclass(frozen=True, slots=True)
 class FieldDiff:
     field: str
-    lines: tuple[str, ...]  # unified diff lines (without the ---/+++ header)
+    before: str  # the old text, removed words marked [-…-]
+    after: str  # the new text, added words marked {+…+}
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines)
+        return f"{self.before}\n→\n{self.after}"
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def word_diff(old: str, new: str) -> tuple[str, str]:
+    """``old`` and ``new`` with the words that differ marked, for a side-by-side view."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    left: list[str] = []
+    right: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
+        if op == "equal":
+            left.append(removed)
+            right.append(added)
+            continue
+        if removed:
+            left.append(f"[-{removed}-]")
+        if added:
+            right.append(f"{{+{added}+}}")
+    return "".join(left), "".join(right)
 
 
 def messages_text(messages: Any) -> str:
@@ -71,16 +96,12 @@ def field_texts(state: dict[str, Any] | None) -> dict[str, str]:
 
 
 def state_diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[FieldDiff]:
-    """Per-field unified diffs from ``before`` to ``after``; unchanged fields are left out."""
+    """Per-field word diffs from ``before`` to ``after``; unchanged fields are left out."""
     old, new = field_texts(before), field_texts(after)
     diffs = []
     for name in list(dict.fromkeys([*old, *new])):
         a, b = old.get(name, ""), new.get(name, "")
         if a == b:
             continue
-        lines = difflib.unified_diff(
-            a.splitlines(), b.splitlines(), lineterm="", n=2, fromfile="before", tofile="after"
-        )
-        body = [line for line in lines if not line.startswith(("---", "+++"))]
-        diffs.append(FieldDiff(name, tuple(body)))
+        diffs.append(FieldDiff(name, *word_diff(a, b)))
     return diffs

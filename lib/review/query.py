@@ -137,14 +137,101 @@ def _conditions(conn: Connection, dataset_id: int, filters: Filters) -> list[Any
     return where
 
 
+def _sort_column(filters: Filters) -> Any:
+    column = SORTS[filters.sort][0]
+    # Unlabelled examples sort as the empty label on every database (SQLite puts NULL first,
+    # PostgreSQL last), so that "the next one after this" means the same everywhere.
+    return sa.func.coalesce(examples.c.label, "") if column == "label" else examples.c[column]
+
+
 def _order(filters: Filters) -> list[Any]:
     # Ties break on position in the same direction, so that one index per sort column serves
     # both directions (a mixed ASC/DESC order would need a temporary sort of every row).
     column, descending = SORTS[filters.sort]
     cols = (
-        [examples.c[column]] if column == "position" else [examples.c[column], examples.c.position]
+        [examples.c.position]
+        if column == "position"
+        else [_sort_column(filters), examples.c.position]
     )
     return [col.desc() if descending else col.asc() for col in cols]
+
+
+def _sort_value(filters: Filters, row: ExampleRow) -> Any:
+    column = SORTS[filters.sort][0]
+    if column == "n_chars":
+        return len(row.prompt) + len(row.completion)
+    if column == "label":
+        return row.label or ""
+    return getattr(row, column)
+
+
+def _beyond(filters: Filters, row: ExampleRow, *, forward: bool) -> Any:
+    """Rows after (``forward``) or before ``row`` in the filtered order, by its shown values."""
+    column, descending = SORTS[filters.sort]
+    later = forward != descending
+    position = examples.c.position
+    if column == "position":
+        return position > row.position if later else position < row.position
+    col, value = _sort_column(filters), _sort_value(filters, row)
+    if later:
+        return sa.or_(col > value, sa.and_(col == value, position > row.position))
+    return sa.or_(col < value, sa.and_(col == value, position < row.position))
+
+
+def matches(conn: Connection, dataset_id: int, filters: Filters, example_id: int) -> bool:
+    """Whether the example is (still) in the filtered set."""
+    query = sa.select(examples.c.id).where(
+        *_conditions(conn, dataset_id, filters), examples.c.id == example_id
+    )
+    return conn.execute(query).first() is not None
+
+
+def next_unseen(
+    conn: Connection,
+    dataset_id: int,
+    filters: Filters,
+    *,
+    after: ExampleRow | None,
+    seen: tuple[int, ...] = (),
+) -> int | None:
+    """The id of the next example of this pass: the first matching example after ``after`` (in
+    the filtered order, by the values the reviewer saw) that the pass has not shown yet, else
+    the first unseen one from the top; None when every matching example was seen.
+
+    ``after`` need not match the filters any more (an approved example leaves "unreviewed"):
+    the order is worked out from its shown values, so nothing after it is skipped.
+    """
+    base = _conditions(conn, dataset_id, filters)
+    skip = [*seen, after.id] if after is not None else list(seen)
+    if skip:
+        base.append(examples.c.id.not_in(skip))
+    tries = [[_beyond(filters, after, forward=True)], []] if after is not None else [[]]
+    for extra in tries:
+        query = sa.select(examples.c.id).where(*base, *extra).order_by(*_order(filters)).limit(1)
+        found = conn.execute(query).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+    return None
+
+
+def previous_of(
+    conn: Connection, dataset_id: int, filters: Filters, *, before: ExampleRow
+) -> int | None:
+    """The id of the matching example just before ``before`` in the filtered order."""
+    query = sa.select(examples.c.id).where(
+        *_conditions(conn, dataset_id, filters),
+        examples.c.id != before.id,
+        _beyond(filters, before, forward=False),
+    )
+    column, descending = SORTS[filters.sort]
+    cols = (
+        [examples.c.position]
+        if column == "position"
+        else [_sort_column(filters), examples.c.position]
+    )
+    query = query.order_by(*[c.asc() if descending else c.desc() for c in cols]).limit(1)
+    found = conn.execute(query).scalar_one_or_none()
+    return None if found is None else int(found)
 
 
 def count(conn: Connection, dataset_id: int, filters: Filters) -> int:

@@ -1,5 +1,5 @@
-"""Review tables: stored samples (random-sample and double review), their items, and the
-labels each reviewer gives in a blind double review.
+"""Review tables: stored samples (random-sample and double review), their items, the labels
+each reviewer gives in a blind double review, and each reviewer's unsaved drafts.
 
 A sample is stored (not recomputed from the seed on every rerun) so that progress "k of N"
 survives reloads, and so that a double review's two reviewers see the same examples.
@@ -74,3 +74,31 @@ review_labels = sa.Table(
 )
 
 REVIEW_TABLES = (review_samples, review_sample_items, review_labels)
+
+# What a reviewer typed but has not saved, per reviewer and example: kept in the store (not in
+# the browser session) so that a reload, a restart or another browser finds it again.
+review_drafts = sa.Table(
+    "review_drafts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reviewer", sa.String(200), nullable=False),
+    sa.Column(
+        "example_id",
+        sa.Integer,
+        sa.ForeignKey("examples.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "dataset_id",
+        sa.Integer,
+        sa.ForeignKey("datasets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("base_version", sa.Integer, nullable=False),  # the version the edit started from
+    sa.Column("base", sa.Text, nullable=False),  # JSON: the state at base_version
+    sa.Column("data", sa.Text, nullable=False),  # JSON: the example's data as typed
+    sa.Column("comment", sa.Text),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("reviewer", "example_id", name="uq_review_drafts_reviewer_example"),
+    sa.Index("ix_review_drafts_dataset_reviewer", "dataset_id", "reviewer"),
+)

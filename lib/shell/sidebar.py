@@ -6,7 +6,8 @@ import streamlit as st
 
 from lib.core.db import database_url
 
-REVIEWER_KEY = "reviewer_name"
+REVIEWER_KEY = "reviewer_name"  # the text box's key
+REVIEWER_KEPT_KEY = "_reviewer_name_kept"  # not a widget key: survives page changes
 REVIEWER_PARAM = "reviewer"
 _SIDEBAR_RUN_KEY = "_sidebar_rendered_run"
 
@@ -20,9 +21,17 @@ def _redacted_url(url: str) -> str:
 
 
 def current_reviewer() -> str | None:
-    name = st.session_state.get(REVIEWER_KEY) or st.query_params.get(REVIEWER_PARAM)
+    name = (
+        st.session_state.get(REVIEWER_KEY)
+        or st.session_state.get(REVIEWER_KEPT_KEY)
+        or st.query_params.get(REVIEWER_PARAM)
+    )
     name = (name or "").strip()
     return name or None
+
+
+def _keep_reviewer() -> None:
+    st.session_state[REVIEWER_KEPT_KEY] = st.session_state.get(REVIEWER_KEY, "")
 
 
 def render_sidebar(*, logged_in_user: str | None) -> str | None:
@@ -34,13 +43,20 @@ def render_sidebar(*, logged_in_user: str | None) -> str | None:
             st.button("Sign out", on_click=st.logout, key="sidebar_logout")
             reviewer = logged_in_user
         else:
-            if REVIEWER_KEY not in st.session_state:
-                st.session_state[REVIEWER_KEY] = st.query_params.get(REVIEWER_PARAM, "")
+            # Streamlit drops a widget's state when a page without that widget runs, and each
+            # page's sidebar box is a widget of its own: the name is kept under a plain key and
+            # put back into the box on every page (the URL remembers it across reloads).
+            if REVIEWER_KEPT_KEY not in st.session_state:
+                st.session_state[REVIEWER_KEPT_KEY] = st.session_state.get(
+                    REVIEWER_KEY
+                ) or st.query_params.get(REVIEWER_PARAM, "")
+            st.session_state[REVIEWER_KEY] = st.session_state[REVIEWER_KEPT_KEY]
             st.text_input(
                 "Your name (recorded with every change)",
                 key=REVIEWER_KEY,
                 placeholder="e.g. Ana",
                 max_chars=100,
+                on_change=_keep_reviewer,
             )
             reviewer = current_reviewer()
             # Keep it in the URL so a reload or bookmark remembers it.

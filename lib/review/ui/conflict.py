@@ -1,114 +1,90 @@
-"""The two-reviewer conflict dialog: both versions, then keep mine / keep theirs / a merge.
+"""The conflict dialog: what each side changed, a side-by-side chooser for the fields both
+changed, and keep mine / keep theirs. No JSON for a person to edit.
 
 Opened from a session-state flag (the queue of refused saves), so AppTest can drive it.
 """
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from lib.core.errors import StaleVersionError, UserError
-from lib.core.example_store import STATUSES, update_example
-from lib.review.diff import field_texts, state_diff
-from lib.review.merge import Conflict, change_for, keep_mine, three_way
-from lib.review.ui.state import conflicts, discard_draft, push_conflict
+from lib.core.errors import UserError
+from lib.core.identity import Actor
+from lib.review import service
+from lib.review.diff import state_diff
+from lib.review.merge import Conflict
+from lib.review.ui.state import conflicts, drop_conflict, notify, push_conflict
 
 
-def _resolved(conflict: Conflict) -> None:
-    queue = conflicts()
-    queue[:] = [c for c in queue if c.example_id != conflict.example_id]
-    discard_draft(conflict.example_id)
+def _finish(conflict: Conflict, result: service.ActionResult) -> None:
+    drop_conflict(conflict.example_id)
+    if result.conflict is not None:
+        push_conflict(result.conflict)
+    notify("success" if result.ok else "warning", result.message)
 
 
-def _write(engine: Engine, conflict: Conflict, change, reviewer: str, reason: str) -> bool:
-    try:
-        update_example(engine, change, author=reviewer, reason=reason)
-    except StaleVersionError as exc:  # changed yet again: start over with the newest theirs
-        _resolved(conflict)
-        push_conflict(Conflict.from_error(exc, mine=conflict.mine, base=conflict.theirs))
-        st.warning("It changed again meanwhile; here is the newest version.")
-        return False
-    except UserError as exc:
-        st.error(str(exc))
-        return False
-    _resolved(conflict)
-    return True
-
-
-def _side(title: str, state: dict) -> None:
-    st.markdown(f"**{title}**")
-    for name, text in field_texts(state).items():
-        st.caption(name)
-        st.text(text if text else "(empty)")
+def _choice_key(conflict: Conflict, name: str) -> str:
+    return f"rv_merge_{conflict.example_id}_{conflict.current_version}_{name}"
 
 
 @st.dialog("Someone else changed this example", width="large")
-def conflict_dialog(engine: Engine, reviewer: str | None) -> None:
+def conflict_dialog(engine: Engine, actor: Actor | None) -> None:
     queue = conflicts()
     if not queue:
         st.rerun()
     conflict = queue[0]
     st.write(
         f"Example {conflict.example_id} was saved by someone else (now version "
-        f"{conflict.current_version}) after you read it. Nothing of yours was saved yet."
+        f"{conflict.current_version}) after you opened it. Nothing of yours was saved yet."
     )
-    left, right = st.columns(2)
-    with left:
-        _side("Your version", conflict.mine)
-    with right:
-        _side("Their version (saved)", conflict.theirs)
-    with st.expander("What differs (theirs → yours)", expanded=True):
-        for diff in state_diff(conflict.theirs, conflict.mine):
-            st.caption(diff.field)
-            st.code(diff.text, language="diff")
-    if not reviewer:
+    base = conflict.base
+    mine_changed = [d.field for d in state_diff(base, conflict.mine)] if base else []
+    theirs_changed = [d.field for d in state_diff(base, conflict.theirs)] if base else []
+    choices = service.conflict_choices(conflict)
+    both = {c.name.split(".")[0] for c in choices}
+    only_mine = [f for f in mine_changed if f not in theirs_changed and f not in both]
+    only_theirs = [f for f in theirs_changed if f not in mine_changed and f not in both]
+    if only_mine:
+        st.text("Only you changed: " + ", ".join(only_mine) + " (yours will be saved)")
+    if only_theirs:
+        st.text("Only they changed: " + ", ".join(only_theirs) + " (theirs is kept)")
+    if actor is None:
         st.error("Enter your name in the sidebar first.")
         return
-    c1, c2 = st.columns(2)
-    mine = c1.button("Keep mine", key="rv_conflict_mine", type="primary")
-    if mine and _write(engine, conflict, keep_mine(conflict), reviewer, "conflict: kept mine"):
-        st.rerun()
-    if c2.button("Keep theirs", key="rv_conflict_theirs"):
-        _resolved(conflict)
-        st.rerun()
-    draft = three_way(conflict)
-    with st.expander("Edit the merge", expanded=bool(draft.conflicts)):
-        if draft.conflicts:
-            st.caption(
-                "Changed on both sides: " + ", ".join(draft.conflicts) + " (yours prefilled)"
+    picks: dict[str, str] = {}
+    if choices:
+        st.write("Changed on both sides — choose for each:")
+    for choice in choices:
+        with st.container(border=True):
+            st.caption(choice.label)
+            left, right = st.columns(2)
+            left.caption("Yours")
+            left.text(choice.mine or "(empty)")
+            right.caption("Theirs (saved)")
+            right.text(choice.theirs or "(empty)")
+            side = st.radio(
+                f"Keep for {choice.label}",
+                ["Yours", "Theirs"],
+                key=_choice_key(conflict, choice.name),
+                horizontal=True,
             )
-        merged_data: dict = {}
-        for key, value in draft.state["data"].items():
-            wkey = f"rv_merge_{conflict.example_id}_{conflict.current_version}_{key}"
-            if isinstance(value, str):
-                merged_data[key] = st.text_area(key, value=value, key=wkey)
-            else:
-                merged_data[key] = st.text_area(
-                    f"{key} (JSON)", value=json.dumps(value, ensure_ascii=False, indent=2), key=wkey
-                )
-        status = st.selectbox(
-            "Status",
-            STATUSES,
-            index=STATUSES.index(draft.state["status"]) if draft.state["status"] in STATUSES else 0,
-            key=f"rv_merge_status_{conflict.example_id}",
-        )
-        comment = st.text_input(
-            "Comment",
-            value=draft.state.get("comment") or "",
-            key=f"rv_merge_comment_{conflict.example_id}",
-        )
-        if st.button("Save the merge", key="rv_conflict_merge"):  # noqa: SIM102
-            try:
-                data = {
-                    k: (v if isinstance(draft.state["data"][k], str) else json.loads(v))
-                    for k, v in merged_data.items()
-                }
-            except json.JSONDecodeError as exc:
-                st.error(f"A JSON field is not valid: line {exc.lineno}: {exc.msg}")
-                return
-            state = {**draft.state, "data": data, "status": status, "comment": comment or None}
-            if _write(engine, conflict, change_for(conflict, state), reviewer, "conflict: merged"):
-                st.rerun()
+            picks[choice.name] = "mine" if side == "Yours" else "theirs"
+    c1, c2, c3 = st.columns(3)
+    try:
+        if c1.button("Keep mine", key="rv_conflict_mine", type="primary"):
+            _finish(conflict, service.resolve_conflict(engine, conflict, actor=actor))
+            st.rerun()
+        if c2.button("Keep theirs", key="rv_conflict_theirs"):
+            _finish(conflict, service.keep_theirs(engine, conflict, actor=actor))
+            st.rerun()
+        if choices and c3.button("Save my choices", key="rv_conflict_merge"):
+            result = service.resolve_conflict(engine, conflict, picks=picks, actor=actor)  # type: ignore[arg-type]
+            _finish(conflict, result)
+            st.rerun()
+    except UserError as exc:
+        st.error(str(exc))
+    st.caption(
+        "Keep mine saves your changes and keeps every change of theirs you did not touch; "
+        "where you both changed the same thing, yours wins. Keep theirs saves nothing."
+    )

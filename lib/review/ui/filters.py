@@ -1,49 +1,50 @@
-"""The review page's filter bar: status, label, search, length, comment, findings, ids, sort."""
+"""The review page's filter bar: status, label, search, length, comment, findings, ids, sort.
+
+Option labels are the plain values (never "unreviewed (744)"): Streamlit drops a selection
+whose option label changed, so a label carrying a live count cleared the filter at every save.
+The counts are shown beside the filters instead.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.example_store import STATUSES
 from lib.datasets.repo import DatasetInfo
-from lib.review import query
-from lib.review.ui.state import FOCUS_INDEX_KEY, IDS_FROM_OTHER_SCREENS, labels_of, statuses_of
+from lib.review import query, service
+from lib.review.ui.state import CURRENT_KEY, IDS_FROM_OTHER_SCREENS
 
 _ANY = "any"
 
 
-def render_filters(engine: Engine, info: DatasetInfo) -> query.Filters:
-    """Draw the filters and return them (kept in widget state, so they survive reruns)."""
-    if st.session_state.get("review_filters_dataset") != info.id:
+def _clear_ids() -> None:
+    st.session_state.pop(IDS_FROM_OTHER_SCREENS, None)
+
+
+def render_filters(info: DatasetInfo, overview: service.Overview) -> query.Filters:
+    """Draw the filters and return them (kept in widget state and the URL)."""
+    state = st.session_state
+    if state.get("review_filters_dataset") != info.id:
         # Another dataset: its labels differ, and a page number or cursor would point nowhere.
-        for key in ("review_f_label", "review_page", FOCUS_INDEX_KEY):
-            st.session_state.pop(key, None)
-        st.session_state["review_filters_dataset"] = info.id
-    counts = statuses_of(engine, info)
-    labels = labels_of(engine, info)
-    ids = st.session_state.get(IDS_FROM_OTHER_SCREENS)
+        for key in ("review_f_label", "review_page", CURRENT_KEY):
+            state.pop(key, None)
+        state["review_filters_dataset"] = info.id
+    label_options = list(overview.labels)[:500] + [query.NO_LABEL]
+    # A label kept in the URL or session that this dataset no longer has would be refused by
+    # the widget: keep only the ones on offer.
+    if "review_f_label" in state:
+        state["review_f_label"] = [v for v in state["review_f_label"] if v in label_options]
+    if "review_f_status" in state:
+        state["review_f_status"] = [v for v in state["review_f_status"] if v in STATUSES]
+    ids = state.get(IDS_FROM_OTHER_SCREENS)
     if ids:
         left, right = st.columns([4, 1])
         left.info(f"Showing the {len(ids):,} examples another screen sent here.")
-        if right.button("Show all examples", key="review_clear_ids"):
-            st.session_state.pop(IDS_FROM_OTHER_SCREENS, None)
-            st.rerun()
+        right.button("Show all examples", key="review_clear_ids", on_click=_clear_ids)
     with st.container(border=True):
         c1, c2, c3 = st.columns([2, 2, 3])
-        statuses = c1.multiselect(
-            "Status",
-            STATUSES,
-            key="review_f_status",
-            format_func=lambda s: f"{s} ({counts.get(s, 0):,})",
-        )
-        label_options = list(labels)[:500] + [query.NO_LABEL]
-        chosen_labels = c2.multiselect(
-            "Label",
-            label_options,
-            key="review_f_label",
-            format_func=lambda lab: lab if lab == query.NO_LABEL else f"{lab} ({labels[lab]:,})",
-        )
+        statuses = c1.multiselect("Status", STATUSES, key="review_f_status")
+        chosen_labels = c2.multiselect("Label", label_options, key="review_f_label")
         text = c3.text_input(
             "Search prompt, completion and messages",
             key="review_f_text",
@@ -58,6 +59,15 @@ def render_filters(engine: Engine, info: DatasetInfo) -> query.Filters:
             pick = c7.selectbox("Findings", [_ANY, "with findings", "without"], key="review_f_find")
             findings = None if pick == _ANY else pick == "with findings"
         sort = c8.selectbox("Sort", list(query.SORTS), key="review_f_sort")
+        st.caption(
+            " · ".join(f"{s} {overview.statuses.get(s, 0):,}" for s in STATUSES)
+            + (
+                " — labels: "
+                + ", ".join(f"{lab} {n:,}" for lab, n in list(overview.labels.items())[:8])
+                if overview.labels
+                else ""
+            )
+        )
     return query.Filters(
         statuses=tuple(statuses),
         labels=tuple(chosen_labels),

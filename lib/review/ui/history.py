@@ -1,4 +1,4 @@
-"""Per-example revision history with readable diffs and revert, and the dataset guidelines."""
+"""Per-example revision history (word diffs side by side, revert) and the dataset guidelines."""
 
 from __future__ import annotations
 
@@ -6,16 +6,26 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.example_store import ExampleRow, revert_to
-from lib.datasets.repo import DatasetInfo, get_guidelines, set_guidelines
+from lib.core.example_store import ExampleRow
+from lib.core.identity import Actor
+from lib.datasets.repo import DatasetInfo
+from lib.review import service
 from lib.review.guidelines import safe_markdown
-from lib.review.history import history, restore_original
-from lib.review.ui.state import NO_REVIEWER_HINT, discard_draft
+from lib.review.ui.state import NO_REVIEWER_HINT, notify
 
 
-def render_history(engine: Engine, example: ExampleRow, reviewer: str | None) -> None:
-    with engine.connect() as conn:
-        entries = history(conn, example.id)
+def _revert(engine: Engine, target: service.Target, revision_id: int | None, actor) -> None:
+    try:
+        result = service.revert(engine, target, revision_id=revision_id, actor=actor)
+    except UserError as exc:
+        notify("error", str(exc))
+        return
+    notify("success" if result.ok else "warning", result.message)
+
+
+def render_history(engine: Engine, example: ExampleRow, actor: Actor | None) -> None:
+    entries = service.history_of(engine, example.id, actor=actor)
+    target = service.Target.of(example)
     with st.expander(f"History ({len(entries)} change{'s' if len(entries) != 1 else ''})"):
         if not entries:
             st.caption("Not changed since import.")
@@ -24,59 +34,55 @@ def render_history(engine: Engine, example: ExampleRow, reviewer: str | None) ->
             st.markdown(f"**Version {rev.version}**")
             st.text(f"{rev.created_at:%Y-%m-%d %H:%M:%S} UTC · {rev.author} · {rev.reason}")
             for diff in entry.diffs:
-                st.caption(diff.field)
-                st.code(diff.text or "(whitespace only)", language="diff")
-            if rev.version != example.version and st.button(
-                f"Revert to version {rev.version}",
-                key=f"rv_revert_{example.id}_{rev.id}",
-                disabled=not reviewer,
-            ):
-                try:
-                    revert_to(
-                        engine,
-                        example.id,
-                        rev.id,
-                        expected_version=example.version,
-                        author=reviewer or "",
-                    )
-                    discard_draft(example.id)
-                    st.rerun()
-                except UserError as exc:
-                    st.error(str(exc))
+                st.caption(f"{diff.field} — before [-removed-] · after {{+added+}}")
+                left, right = st.columns(2)
+                left.code(diff.before or "(empty)", language=None, wrap_lines=True)
+                right.code(diff.after or "(empty)", language=None, wrap_lines=True)
+            if rev.version != example.version:
+                st.button(
+                    f"Revert to version {rev.version}",
+                    key=f"rv_revert_{example.id}_{rev.id}",
+                    disabled=actor is None,
+                    on_click=_revert,
+                    args=(engine, target, rev.id, actor),
+                )
         if entries and entries[-1].revision.before is not None:
             first = entries[-1].revision
-            if st.button(
+            st.button(
                 f"Revert to version {first.version - 1} (as imported)",
                 key=f"rv_restore_{example.id}",
-                disabled=not reviewer,
-            ):
-                try:
-                    restore_original(
-                        engine, example.id, expected_version=example.version, author=reviewer or ""
-                    )
-                    discard_draft(example.id)
-                    st.rerun()
-                except UserError as exc:
-                    st.error(str(exc))
-        if entries and not reviewer:
+                disabled=actor is None,
+                on_click=_revert,
+                args=(engine, target, None, actor),
+            )
+        if entries and actor is None:
             st.caption(NO_REVIEWER_HINT)
 
 
-def render_guidelines(engine: Engine, info: DatasetInfo, reviewer: str | None) -> None:
-    """The dataset's guidelines beside the focus view, rendered without HTML or unsafe links."""
-    with engine.connect() as conn:
-        text = get_guidelines(conn, info.id)
+def _save_guidelines(engine: Engine, dataset_id: int, key: str, actor) -> None:
+    try:
+        service.change_guidelines(engine, dataset_id, st.session_state.get(key, ""), actor=actor)
+    except UserError as exc:
+        notify("error", str(exc))
+
+
+def render_guidelines(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
+    """The dataset's guidelines beside every mode, rendered without HTML or unsafe links."""
+    text = service.guidelines(engine, info.id, actor=actor)
     st.subheader("Guidelines")
     if text.strip():
         st.markdown(safe_markdown(text))
     else:
         st.caption("No guidelines for this dataset yet.")
     with st.expander("Edit guidelines"):
-        new = st.text_area(
-            "Guidelines (markdown)", value=text, key=f"rv_guidelines_{info.id}", height=200
+        key = f"rv_guidelines_{info.id}"
+        st.text_area("Guidelines (markdown)", value=text, key=key, height=200)
+        st.button(
+            "Save guidelines",
+            key="rv_guidelines_save",
+            disabled=actor is None,
+            on_click=_save_guidelines,
+            args=(engine, info.id, key, actor),
         )
-        if st.button("Save guidelines", key="rv_guidelines_save", disabled=not reviewer):
-            set_guidelines(engine, info.id, new)
-            st.rerun()
-        if not reviewer:
+        if actor is None:
             st.caption(NO_REVIEWER_HINT)

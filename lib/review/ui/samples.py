@@ -1,4 +1,9 @@
-"""Random-sample review (progress k of N, error-rate estimate) and blind double review."""
+"""Random-sample review (progress k of N, error-rate estimate) and blind double review.
+
+Verdicts and settlements carry the id and version of the example on screen (``on_click``
+arguments), and the service refuses them if it changed meanwhile. What a double reviewer may
+see of the other's labels is decided by the service, not here.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,11 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.example_store import ExampleRow, get_example
+from lib.core.example_store import ExampleRow
+from lib.core.identity import Actor
 from lib.datasets.repo import DatasetInfo
-from lib.review import agreement, sampling
-from lib.review.ui.state import NO_REVIEWER_HINT, labels_of
+from lib.review import sampling, service
+from lib.review.ui.state import NO_REVIEWER_HINT, notify, show_notice
 from lib.shell.widgets import run_action
 
 
@@ -49,22 +55,46 @@ def show_example(example: ExampleRow, schema: str, *, hide_answer: bool = False)
         st.text(example.comment)
 
 
-def _pick_sample(engine: Engine, info: DatasetInfo, kind: str) -> sampling.SampleInfo | None:
-    with engine.connect() as conn:
-        samples = sampling.list_samples(conn, info.id, kind=kind)
+def _pick_sample(
+    engine: Engine, info: DatasetInfo, kind: str, actor: Actor | None
+) -> sampling.SampleInfo | None:
+    samples = service.samples_of(engine, info.id, kind, actor=actor)
     if not samples:
         return None
     by_id = {s.id: s for s in samples}
     chosen = st.selectbox(
         "Sample",
         list(by_id),
-        format_func=lambda i: f"#{i} · {by_id[i].name}",
+        format_func=lambda i: f"sample {i} · {by_id[i].name}",
         key=f"review_{kind}_sample",
     )
     return by_id[chosen]
 
 
-def render_random_sample(engine: Engine, info: DatasetInfo, reviewer: str | None) -> None:
+def _verdict(
+    engine: Engine,
+    sample_id: int,
+    target: service.Target,
+    outcome: str,
+    comment_key: str,
+    actor: Actor | None,
+) -> None:
+    try:
+        result = service.sample_verdict(
+            engine,
+            sample_id,
+            target,
+            outcome=outcome,
+            comment=st.session_state.get(comment_key) or None,
+            actor=actor,
+        )
+    except UserError as exc:
+        notify("error", str(exc))
+        return
+    notify("success" if result.ok else "warning", result.message)
+
+
+def render_random_sample(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     st.write(
         "Review a seeded random sample when the dataset is too big to read; the verdicts estimate "
         "the error rate of the whole dataset."
@@ -79,22 +109,18 @@ def render_random_sample(engine: Engine, info: DatasetInfo, reviewer: str | None
             key="review_rs_n",
         )
         seed = c2.number_input("Seed", 0, 2**31 - 1, 42, key="review_rs_seed")
-        if st.button("Draw the sample", key="review_rs_draw", disabled=not reviewer):
+        if st.button("Draw the sample", key="review_rs_draw", disabled=actor is None):
             run_action(
-                lambda: sampling.draw_sample(
-                    engine, info.id, n=int(n), seed=int(seed), author=reviewer or ""
-                )
+                lambda: service.draw_sample(engine, info.id, n=int(n), seed=int(seed), actor=actor)
             )
-        if not reviewer:
+        if actor is None:
             st.caption(NO_REVIEWER_HINT)
-    sample = _pick_sample(engine, info, "random")
+    sample = _pick_sample(engine, info, "random", actor)
     if sample is None:
         st.info("No sample yet: draw one above.")
         return
-    with engine.connect() as conn:
-        prog = sampling.progress(conn, sample.id)
-        position = sampling.next_position(conn, sample.id)
-        ids = sampling.sample_ids(conn, sample.id)
+    view = service.sample_view(engine, sample.id, actor=actor)
+    prog = view.progress
     st.progress(
         prog.reviewed / prog.n if prog.n else 0.0, text=f"{prog.reviewed:,} of {prog.n:,} reviewed"
     )
@@ -107,14 +133,20 @@ def render_random_sample(engine: Engine, info: DatasetInfo, reviewer: str | None
             f"({prog.errors:,} rejected or flagged of {prog.reviewed:,} reviewed; "
             f"{sample.population:,} examples when drawn)"
         )
-    if position is None:
+    show_notice()
+    if view.position is None or view.example is None:
         st.success("This sample is done.")
         return
-    with engine.connect() as conn:
-        example = get_example(conn, ids[position])
-    st.caption(f"Sample item {position + 1} of {prog.n} · example {example.id}")
+    example = view.example
+    source = example.source_row if example.source_row is not None else "—"
+    st.caption(
+        f"Sample item {view.position + 1} of {prog.n} · source row {source} · id {example.id} · "
+        f"version {example.version}"
+    )
     show_example(example, info.schema)
-    comment = st.text_input("Comment (optional)", key=f"review_rs_comment_{example.id}")
+    comment_key = f"review_rs_comment_{example.id}_{example.version}"
+    st.text_input("Comment (optional)", key=comment_key)
+    target = service.Target.of(example)
     cols = st.columns(3)
     for col, outcome, label, key in zip(
         cols,
@@ -123,101 +155,139 @@ def render_random_sample(engine: Engine, info: DatasetInfo, reviewer: str | None
         ("Alt+1", "Alt+2", "Alt+3"),
         strict=True,
     ):
-        if col.button(
-            label, key=f"review_rs_{outcome}", disabled=not reviewer, shortcut=key, width="stretch"
-        ):
-            result = run_action(
-                lambda outcome=outcome: sampling.record_verdict(
-                    engine,
-                    sample.id,
-                    example,
-                    outcome=outcome,
-                    author=reviewer or "",
-                    comment=comment or None,
-                )
-            )
-            if result is not None:
-                st.rerun()
-    if not reviewer:
+        col.button(
+            label,
+            key=f"review_rs_{outcome}",
+            disabled=actor is None,
+            shortcut=key,
+            width="stretch",
+            on_click=_verdict,
+            args=(engine, sample.id, target, outcome, comment_key, actor),
+        )
+    if actor is None:
         st.caption(NO_REVIEWER_HINT)
 
 
-def render_double_review(engine: Engine, info: DatasetInfo, reviewer: str | None) -> None:
+def _give_label(
+    engine: Engine, sample_id: int, example_id: int, keys: tuple[str, str], actor: Actor | None
+) -> None:
+    typed, picked = (st.session_state.get(k) for k in keys)
+    label = (typed or picked or "").strip()
+    try:
+        result = service.give_label(engine, sample_id, example_id, label, actor=actor)
+    except UserError as exc:
+        notify("error", str(exc))
+        return
+    notify("success", result.message)
+
+
+def _settle(
+    engine: Engine,
+    sample_id: int,
+    target: service.Target,
+    keys: tuple[str, str],
+    actor: Actor | None,
+) -> None:
+    other, choice = (st.session_state.get(k) for k in keys)
+    label = (other or choice or "").strip()
+    try:
+        result = service.settle(engine, sample_id, target, label, actor=actor)
+    except UserError as exc:
+        notify("error", str(exc))
+        return
+    notify("success" if result.ok else "warning", result.message)
+
+
+def render_double_review(
+    engine: Engine, info: DatasetInfo, actor: Actor | None, overview: service.Overview
+) -> None:
     st.write(
         "Two reviewers label the same sample without seeing each other's labels; then "
         "Cohen's kappa shows how well they agree, and a third person settles disagreements."
     )
     with st.expander("Start a double review"):
         c1, c2, c3, c4 = st.columns(4)
-        first = c1.text_input("Reviewer 1", value=reviewer or "", key="review_dr_a")
+        first = c1.text_input("Reviewer 1", value=actor.name if actor else "", key="review_dr_a")
         second = c2.text_input("Reviewer 2", key="review_dr_b")
         n = c3.number_input(
             "Examples", 1, sampling.MAX_SAMPLE, min(50, info.n_examples or 1), key="review_dr_n"
         )
         seed = c4.number_input("Seed", 0, 2**31 - 1, 7, key="review_dr_seed")
-        if st.button("Assign the sample", key="review_dr_start", disabled=not reviewer):
+        if st.button("Assign the sample", key="review_dr_start", disabled=actor is None):
             run_action(
-                lambda: agreement.start_double_review(
+                lambda: service.start_double_review(
                     engine,
                     info.id,
                     n=int(n),
                     seed=int(seed),
                     reviewers=(first, second),
-                    author=reviewer or "",
+                    actor=actor,
                 )
             )
-    sample = _pick_sample(engine, info, "double")
+    sample = _pick_sample(engine, info, "double", actor)
     if sample is None:
         st.info("No double review yet.")
         return
     st.caption(f"Reviewers: {', '.join(sample.reviewers)}")
-    with engine.connect() as conn:
-        ids = sampling.sample_ids(conn, sample.id)
-        mine = agreement.own_labels(conn, sample.id, reviewer=reviewer) if reviewer else {}
-    if reviewer in sample.reviewers:
-        _label_next(engine, info, sample, reviewer, ids, mine)
-        if len(mine) < len(ids):
+    if actor is None:
+        st.warning(NO_REVIEWER_HINT)
+        return
+    view = service.double_review_view(engine, sample.id, actor=actor)
+    show_notice()
+    participant = actor.name in sample.reviewers
+    if participant:
+        st.progress(
+            len(view.mine) / view.n if view.n else 0.0,
+            text=f"{len(view.mine):,} of {view.n:,} reviewed (your labels)",
+        )
+        if view.next_example is not None:
+            _label_next(engine, info, sample, view.next_example, actor, overview)
             st.caption(
                 "Agreement is shown once you have labelled every example (the review is blind)."
             )
             return
-    elif not reviewer:
-        st.warning(NO_REVIEWER_HINT)
-        return
-    _agreement(engine, info, sample, reviewer)
-
-
-def _label_next(engine, info, sample, reviewer, ids, mine) -> None:
-    st.progress(len(mine) / len(ids), text=f"You labelled {len(mine):,} of {len(ids):,}")
-    todo = [i for i in ids if i not in mine]
-    if not todo:
         st.success("You have labelled every example of this sample.")
-        return
-    with engine.connect() as conn:
-        example = get_example(conn, todo[0])
-    st.caption(f"Example {example.id} (its current label is hidden so that yours is independent)")
+    _agreement(engine, info, sample, view, actor, participant)
+
+
+def _label_next(
+    engine: Engine,
+    info: DatasetInfo,
+    sample: sampling.SampleInfo,
+    example: ExampleRow,
+    actor: Actor,
+    overview: service.Overview,
+) -> None:
+    source = example.source_row if example.source_row is not None else "—"
+    st.caption(
+        f"Source row {source} · id {example.id} (its current label is hidden so that yours is "
+        "independent)"
+    )
     show_example(example, info.schema, hide_answer=True)
-    options = list(labels_of(engine, info))[:200]
+    options = list(overview.labels)[:200]
     c1, c2 = st.columns(2)
-    picked = c1.selectbox("Your label", options, index=None, key=f"review_dr_pick_{example.id}")
-    typed = c2.text_input("or type a label", key=f"review_dr_type_{example.id}")
-    if st.button("Save my label", key="review_dr_save", type="primary"):
-        label = (typed or picked or "").strip()
-        if run_action(
-            lambda: (
-                agreement.set_label(engine, sample.id, example.id, reviewer=reviewer, label=label)
-                or True
-            )
-        ):
-            st.rerun()
+    pick_key, type_key = f"review_dr_pick_{example.id}", f"review_dr_type_{example.id}"
+    c1.selectbox("Your label", options, index=None, key=pick_key)
+    c2.text_input("or type a label", key=type_key)
+    st.button(
+        "Save my label",
+        key="review_dr_save",
+        type="primary",
+        on_click=_give_label,
+        args=(engine, sample.id, example.id, (type_key, pick_key), actor),
+    )
 
 
-def _agreement(engine: Engine, info: DatasetInfo, sample, reviewer: str | None) -> None:
-    with engine.connect() as conn:
-        pairs = agreement.kappa_by_pair(conn, sample.id)
-        disputes = agreement.disagreements(conn, sample.id)
+def _agreement(
+    engine: Engine,
+    info: DatasetInfo,
+    sample: sampling.SampleInfo,
+    view: service.DoubleReviewView,
+    actor: Actor,
+    participant: bool,
+) -> None:
     st.subheader("Agreement")
-    if pairs:
+    if view.agreement:
         st.dataframe(
             pd.DataFrame(
                 [
@@ -228,7 +298,7 @@ def _agreement(engine: Engine, info: DatasetInfo, sample, reviewer: str | None) 
                         "agreement": p.agreement,
                         "Cohen's kappa": p.kappa,
                     }
-                    for p in pairs
+                    for p in view.agreement
                 ]
             ),
             hide_index=True,
@@ -239,32 +309,53 @@ def _agreement(engine: Engine, info: DatasetInfo, sample, reviewer: str | None) 
         )
     else:
         st.caption("No labels yet.")
-    st.subheader(f"Disagreements ({len(disputes)})")
-    open_disputes = [d for d in disputes if d.settled_label is None]
-    settled = len(disputes) - len(open_disputes)
+    st.subheader(f"Disagreements ({view.open_disagreements} open)")
+    if participant and view.open_disagreements:
+        st.caption(
+            "A third person settles disagreements; their labels stay hidden from you until then."
+        )
+    settled = [d for d in view.disagreements if d.settled_label is not None]
     if settled:
-        st.caption(f"{settled} settled.")
-    if not open_disputes:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "id": d.example_id,
+                        "labels": "; ".join(f"{r}: {lab}" for r, lab in d.labels.items()),
+                        "settled as": d.settled_label,
+                        "by": d.settled_by,
+                    }
+                    for d in settled
+                ]
+            ),
+            hide_index=True,
+        )
+    if participant:
         return
-    dispute = open_disputes[0]
-    with engine.connect() as conn:
-        example = get_example(conn, dispute.example_id)
-    st.caption(f"Example {example.id}")
-    show_example(example, info.schema, hide_answer=True)
-    st.dataframe(
-        pd.DataFrame([{"reviewer": r, "label": lab} for r, lab in dispute.labels.items()]),
-        hide_index=True,
-    )
-    if reviewer in sample.reviewers:
-        st.caption("A third person settles disagreements.")
-        return
-    options = list(dict.fromkeys(dispute.labels.values()))
-    choice = st.radio("Settle as", options, key=f"review_dr_settle_{example.id}", horizontal=True)
-    other = st.text_input("or another label", key=f"review_dr_settle_other_{example.id}")
-    if st.button("Settle", key="review_dr_settle_btn", type="primary"):
-        label = (other or choice or "").strip()
-        try:
-            agreement.settle(engine, sample.id, example, label=label, author=reviewer or "")
-            st.rerun()
-        except UserError as exc:
-            st.error(str(exc))
+    open_ones = [d for d in view.disagreements if d.settled_label is None]
+    for dispute in open_ones[:50]:
+        example = service.example(engine, dispute.example_id, actor=actor)
+        with st.container(border=True):
+            source = example.source_row if example.source_row is not None else "—"
+            st.caption(f"Source row {source} · id {example.id} · version {example.version}")
+            show_example(example, info.schema, hide_answer=True)
+            st.text(" · ".join(f"{r}: {lab}" for r, lab in dispute.labels.items()))
+            options = list(dict.fromkeys(dispute.labels.values()))
+            choice_key = f"review_dr_settle_{example.id}"
+            other_key = f"review_dr_settle_other_{example.id}"
+            left, mid, right = st.columns([2, 2, 1], vertical_alignment="bottom")
+            left.radio("Settle as", options, key=choice_key, horizontal=True)
+            mid.text_input("or another label", key=other_key)
+            right.button(
+                "Settle",
+                key=f"review_dr_settle_btn_{example.id}",
+                type="primary",
+                on_click=_settle,
+                args=(
+                    engine,
+                    sample.id,
+                    service.Target.of(example),
+                    (other_key, choice_key),
+                    actor,
+                ),
+            )

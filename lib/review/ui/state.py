@@ -1,32 +1,32 @@
-"""Session state of the review page: filters, cursor, drafts, conflicts, and cached reads.
+"""Session state of the review page: the pass, notices, conflicts, and cached reads.
 
-Session state holds ids, filters, page numbers and per-example drafts (the unsaved text of
-examples a reviewer touched), never pages of data: those come from the store through
-``st.cache_data`` keyed by the dataset's ``data_version``, so every save invalidates them.
+Session state holds ids, filters and page numbers, never pages of data: those come from the
+review service through ``st.cache_data`` keyed by the dataset's ``data_version``, so every save
+invalidates them. Drafts are not here: the service keeps them in the store per reviewer.
 """
 
 from __future__ import annotations
-
-import copy
-from typing import Any
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 
 from lib.core.example_store import ExampleRow
-from lib.datasets.repo import DatasetInfo, label_counts
-from lib.review import query
+from lib.core.identity import Actor
+from lib.datasets.repo import DatasetInfo
+from lib.review import query, service
 from lib.review.merge import Conflict
+from lib.review.ui.place import CURRENT_KEY, MODE_KEY, MODES
+
+__all__ = ["CURRENT_KEY", "MODE_KEY", "MODES"]
 
 IDS_FROM_OTHER_SCREENS = "review_example_ids"  # set by other screens: [example ids]
-MODE_KEY = "review_mode"
-FOCUS_INDEX_KEY = "review_focus_index"
-DRAFTS_KEY = "review_drafts"  # {example_id: {"base_version", "base", "data", "comment", "gen"}}
 CONFLICTS_KEY = "review_conflicts"  # [Conflict]
+NOTICE_KEY = "review_notice"  # (kind, text) shown once at the top of the next run
+PASS_KEY = "review_pass"  # {"key": (dataset, filters), "seen": [ids], "back": [ids]}
+MAX_SEEN = 5_000
 NO_REVIEWER_HINT = (
     "Enter your name in the sidebar (“Your name”) to save: every change records who made it."
 )
-MODES = ("Table", "Focus", "Random sample", "Double review")
 
 
 def cache_key(engine: Engine) -> str:
@@ -34,7 +34,7 @@ def cache_key(engine: Engine) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
-def cached_page(
+def _cached_page(
     _engine: Engine,
     url: str,
     dataset_id: int,
@@ -42,89 +42,71 @@ def cached_page(
     filters: query.Filters,
     offset: int,
     limit: int,
-) -> list[ExampleRow]:
-    with _engine.connect() as conn:
-        return query.page(conn, dataset_id, filters, offset=offset, limit=limit)
-
-
-@st.cache_data(show_spinner=False, max_entries=200)
-def cached_count(
-    _engine: Engine, url: str, dataset_id: int, data_version: int, filters: query.Filters
-) -> int:
-    with _engine.connect() as conn:
-        return query.count(conn, dataset_id, filters)
+) -> service.Page:
+    return service.page(_engine, dataset_id, filters, offset=offset, limit=limit, actor=None)
 
 
 @st.cache_data(show_spinner=False, max_entries=50)
-def cached_status_counts(_engine: Engine, url: str, dataset_id: int, data_version: int) -> dict:
-    with _engine.connect() as conn:
-        return query.status_counts(conn, dataset_id)
+def _cached_overview(
+    _engine: Engine, url: str, dataset_id: int, data_version: int
+) -> service.Overview:
+    return service.overview(_engine, dataset_id, actor=None)
 
 
-@st.cache_data(show_spinner=False, max_entries=50)
-def cached_labels(_engine: Engine, url: str, dataset_id: int, data_version: int) -> dict:
-    with _engine.connect() as conn:
-        return label_counts(conn, dataset_id)
-
-
-def page_rows(engine: Engine, info: DatasetInfo, filters: query.Filters, offset: int, limit: int):
-    return cached_page(
+def page_of(
+    engine: Engine, info: DatasetInfo, filters: query.Filters, offset: int, limit: int
+) -> service.Page:
+    return _cached_page(
         engine, cache_key(engine), info.id, info.data_version, filters, offset, limit
     )
 
 
-def filtered_count(engine: Engine, info: DatasetInfo, filters: query.Filters) -> int:
-    return cached_count(engine, cache_key(engine), info.id, info.data_version, filters)
+def overview_of(engine: Engine, info: DatasetInfo, actor: Actor | None) -> service.Overview:
+    service.may_read(actor)  # the cached read below is shared by everyone who may read
+    return _cached_overview(engine, cache_key(engine), info.id, info.data_version)
 
 
-def labels_of(engine: Engine, info: DatasetInfo) -> dict[str, int]:
-    return cached_labels(engine, cache_key(engine), info.id, info.data_version)
+# The pass: which examples the focus view has shown under the current dataset and filters.
 
 
-def statuses_of(engine: Engine, info: DatasetInfo) -> dict[str, int]:
-    return cached_status_counts(engine, cache_key(engine), info.id, info.data_version)
+def the_pass(dataset_id: int, filters: query.Filters) -> dict:
+    key = (dataset_id, filters)
+    current = st.session_state.get(PASS_KEY)
+    if not current or current.get("key") != key:
+        current = {"key": key, "seen": [], "back": []}
+        st.session_state[PASS_KEY] = current
+    return current
 
 
-# Drafts: unsaved edits per example, kept across navigation until saved or discarded.
+def mark_seen(dataset_id: int, filters: query.Filters, example: ExampleRow) -> None:
+    p = the_pass(dataset_id, filters)
+    if example.id not in p["seen"]:
+        p["seen"].append(example.id)
+        del p["seen"][:-MAX_SEEN]
 
 
-def drafts() -> dict[int, dict[str, Any]]:
-    return st.session_state.setdefault(DRAFTS_KEY, {})
+def go_to(example_id: int | None, *, from_id: int | None = None) -> None:
+    """Make ``example_id`` the focus view's example (a callback or before the view draws)."""
+    p = st.session_state.get(PASS_KEY)
+    if p is not None and from_id is not None and example_id != from_id:
+        p["back"].append(from_id)
+        del p["back"][:-200]
+    st.session_state[CURRENT_KEY] = example_id
 
 
-def draft_for(example: ExampleRow) -> dict[str, Any]:
-    """The example's draft, created from its current state on first touch."""
-    store = drafts()
-    if example.id not in store:
-        store[example.id] = {
-            "base_version": example.version,
-            "base": copy.deepcopy(example.state()),
-            "data": copy.deepcopy(example.data),
-            "comment": example.comment or "",
-            "gen": 0,
-        }
-    return store[example.id]
+# Notices and conflicts from actions (callbacks run before the page draws).
 
 
-def draft_is_dirty(draft: dict[str, Any]) -> bool:
-    base = draft["base"]
-    return draft["data"] != base["data"] or (draft["comment"] or "") != (base["comment"] or "")
+def notify(kind: str, text: str) -> None:
+    st.session_state[NOTICE_KEY] = (kind, text)
 
 
-def discard_draft(example_id: int) -> None:
-    draft = drafts().pop(example_id, None)
-    # Bump the widget generation so text areas show the stored text again.
-    gens = st.session_state.setdefault("review_draft_gens", {})
-    gens[example_id] = gens.get(example_id, 0) + 1 + (draft["gen"] if draft else 0)
-
-
-def widget_gen(example_id: int) -> int:
-    draft = drafts().get(example_id)
-    base = st.session_state.get("review_draft_gens", {}).get(example_id, 0)
-    return base + (draft["gen"] if draft else 0)
-
-
-# Conflicts: refused saves waiting for keep mine / keep theirs / merge.
+def show_notice() -> None:
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if not notice:
+        return
+    kind, text = notice
+    {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(text)
 
 
 def conflicts() -> list[Conflict]:
@@ -136,25 +118,34 @@ def push_conflict(conflict: Conflict) -> None:
     queue[:] = [c for c in queue if c.example_id != conflict.example_id] + [conflict]
 
 
-def _show_drafts(ids: list[int]) -> None:
-    # A callback: widget-bound keys (the mode) can only change before the script runs.
-    st.session_state[IDS_FROM_OTHER_SCREENS] = ids
-    st.session_state[MODE_KEY] = "Table"
+def drop_conflict(example_id: int) -> None:
+    queue = conflicts()
+    queue[:] = [c for c in queue if c.example_id != example_id]
 
 
-def drafts_notice(current_id: int | None = None) -> None:
-    """Say which examples hold unsaved focus-view edits, and offer to list them."""
-    others = [i for i, d in drafts().items() if i != current_id and draft_is_dirty(d)]
-    if others:
-        shown = ", ".join(map(str, others[:20])) + (" …" if len(others) > 20 else "")
-        st.info(
-            f"Unsaved focus-view edits are kept for {len(others)} "
-            f"{'other ' if current_id else ''}example(s) (ids {shown}) until you save or "
-            "discard them."
-        )
-        st.button(
-            "Show them in the table",
-            key="review_show_drafts",
-            on_click=_show_drafts,
-            args=(others,),
-        )
+def _open_draft(example_id: int) -> None:
+    # A callback: the mode's widget key can only change before the script runs.
+    st.session_state[MODE_KEY] = "Focus"
+    go_to(example_id, from_id=st.session_state.get(CURRENT_KEY))
+
+
+def drafts_notice(
+    engine: Engine, info: DatasetInfo, actor: Actor | None, current_id: int | None = None
+) -> None:
+    """List the reviewer's unsaved drafts in this dataset (kept in the store) with a way back."""
+    kept = [
+        d for d in service.drafts_of(engine, info.id, actor=actor) if d.example_id != current_id
+    ]
+    if not kept:
+        return
+    with st.expander(f"Your unsaved drafts ({len(kept)})", expanded=False):
+        st.caption("What you typed and did not save is kept for you until you save or discard it.")
+        for draft in kept[:50]:
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.text(f"id {draft.example_id} · typed {draft.updated_at:%Y-%m-%d %H:%M} UTC")
+            right.button(
+                "Open",
+                key=f"review_draft_open_{draft.example_id}",
+                on_click=_open_draft,
+                args=(draft.example_id,),
+            )

@@ -7,27 +7,19 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from lib.core.errors import StaleVersionError, UserError
-from lib.core.example_store import STATUSES, get_example, undo_batch, update_example
+from lib.core.errors import UserError
+from lib.core.example_store import STATUSES
+from lib.core.identity import Actor
 from lib.datasets.repo import DatasetInfo
-from lib.review import bulk, query
-from lib.review.edit import (
-    EDITABLE_ALWAYS,
-    EDITABLE_TEXT,
-    CellEdit,
-    change_for_edit,
-    edited_state,
-)
-from lib.review.history import state_at_version
-from lib.review.merge import Conflict
+from lib.review import bulk, query, service
+from lib.review.edit import EDITABLE_ALWAYS, EDITABLE_TEXT, CellEdit
 from lib.review.ui.state import (
-    FOCUS_INDEX_KEY,
+    CURRENT_KEY,
     MODE_KEY,
     NO_REVIEWER_HINT,
     drafts_notice,
-    filtered_count,
-    labels_of,
-    page_rows,
+    go_to,
+    page_of,
     push_conflict,
 )
 
@@ -57,39 +49,32 @@ def pending_edits() -> dict:
     return dict(state.get("edited_rows") or {}) if isinstance(state, dict) else {}
 
 
-def _save_edits(engine: Engine, info: DatasetInfo, reviewer: str | None) -> None:
+def _save_edits(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     """Save what the reviewer typed into the table (called before the table is drawn)."""
     key = editor_key()
     edits = pending_edits()
     shown = st.session_state.get(_rows_key(key))
     if not edits or not shown:
         return
-    if not reviewer:
+    if actor is None:
         st.warning(f"Your table edits are not saved yet. {NO_REVIEWER_HINT}")
         return
-    saved, problems = 0, []
+    cell_edits = []
     for index, values in sorted(edits.items(), key=lambda kv: int(kv[0])):
-        example_id, version = shown[int(index)]
-        try:
-            with engine.connect() as conn:
-                row = get_example(conn, example_id)
-            change = change_for_edit(info.schema, row, CellEdit(example_id, version, dict(values)))
-            if change is None:
-                continue
-            update_example(engine, change, author=reviewer, reason="table edit")
-            saved += 1
-        except StaleVersionError as exc:
-            with engine.connect() as conn:
-                base = state_at_version(conn, example_id, version)
-            mine = edited_state(info.schema, base or exc.theirs, dict(values))
-            push_conflict(Conflict.from_error(exc, mine=mine, base=base))
-        except UserError as exc:
-            problems.append(f"example {example_id}: {exc}")
+        example_id, version = shown[int(index)]  # the row as it was drawn: id and version
+        cell_edits.append(CellEdit(example_id, version, dict(values)))
+    try:
+        result = service.save_table_edits(engine, info.id, info.schema, cell_edits, actor=actor)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    for conflict in result.conflicts:
+        push_conflict(conflict)
     _bump()
-    if problems:
-        st.session_state["review_table_problems"] = problems
-    if saved:
-        st.toast(f"Saved {saved} row{'s' if saved != 1 else ''}.")
+    if result.problems:
+        st.session_state["review_table_problems"] = result.problems
+    if result.saved:
+        st.toast(f"Saved {result.saved} row{'s' if result.saved != 1 else ''}.")
     st.rerun()
 
 
@@ -97,7 +82,7 @@ def _frame(rows, schema: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": [r.id for r in rows],
-            "#": [r.position for r in rows],
+            "source row": [r.source_row for r in rows],
             "status": [r.status for r in rows],
             "label": [r.label or "" for r in rows],
             "prompt": [r.prompt[:TEXT_PREVIEW] for r in rows],
@@ -107,6 +92,12 @@ def _frame(rows, schema: str) -> pd.DataFrame:
             "by": [r.updated_by or "" for r in rows],
         }
     )
+
+
+def _pager_offsets() -> tuple[int, int]:
+    """The page the pager shows now (before it is drawn)."""
+    size = int(st.session_state.get(PAGE_SIZE_KEY, query.PAGE_SIZES[1]))
+    return (max(1, int(st.session_state.get(PAGE_KEY, 1))) - 1) * size, size
 
 
 def _pager(total: int, locked: bool) -> tuple[int, int]:
@@ -123,23 +114,29 @@ def _pager(total: int, locked: bool) -> tuple[int, int]:
     return (int(number) - 1) * size, size
 
 
-def render_table(engine: Engine, info: DatasetInfo, filters: query.Filters, reviewer: str | None):
+def render_table(
+    engine: Engine, info: DatasetInfo, filters: query.Filters, actor: Actor | None
+) -> None:
     """The table with its pager; returns nothing (edits are saved as they arrive)."""
-    _save_edits(engine, info, reviewer)
-    drafts_notice()
+    _save_edits(engine, info, actor)
+    drafts_notice(engine, info, actor)
     for problem in st.session_state.pop("review_table_problems", []):
         st.error(problem)
-    total = filtered_count(engine, info, filters)
+    offset, size = _pager_offsets()
+    result = page_of(engine, info, filters, offset, size)
+    total = result.total
     locked = bool(pending_edits())
     if locked:
         st.info("Finish saving the table edits (enter your name) before changing page or filters.")
     offset, size = _pager(total, locked)
+    if (offset, size) != _pager_offsets():
+        result = page_of(engine, info, filters, offset, size)
     view = (info.id, filters, offset, size)
     if st.session_state.get(VIEW_KEY) != view:
         if VIEW_KEY in st.session_state and not locked:
             _bump()
         st.session_state[VIEW_KEY] = view
-    rows = page_rows(engine, info, filters, offset, size)
+    rows = result.rows
     key = editor_key()
     if not pending_edits():
         st.session_state[_rows_key(key)] = [(r.id, r.version) for r in rows]
@@ -154,7 +151,7 @@ def render_table(engine: Engine, info: DatasetInfo, filters: query.Filters, revi
         disabled=[c for c in frame.columns if c not in editable],
         column_config={
             "id": st.column_config.NumberColumn("id", format="%d", width="small"),
-            "#": st.column_config.NumberColumn("#", format="%d", width="small"),
+            "source row": st.column_config.NumberColumn("source row", format="%d", width="small"),
             "status": st.column_config.SelectboxColumn("status", options=STATUSES, required=True),
             "prompt": st.column_config.TextColumn("prompt", width="large"),
             "completion": st.column_config.TextColumn(
@@ -167,25 +164,25 @@ def render_table(engine: Engine, info: DatasetInfo, filters: query.Filters, revi
     )
     if rows:
         _open_in_focus(rows, offset)
-    render_bulk(engine, info, filters, reviewer, total)
+    render_bulk(engine, info, filters, actor, total)
 
 
-def _focus_on(ids: list[int], offset: int) -> None:
+def _focus_on(ids: list[int]) -> None:
     # A callback: the mode's widget key can only change before the script runs.
     chosen = st.session_state.get("review_open_id")
-    st.session_state[FOCUS_INDEX_KEY] = offset + (ids.index(chosen) if chosen in ids else 0)
+    go_to(chosen if chosen in ids else ids[0], from_id=st.session_state.get(CURRENT_KEY))
     st.session_state[MODE_KEY] = "Focus"
 
 
 def _open_in_focus(rows, offset: int) -> None:
     ids = [r.id for r in rows]
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.selectbox("Open an example of this page in the focus view", ids, key="review_open_id")
-    right.button("Open", key="review_open_btn", on_click=_focus_on, args=(ids, offset))
+    left.selectbox("Open an example of this page in the focus view (id)", ids, key="review_open_id")
+    right.button("Open", key="review_open_btn", on_click=_focus_on, args=(ids,))
 
 
 def render_bulk(
-    engine: Engine, info: DatasetInfo, filters: query.Filters, reviewer: str | None, total: int
+    engine: Engine, info: DatasetInfo, filters: query.Filters, actor: Actor | None, total: int
 ) -> None:
     """Bulk actions on the filtered set: count first, confirm, one undoable batch."""
     with st.expander(f"Bulk action on the {total:,} filtered examples"):
@@ -200,7 +197,7 @@ def render_bulk(
         elif kind == "Set status":
             action = bulk.SetStatus(st.selectbox("New status", STATUSES, key="review_bulk_status"))
         else:
-            labels = list(labels_of(engine, info))
+            labels = list(service.overview(engine, info.id, actor=actor).labels)
             c1, c2 = st.columns(2)
             old = c1.selectbox("Relabel", labels, key="review_bulk_old") if labels else None
             new = c2.text_input("as", key="review_bulk_new", max_chars=2000)
@@ -213,7 +210,7 @@ def render_bulk(
             pending = None
         if st.button("Count the examples this changes", key="review_bulk_count"):
             try:
-                n = bulk.preview(engine, info.id, filters, action)
+                n = service.bulk_preview(engine, info.id, filters, action, actor=actor)
                 st.session_state["review_bulk_pending"] = ((info.id, filters, action), n)
                 pending = st.session_state["review_bulk_pending"]
             except UserError as exc:
@@ -225,25 +222,25 @@ def render_bulk(
                 f"Confirm: change {n:,} examples",
                 key="review_bulk_confirm",
                 type="primary",
-                disabled=not reviewer or n == 0,
+                disabled=actor is None or n == 0,
             ):
                 try:
-                    batch, changed = bulk.apply(
-                        engine, info.id, filters, action, author=reviewer or "", expected_count=n
+                    batch, changed = service.bulk_apply(
+                        engine, info.id, filters, action, expected_count=n, actor=actor
                     )
                     st.session_state.pop("review_bulk_pending", None)
                     st.session_state["review_bulk_last"] = batch
                     st.success(f"Changed {changed:,} examples.")
                 except UserError as exc:
                     st.error(str(exc))
-            if not reviewer:
+            if actor is None:
                 st.caption(NO_REVIEWER_HINT)
         last = st.session_state.get("review_bulk_last")
         if last and st.button(
-            "Undo the last bulk action", key="review_bulk_undo", disabled=not reviewer
+            "Undo the last bulk action", key="review_bulk_undo", disabled=actor is None
         ):
             try:
-                undo_batch(engine, last, author=reviewer or "")
+                service.undo_bulk(engine, last, actor=actor)
                 st.session_state.pop("review_bulk_last", None)
                 st.success("Undone.")
             except UserError as exc:

@@ -31,12 +31,14 @@ def test_every_change_is_a_revision_with_a_readable_diff(db, completion_ds):
     with db.connect() as conn:
         entries = history(conn, row.id)
     assert [(e.revision.version, e.revision.author) for e in entries] == [(3, "Ben"), (2, "Ana")]
-    newest = {d.field: d.text for d in entries[0].diffs}
+    newest = {d.field: (d.before, d.after) for d in entries[0].diffs}
     assert set(newest) == {"status", "comment"}
-    assert "-unreviewed" in newest["status"] and "+approved" in newest["status"]
-    prompt_diff = {d.field: d.text for d in entries[1].diffs}["prompt"]
-    assert "-Review 0: great product" in prompt_diff
-    assert "+Review 0: superb product" in prompt_diff
+    assert newest["status"] == ("[-unreviewed-]", "{+approved+}")
+    before, after = {d.field: (d.before, d.after) for d in entries[1].diffs}["prompt"]
+    # Word by word, side by side: only the changed word is marked, no @@ hunks.
+    assert before.startswith("Review 0: [-great-] product")
+    assert after.startswith("Review 0: {+superb+} product")
+    assert "@@" not in before + after
 
 
 def test_revert_puts_an_old_state_back_as_a_new_revision(db, completion_ds):
@@ -84,11 +86,11 @@ def _two_reviewers_collide(db, ds):
     return Conflict.from_error(exc, mine=mine, base=ana_read.state()), ana_read
 
 
-def test_keep_mine_writes_over_theirs_and_theirs_stays_in_history(db, completion_ds):
+def test_keep_mine_writes_mine_and_keeps_what_only_they_changed(db, completion_ds):
     conflict, read = _two_reviewers_collide(db, completion_ds)
     saved = update_example(db, keep_mine(conflict), author="Ana", reason="conflict: kept mine")
     assert saved.version == 3 and saved.data["completion"] == " negative"
-    assert saved.data["prompt"] == read.data["prompt"]
+    assert saved.data["prompt"] == "Ben's prompt"  # Ben changed it, Ana did not: it stays
     with db.connect() as conn:
         revs = list_revisions(conn, read.id)
     assert revs[0].after["data"]["prompt"] == "Ben's prompt"  # Ben's update is not lost
@@ -132,7 +134,7 @@ def test_chat_diff_shows_messages_and_tool_calls_as_lines():
         },
         "status": "unreviewed",
     }
-    diff = {d.field: d.text for d in state_diff(before, after)}
+    diff = {d.field: (d.before, d.after) for d in state_diff(before, after)}
     assert list(diff) == ["messages"]
-    assert "-    Hi" in diff["messages"] and "+    Hello" in diff["messages"]
+    assert "[-Hi-]" in diff["messages"][0] and "{+Hello" in diff["messages"][1]
     assert '"name": "lookup"' in messages_text(after["data"]["messages"])
