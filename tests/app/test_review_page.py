@@ -108,10 +108,13 @@ def test_table_edit_over_someone_elses_save_opens_the_conflict_dialog(store):
     )
     _edit(at, {0: {"completion": " b"}})
     assert any("was saved by someone else" in m.value for m in at.markdown)
-    assert "Ben's fix" in [t.value for t in at.text]  # their version is shown beside mine
+    texts = [t.value for t in at.text]
+    assert "Only they changed: prompt (theirs is kept)" in texts
+    assert "Only you changed: completion (yours will be saved)" in texts
     at.button(key="rv_conflict_mine").click().run()
     saved = _example(engine, 1)
-    assert saved.data == {"prompt": "Prompt 0", "completion": " b"}  # mine: the prompt I read
+    # Keep mine: my completion, and Ben's prompt, which I never touched.
+    assert saved.data == {"prompt": "Ben's fix", "completion": " b"}
     with engine.connect() as conn:
         assert [r.author for r in list_revisions(conn, 1)] == ["Ben", "Ana"]
 
@@ -119,12 +122,12 @@ def test_table_edit_over_someone_elses_save_opens_the_conflict_dialog(store):
 def test_focus_view_save_and_save_next(store):
     engine, ds = store
     at = _app(ds, mode="Focus")
-    assert any("Example 1 of 60" in c.value for c in at.caption)
+    assert any("Source row 1 · id 1 · version 1" in c.value for c in at.caption)
     _area(at, 1, "prompt").input("A better prompt").run()
     at.button(key="rv_save_next").click().run()
     assert not at.exception
     assert _example(engine, 1).data["prompt"] == "A better prompt"
-    assert any("Example 2 of 60" in c.value for c in at.caption)
+    assert any("Source row 2 · id 2 · version 1" in c.value for c in at.caption)
     assert _area(at, 2, "prompt").value == HTML_PROMPT  # inert text
 
 
@@ -133,7 +136,7 @@ def test_drafts_survive_navigation(store):
     at = _app(ds, mode="Focus")
     _area(at, 1, "completion").input(" b").run()
     at.button(key="rv_next").click().run()
-    assert any("kept for 1 other example" in i.value for i in at.info)
+    assert any("Your unsaved drafts (1)" in str(e.proto) for e in at.expander)
     at.button(key="rv_prev").click().run()
     assert _area(at, 1, "completion").value == " b"
     assert _example(engine, 1).version == 1
@@ -152,7 +155,7 @@ def test_approve_with_a_comment_and_move_on(store):
         "looks right",
         "Ana",
     )
-    assert any("Example 2 of 60" in c.value for c in at.caption)
+    assert any("· id 2 · version 1" in c.value for c in at.caption)
     at.button(key="rv_rejected").click().run()
     assert _example(engine, 2).status == "rejected"
 
@@ -165,8 +168,8 @@ def test_focus_conflict_keep_theirs_and_merge(store):
     at.button(key="rv_save").click().run()
     assert at.button(key="rv_conflict_theirs")
     texts = [t.value for t in at.text]
-    assert "Ben" in texts and "Prompt 0" in texts  # both versions shown
-    at.button(key="rv_conflict_merge").click().run()  # the merge: Ben's prompt, my completion
+    assert "Only they changed: prompt (theirs is kept)" in texts
+    at.button(key="rv_conflict_mine").click().run()  # the merge: Ben's prompt, my completion
     assert _example(engine, 1).data == {"prompt": "Ben", "completion": " b"}
     # keep theirs writes nothing
     _area(at, 1, "completion").input(" a").run()
@@ -191,7 +194,7 @@ def test_history_diff_and_revert(store):
     )
     at = _app(ds, mode="Focus")
     codes = [c.value for c in at.code]
-    assert any("-Prompt 0" in c and "+Edited" in c for c in codes)
+    assert "[-Prompt 0-]" in codes and "{+Edited+}" in codes  # word diff, side by side
     at.button(key="rv_restore_1").click().run()  # back to the imported text
     example = _example(engine, 1)
     assert (example.version, example.data["prompt"]) == (3, "Prompt 0")
@@ -242,10 +245,15 @@ def test_double_review_is_blind_then_settled_by_a_third_person(store):
     key = next(t.key for t in ben.text_input if t.key.startswith("review_dr_type_"))
     ben.text_input(key=key).input("b")
     ben.button(key="review_dr_save").click().run()
-    assert any("Disagreements (1)" in s.value for s in ben.subheader)
+    assert any("Disagreements (1 open)" in s.value for s in ben.subheader)
+    assert not [t for t in ben.text if "Ana: a" in t.value]  # still blind before settling
     cleo = _app(ds, reviewer="Cleo", mode="Double review")
-    cleo.button(key="review_dr_settle_btn").click().run()
+    assert any("Ana: a · Ben: b" in t.value for t in cleo.text)
+    cleo.button(
+        key=next(b.key for b in cleo.button if b.key.startswith("review_dr_settle_btn_"))
+    ).click().run()
     assert not cleo.exception
+    assert any("settled as" in str(s.proto) for s in cleo.success)
 
 
 def test_chat_messages_can_be_edited_added_moved_and_removed(data_dir):
@@ -297,13 +305,14 @@ def test_examples_sent_from_another_screen_and_open_in_focus(store):
     at.selectbox(key="review_open_id").set_value(9)
     at.button(key="review_open_btn").click().run()
     assert not at.exception
-    assert any("Example 2 of 2 · id 9" in c.value for c in at.caption)
+    assert any("· id 9 · version 1" in c.value for c in at.caption)
     _area(at, 9, "prompt").input("changed").run()
     at.button(key="rv_prev").click().run()
-    assert any("kept for 1 other example" in i.value for i in at.info)
-    at.button(key="review_show_drafts").click().run()
+    assert any("· id 5 · version 1" in c.value for c in at.caption)
+    assert any("Your unsaved drafts (1)" in str(e.proto) for e in at.expander)
+    at.button(key="review_draft_open_9").click().run()
     assert not at.exception
-    assert list(at.dataframe[0].value["id"]) == [9]
+    assert _area(at, 9, "prompt").value == "changed"
 
 
 def test_switching_dataset_drops_filters_that_do_not_apply(store):
