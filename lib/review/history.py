@@ -52,6 +52,7 @@ def restore_original(
         raise NotFoundError(f"example {example_id} has no earlier version to go back to")
     first = revisions[0]
     state = first.before
+    assert state is not None  # checked above
     change = Change(
         example_id=example_id,
         expected_version=expected_version,

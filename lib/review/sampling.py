@@ -198,10 +198,12 @@ def record_verdict(
         ).first()
     if member is None:
         raise UserError(f"example {example.id} is not in review sample {sample_id}")
-    extra = {} if comment is None else {"comment": comment or None}
+    change = Change(example_id=example.id, expected_version=example.version, status=outcome)
+    if comment is not None:
+        change = Change(example.id, example.version, status=outcome, comment=comment or None)
     updated = update_example(
         engine,
-        Change(example_id=example.id, expected_version=example.version, status=outcome, **extra),
+        change,
         author=who,
         reason=f"sample review: {outcome}",
     )

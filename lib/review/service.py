@@ -632,7 +632,7 @@ class DoubleReviewView:
     n: int
     mine: dict[int, str]  # my labels (a reviewer of the sample), else {}
     next_example: ExampleRow | None  # the next one for me to label
-    agreement: list[agreement.PairAgreement] | None  # None while hidden from me
+    pairs: list[agreement.PairAgreement] | None  # agreement per pair; None while hidden
     disagreements: list[agreement.Disagreement]  # open ones only for a third person
     open_disagreements: int
 

@@ -36,6 +36,7 @@ def _keep_reviewer() -> None:
 
 def render_sidebar(*, logged_in_user: str | None) -> str | None:
     """Draw the sidebar once per rerun; return the reviewer name every change records."""
+    reviewer: str | None
     with st.sidebar:
         if logged_in_user:
             st.caption("Signed in as")

@@ -287,7 +287,7 @@ def _agreement(
     participant: bool,
 ) -> None:
     st.subheader("Agreement")
-    if view.agreement:
+    if view.pairs:
         st.dataframe(
             pd.DataFrame(
                 [
@@ -298,7 +298,7 @@ def _agreement(
                         "agreement": p.agreement,
                         "Cohen's kappa": p.kappa,
                     }
-                    for p in view.agreement
+                    for p in view.pairs
                 ]
             ),
             hide_index=True,
