@@ -253,7 +253,7 @@ def test_double_review_is_blind_then_settled_by_a_third_person(store):
         key=next(b.key for b in cleo.button if b.key.startswith("review_dr_settle_btn_"))
     ).click().run()
     assert not cleo.exception
-    assert any("settled as" in str(s.proto) for s in cleo.success)
+    assert any("settled as" in t.value for t in cleo.toast)
 
 
 def test_chat_messages_can_be_edited_added_moved_and_removed(data_dir):

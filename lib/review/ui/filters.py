@@ -41,33 +41,38 @@ def render_filters(info: DatasetInfo, overview: service.Overview) -> query.Filte
         left, right = st.columns([4, 1])
         left.info(f"Showing the {len(ids):,} examples another screen sent here.")
         right.button("Show all examples", key="review_clear_ids", on_click=_clear_ids)
+    more = [k for k in ("review_f_min", "review_f_max") if state.get(k) is not None] + [
+        k for k in ("review_f_comment", "review_f_find") if state.get(k, _ANY) != _ANY
+    ]
     with st.container(border=True):
-        c1, c2, c3 = st.columns([2, 2, 3])
+        c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
         statuses = c1.multiselect("Status", STATUSES, key="review_f_status")
         chosen_labels = c2.multiselect("Label", label_options, key="review_f_label")
         text = c3.text_input(
-            "Search prompt, completion and messages",
+            "Search",
+            help="Finds the text in prompts, completions and chat messages.",
             key="review_f_text",
             max_chars=query.MAX_SEARCH_LENGTH,
         )
-        c4, c5, c6, c7, c8 = st.columns(5)
-        min_chars = c4.number_input("Min. characters", min_value=0, value=None, key="review_f_min")
-        max_chars = c5.number_input("Max. characters", min_value=0, value=None, key="review_f_max")
-        comment = c6.selectbox("Comment", [_ANY, "with comment", "without"], key="review_f_comment")
-        findings = None
-        if query.findings_available():
-            pick = c7.selectbox("Findings", [_ANY, "with findings", "without"], key="review_f_find")
-            findings = None if pick == _ANY else pick == "with findings"
-        sort = c8.selectbox("Sort", list(query.SORTS), key="review_f_sort")
-        st.caption(
-            " · ".join(f"{s} {overview.statuses.get(s, 0):,}" for s in STATUSES)
-            + (
-                " — labels: "
-                + ", ".join(f"{lab} {n:,}" for lab, n in list(overview.labels.items())[:8])
-                if overview.labels
-                else ""
+        sort = c4.selectbox("Sort", list(query.SORTS), key="review_f_sort")
+        title = f"More filters ({len(more)} set)" if more else "More filters"
+        with st.expander(title, expanded=bool(more)):
+            c5, c6, c7, c8 = st.columns(4)
+            min_chars = c5.number_input(
+                "Min. characters", min_value=0, value=None, key="review_f_min"
             )
-        )
+            max_chars = c6.number_input(
+                "Max. characters", min_value=0, value=None, key="review_f_max"
+            )
+            comment = c7.selectbox(
+                "Comment", [_ANY, "with comment", "without"], key="review_f_comment"
+            )
+            findings = None
+            if query.findings_available():
+                pick = c8.selectbox(
+                    "Findings", [_ANY, "with findings", "without"], key="review_f_find"
+                )
+                findings = None if pick == _ANY else pick == "with findings"
     return query.Filters(
         statuses=tuple(statuses),
         labels=tuple(chosen_labels),

@@ -319,7 +319,7 @@ def _messages_editor(engine: Engine, shown: Shown, actor: Actor | None) -> None:
 def _actions(engine: Engine, shown: Shown, actor: Actor | None, has_draft: bool) -> None:
     cb = (engine, shown, actor)
     disabled = actor is None
-    row1 = st.columns(4)
+    row1 = st.columns([1, 1.5, 1.15, 1])
     row1[0].button(
         "Save",
         key="rv_save",
@@ -354,7 +354,7 @@ def _actions(engine: Engine, shown: Shown, actor: Actor | None, has_draft: bool)
         on_click=_next,
         args=cb,
     )
-    row2 = st.columns(4)
+    row2 = st.columns([1, 1.5, 1.15, 1])
     verdicts = (
         ("approved", "Approve", "approve"),
         ("rejected", "Reject", "reject"),
@@ -386,6 +386,7 @@ def _label_picker(
     """One button per known label (keys 1–9): writes the label as the data spells it (leading
     space and all) as the completion, approves, and moves on."""
     picked = choices[:MAX_PICKER_LABELS]
+    st.caption("Label (keys 1–9 outside text boxes): written as the data spells it, then approved.")
     cols = st.columns(len(picked))
     for i, (col, choice) in enumerate(zip(cols, picked, strict=True)):
         col.button(
@@ -398,10 +399,6 @@ def _label_picker(
             on_click=_act,
             args=(engine, shown, actor, "approved", True, choice.spelled),
         )
-    st.caption(
-        "Pick a label (keys 1–9 when no text box has the focus): it becomes the completion, "
-        "spelled as in the data, and the example is approved. You can still type a completion."
-    )
 
 
 def render_focus(

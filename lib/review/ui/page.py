@@ -33,26 +33,29 @@ def render_review(ctx: Context) -> None:
     commit_text_before_shortcuts()
     overview = overview_of(ctx.engine, info, actor)
     if mode in ("Table", "Focus"):
+        counts = " · ".join(f"{s} {n:,}" for s, n in overview.statuses.items())
         st.progress(
             overview.reviewed / overview.total if overview.total else 0.0,
-            text=f"{overview.reviewed:,} of {overview.total:,} reviewed",
+            text=f"{overview.reviewed:,} of {overview.total:,} reviewed ({counts})",
         )
     if actor is None:
         st.info(NO_REVIEWER_HINT)
-    main, side = st.columns([3, 1])
-    with main:
-        if mode in ("Table", "Focus"):
-            filters = render_filters(info, overview)
-            if mode == "Table":
-                render_table(ctx.engine, info, filters, actor)
+    if mode == "Table":
+        # The table needs the full width (its text columns); the guidelines sit above it.
+        with st.expander("Guidelines", expanded=False):
+            render_guidelines(ctx.engine, info, actor)
+        render_table(ctx.engine, info, render_filters(info, overview), actor)
+    else:
+        main, side = st.columns([3, 1])
+        with main:
+            if mode == "Focus":
+                render_focus(ctx.engine, info, render_filters(info, overview), actor, overview)
+            elif mode == "Random sample":
+                render_random_sample(ctx.engine, info, actor)
             else:
-                render_focus(ctx.engine, info, filters, actor, overview)
-        elif mode == "Random sample":
-            render_random_sample(ctx.engine, info, actor)
-        else:
-            render_double_review(ctx.engine, info, actor, overview)
-    with side:
-        render_guidelines(ctx.engine, info, actor)
+                render_double_review(ctx.engine, info, actor, overview)
+        with side:
+            render_guidelines(ctx.engine, info, actor)
     place.keep(info.id)
     if conflicts():
         conflict_dialog(ctx.engine, actor)

@@ -106,7 +106,10 @@ def show_notice() -> None:
     if not notice:
         return
     kind, text = notice
-    {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(text)
+    if kind == "success":
+        st.toast(text)  # a passing note: it must not push the example down the screen
+        return
+    {"warning": st.warning, "error": st.error}.get(kind, st.info)(text)
 
 
 def conflicts() -> list[Conflict]:
