@@ -329,3 +329,30 @@ def test_switching_dataset_drops_filters_that_do_not_apply(store):
     at.selectbox(key="review_dataset").set_value(other).run()
     assert not at.exception
     assert list(at.dataframe[0].value["label"]) == ["z"]
+
+
+def test_the_label_picker_writes_the_label_as_the_data_spells_it_and_moves_on(store):
+    engine, ds = store
+    at = _app(ds, mode="Focus")
+    buttons = {b.label: b for b in at.button if b.key.startswith("rv_label_")}
+    assert set(buttons) == {"a", "b"}  # the plain labels; the data says " a" and " b"
+    assert _example(engine, 1).completion == " a"
+    buttons["b"].click().run()
+    assert not at.exception
+    example = _example(engine, 1)
+    assert (example.data["completion"], example.status) == (" b", "approved")
+    assert any("· id 2 · version 1" in c.value for c in at.caption)
+
+
+def test_a_verdict_on_an_example_someone_changed_meanwhile_writes_nothing(store):
+    engine, ds = store
+    at = _app(ds, mode="Focus")
+    at.multiselect(key="review_f_status").set_value(["unreviewed"]).run()
+    update_example(engine, Change(1, 1, status="approved"), author="Ben")
+    at.button(key="rv_rejected").click().run()
+    assert [e.status for e in map(lambda i: _example(engine, i), (1, 2))] == [
+        "approved",
+        "unreviewed",
+    ]
+    assert any("Example 1 was changed by Ben" in w.value for w in at.warning)
+    assert any("· id 1 · version 2" in c.value for c in at.caption)  # shown as it is now
