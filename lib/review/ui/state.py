@@ -73,6 +73,10 @@ def the_pass(dataset_id: int, filters: query.Filters) -> dict:
     key = (dataset_id, filters)
     current = st.session_state.get(PASS_KEY)
     if not current or current.get("key") != key:
+        if current:
+            # New filters start a new pass at its first example (a reload keeps its place:
+            # it has no old pass).
+            st.session_state.pop(CURRENT_KEY, None)
         current = {"key": key, "seen": [], "back": []}
         st.session_state[PASS_KEY] = current
     return current
@@ -83,6 +87,13 @@ def mark_seen(dataset_id: int, filters: query.Filters, example: ExampleRow) -> N
     if example.id not in p["seen"]:
         p["seen"].append(example.id)
         del p["seen"][:-MAX_SEEN]
+
+
+def open_in_focus(example_id: int) -> None:
+    """Show this example in the focus view (a callback): a new pass that starts here."""
+    st.session_state.pop(PASS_KEY, None)
+    st.session_state[CURRENT_KEY] = example_id
+    st.session_state[MODE_KEY] = "Focus"
 
 
 def go_to(example_id: int | None, *, from_id: int | None = None) -> None:
@@ -126,12 +137,6 @@ def drop_conflict(example_id: int) -> None:
     queue[:] = [c for c in queue if c.example_id != example_id]
 
 
-def _open_draft(example_id: int) -> None:
-    # A callback: the mode's widget key can only change before the script runs.
-    st.session_state[MODE_KEY] = "Focus"
-    go_to(example_id, from_id=st.session_state.get(CURRENT_KEY))
-
-
 def drafts_notice(
     engine: Engine, info: DatasetInfo, actor: Actor | None, current_id: int | None = None
 ) -> None:
@@ -149,6 +154,6 @@ def drafts_notice(
             right.button(
                 "Open",
                 key=f"review_draft_open_{draft.example_id}",
-                on_click=_open_draft,
+                on_click=open_in_focus,
                 args=(draft.example_id,),
             )

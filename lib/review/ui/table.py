@@ -14,11 +14,9 @@ from lib.datasets.repo import DatasetInfo
 from lib.review import bulk, query, service
 from lib.review.edit import EDITABLE_ALWAYS, EDITABLE_TEXT, CellEdit
 from lib.review.ui.state import (
-    CURRENT_KEY,
-    MODE_KEY,
     NO_REVIEWER_HINT,
     drafts_notice,
-    go_to,
+    open_in_focus,
     page_of,
     push_conflict,
 )
@@ -170,8 +168,7 @@ def render_table(
 def _focus_on(ids: list[int]) -> None:
     # A callback: the mode's widget key can only change before the script runs.
     chosen = st.session_state.get("review_open_id")
-    go_to(chosen if chosen in ids else ids[0], from_id=st.session_state.get(CURRENT_KEY))
-    st.session_state[MODE_KEY] = "Focus"
+    open_in_focus(chosen if chosen in ids else ids[0])
 
 
 def _open_in_focus(rows, offset: int) -> None:
