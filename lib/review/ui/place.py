@@ -85,7 +85,14 @@ def restore() -> None:
     state = st.session_state
     if MODE_KEY in state:
         return  # the widgets are alive: they are the truth
-    place = _from_url() or dict(state.get(PLACE_KEY) or {})
+    place = _from_url()
+    if not place:
+        place = dict(state.get(PLACE_KEY) or {})
+        chosen = state.get(SELECTED_DATASET_KEY)
+        if chosen is not None and place.get("dataset") not in (None, chosen):
+            # Another screen picked another dataset (e.g. "Review these examples"): the
+            # kept filters and example belong to the old one; only the mode carries over.
+            place = {MODE_KEY: place[MODE_KEY]} if MODE_KEY in place else {}
     if "dataset" in place:
         state[SELECTED_DATASET_KEY] = place["dataset"]
         state["review_filters_dataset"] = place["dataset"]  # the filters belong to it
