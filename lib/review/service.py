@@ -33,6 +33,7 @@ from lib.datasets.repo import (
     classification_labels,
     get_dataset,
     get_guidelines,
+    label_counts,
     set_guidelines,
 )
 from lib.review import agreement, bulk, drafts, query, sampling
@@ -141,8 +142,6 @@ def overview(engine: Engine, dataset_id: int, *, actor: Actor | None) -> Overvie
     _may_read(actor)
     with engine.connect() as conn:
         statuses = query.status_counts(conn, dataset_id)
-        from lib.datasets.repo import label_counts
-
         labels = label_counts(conn, dataset_id)
         choices = _label_choices(conn, dataset_id)
     return Overview(statuses, labels, choices)
