@@ -27,3 +27,23 @@ def test_review_migration_keeps_rows_and_adds_tables_and_indexes(tmp_path):
         assert conn.execute(sa.text("SELECT count(*) FROM examples")).scalar_one() == 3
     assert migrate(engine) == []  # applied once
     engine.dispose()
+
+
+def test_the_drafts_migration_adds_its_table_to_a_store_that_had_review(tmp_path):
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate(engine, upto="m0201_drop_superseded_indexes")
+    rows = [Example(data={"prompt": "p", "completion": " a"}, source_row=1)]
+    import_examples(engine, name="old", schema="completion", rows=rows)
+    assert "review_drafts" not in sa.inspect(engine).get_table_names()
+    assert "m0202_review_drafts" in migrate(engine)
+    inspector = sa.inspect(engine)
+    assert "review_drafts" in inspector.get_table_names()
+    assert {c["name"] for c in inspector.get_columns("review_drafts")} >= {
+        "reviewer",
+        "example_id",
+        "base_version",
+        "data",
+    }
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM examples")).scalar_one() == 1
+    engine.dispose()
