@@ -82,7 +82,19 @@ def test_changes_need_a_name_and_the_reviewer_role(db):
     assert _get(db, target.example_id).version == 1
 
 
-def test_a_pass_of_50_under_a_filter_visits_each_example_exactly_once(db):
+@pytest.fixture
+def any_db(any_db_url):
+    """The store on each backend available (PostgreSQL when CI provides one)."""
+    from lib.core.migrations import migrate
+
+    engine = create_engine_for(any_db_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_a_pass_of_50_under_a_filter_visits_each_example_exactly_once(any_db):
+    db = any_db
     ds = make_completion_dataset(db, n=80)
     # Ben approved some in between: they are not in "unreviewed" any more.
     for example_id in _ids(db, ds)[5:30:3]:
@@ -103,10 +115,12 @@ def test_a_pass_of_50_under_a_filter_visits_each_example_exactly_once(db):
     assert seen == expected  # in order, none skipped, none twice
 
 
-def test_next_without_a_verdict_walks_the_order_and_wraps_to_what_was_not_seen(db):
+@pytest.mark.parametrize("sort", ["longest first", "label", "dataset order, last first"])
+def test_next_without_a_verdict_walks_the_order_and_wraps_to_what_was_not_seen(any_db, sort):
+    db = any_db
     ds = make_completion_dataset(db, n=6)
     ids = _ids(db, ds)
-    longest = query.Filters(sort="longest first")
+    longest = query.Filters(sort=sort)
     order = _ids(db, ds, longest)
     start = _get(db, order[2])
     seen = [start.id]
