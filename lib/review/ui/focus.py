@@ -116,8 +116,17 @@ def _typed(shown: Shown) -> tuple[dict[str, Any], str]:
 # ---------------------------------------------------------------- callbacks
 
 
+ACTED_KEY = "_review_acted"  # the target an action of this rerun already saved
+
+
 def _keep(engine: Engine, shown: Shown, actor: Actor | None) -> None:
-    """A text box committed: keep the typing as the reviewer's draft in the store."""
+    """A text box committed: keep the typing as the reviewer's draft in the store.
+
+    A box that commits because a shortcut took its focus runs in the same rerun as the
+    action; when the action ran first, it has saved this very typing: nothing to keep.
+    """
+    if st.session_state.get(ACTED_KEY) == shown.target:
+        return
     if actor is None:
         notify("warning", f"Your typing is not kept yet. {NO_REVIEWER_HINT}")
         return
@@ -200,6 +209,7 @@ def _act(
     except UserError as exc:
         notify("error", str(exc))
         return
+    st.session_state[ACTED_KEY] = shown.target
     if result.conflict is not None:
         push_conflict(result.conflict)
         return
@@ -418,6 +428,7 @@ def render_focus(
         actor=actor,
     )
     show_notice()
+    st.session_state.pop(ACTED_KEY, None)  # the callbacks of this rerun are done
     if view.example is None:
         st.info("No example matches the filters.")
         return

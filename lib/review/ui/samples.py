@@ -144,7 +144,7 @@ def render_random_sample(engine: Engine, info: DatasetInfo, actor: Actor | None)
         f"version {example.version}"
     )
     show_example(example, info.schema)
-    comment_key = f"review_rs_comment_{example.id}_{example.version}"
+    comment_key = f"review_rs_comment_{example.id}"  # kept if the example changes meanwhile
     st.text_input("Comment (optional)", key=comment_key)
     target = service.Target.of(example)
     cols = st.columns(3)
