@@ -209,11 +209,13 @@ def _act(
     except UserError as exc:
         notify("error", str(exc))
         return
-    st.session_state[ACTED_KEY] = shown.target
     if result.conflict is not None:
+        st.session_state[ACTED_KEY] = shown.target  # the typing is in the conflict now
         push_conflict(result.conflict)
         return
-    if not result.ok:
+    if result.ok:
+        st.session_state[ACTED_KEY] = shown.target  # the typing is saved
+    else:
         notify("warning", result.message)
         _bump(shown.example.id)
         return
