@@ -14,8 +14,9 @@ from lib.review.ui.filters import render_filters
 from lib.review.ui.focus import render_focus
 from lib.review.ui.history import render_guidelines
 from lib.review.ui.keys import commit_text_before_shortcuts
+from lib.review.ui.place import MODE_KEY, MODES
 from lib.review.ui.samples import render_double_review, render_random_sample
-from lib.review.ui.state import MODE_KEY, MODES, NO_REVIEWER_HINT, conflicts, overview_of
+from lib.review.ui.state import NO_REVIEWER_HINT, conflicts, overview_of
 from lib.review.ui.table import render_table
 from lib.shell.guard import Context
 from lib.shell.widgets import dataset_picker

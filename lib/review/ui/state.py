@@ -15,9 +15,7 @@ from lib.core.identity import Actor
 from lib.datasets.repo import DatasetInfo
 from lib.review import query, service
 from lib.review.merge import Conflict
-from lib.review.ui.place import CURRENT_KEY, MODE_KEY, MODES
-
-__all__ = ["CURRENT_KEY", "MODE_KEY", "MODES"]
+from lib.review.ui.place import CURRENT_KEY, MODE_KEY
 
 IDS_FROM_OTHER_SCREENS = "review_example_ids"  # set by other screens: [example ids]
 CONFLICTS_KEY = "review_conflicts"  # [Conflict]
