@@ -283,3 +283,27 @@ def test_a_reload_keeps_drafts_dataset_mode_filters_and_position(page, app_url, 
     with store.connect() as conn:
         assert get_example(conn, target).data["prompt"] == f"{name} prompt 2"  # not saved
     assert_no_exception(page)
+
+
+def test_a_sample_comment_typed_then_the_approve_shortcut_is_stored(page, app_url, store):
+    from lib.review.sampling import draw_sample, sample_ids
+
+    name = "Trust sample comment"
+    ids = _dataset(store, name)
+    with store.connect() as conn:
+        dataset_id = find_dataset(conn, name).id
+    sample = draw_sample(store, dataset_id, n=3, seed=1, author="e2e")
+    with store.connect() as conn:
+        first = sample_ids(conn, sample)[0]
+    assert first in ids
+    _open(page, app_url, name)
+    _mode(page, "Random sample")
+    comment = page.get_by_role("textbox", name="Comment (optional)")
+    comment.click()
+    comment.press_sequentially("checked twice", delay=10)
+    page.keyboard.press("Alt+1")
+    page.get_by_text("1 of 3 reviewed").first.wait_for()
+    wait_for_idle(page)
+    row = _rows(store, name)[first]
+    assert (row.status, row.comment) == ("approved", "checked twice")
+    assert_no_exception(page)
