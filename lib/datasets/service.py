@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     from lib.datasets.repo import (
         DatasetInfo,
         ImportSummary,
+        classification_labels,
         find_dataset,
         get_dataset,
+        get_guidelines,
         import_examples,
+        set_guidelines,
     )
     from lib.datasets.samples import load_samples_once
 
@@ -71,7 +74,16 @@ _LAZY = {
     "name_taken": "lib.datasets.names",
     "unique_name": "lib.datasets.names",
     **dict.fromkeys(
-        ("DatasetInfo", "ImportSummary", "find_dataset", "get_dataset", "import_examples"),
+        (
+            "DatasetInfo",
+            "ImportSummary",
+            "classification_labels",
+            "find_dataset",
+            "get_dataset",
+            "get_guidelines",
+            "import_examples",
+            "set_guidelines",
+        ),
         "lib.datasets.repo",
     ),
     "load_samples_once": "lib.datasets.samples",
@@ -111,7 +123,9 @@ __all__ = [
     "export_to_path",
     "find_dataset",
     "formats_for",
+    "classification_labels",
     "get_dataset",
+    "get_guidelines",
     "import_examples",
     "import_upload",
     "inspect_upload",
@@ -120,6 +134,7 @@ __all__ = [
     "name_taken",
     "read_examples",
     "rename_dataset",
+    "set_guidelines",
     "suggest_name",
     "unescape",
     "unique_name",

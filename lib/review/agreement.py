@@ -19,7 +19,7 @@ from lib.core.errors import UserError
 from lib.core.example_store import Change, ExampleRow, update_example
 from lib.core.stats import cohen_kappa
 from lib.core.tables import utcnow
-from lib.datasets.repo import get_dataset
+from lib.datasets.service import get_dataset
 from lib.review.edit import with_label
 from lib.review.sampling import draw_sample, get_sample
 from lib.review.tables import review_labels, review_sample_items

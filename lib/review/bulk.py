@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.example_store import STATUSES, Change, apply_changes
-from lib.datasets.repo import get_dataset
+from lib.datasets.service import get_dataset
 from lib.review.edit import with_label
 from lib.review.query import Filters, iter_matching
 

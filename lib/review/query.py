@@ -70,27 +70,22 @@ FINDING_SEVERITIES = ("error", "warning")  # what "has findings" means (as the c
 
 
 def findings_available() -> bool:
-    """Whether the checks area stores findings (``lib.checks.tables``); without it the
-    "has findings" filter is not offered (never faked)."""
-    return _findings_table() is not None
-
-
-def _findings_table() -> Any | None:
+    """Whether the checks feature is there to say which examples have findings; without it
+    the "has findings" filter is not offered (never faked)."""
     try:
-        from lib.checks.tables import check_findings
+        import lib.checks.service  # noqa: F401
     except ImportError:
-        return None
-    return check_findings
+        return False
+    return True
 
 
 def _findings_subquery(dataset_id: int) -> Any:
     """Example ids with stored findings, as a subquery (a 100,000-id IN list would not do)."""
-    table = _findings_table()
-    if table is None:
+    if not findings_available():
         raise UserError("the 'has findings' filter needs the checks, which are not available")
-    return sa.select(table.c.example_id).where(
-        table.c.dataset_id == dataset_id, table.c.severity.in_(FINDING_SEVERITIES)
-    )
+    from lib.checks.service import findings_subquery
+
+    return findings_subquery(dataset_id, severities=FINDING_SEVERITIES)
 
 
 def _escape_like(text: str) -> str:

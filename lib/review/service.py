@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import NotFoundError, StaleVersionError, UserError
-from lib.core.example_store import (
+from lib.core.example_store import (  # noqa: F401 - STATUSES, ExampleRow: for the screens
     STATUSES,
     Change,
     ExampleRow,
@@ -28,7 +28,7 @@ from lib.core.example_store import (
 )
 from lib.core.identity import Actor, Role, require
 from lib.core.tables import examples
-from lib.datasets.repo import (
+from lib.datasets.service import (
     DatasetInfo,
     classification_labels,
     get_dataset,
@@ -140,9 +140,9 @@ class TableSave:
 
 def overview(engine: Engine, dataset_id: int, *, actor: Actor | None) -> Overview:
     _may_read(actor)
+    labels = label_counts(engine, dataset_id, actor=actor)
     with engine.connect() as conn:
         statuses = query.status_counts(conn, dataset_id)
-        labels = label_counts(conn, dataset_id)
         choices = _label_choices(conn, dataset_id)
     return Overview(statuses, labels, choices)
 

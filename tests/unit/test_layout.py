@@ -1,9 +1,8 @@
 """The layout's import rules (lib/README.md, rules 1–4) hold; pages are a guard and one call.
 
 The rules are read from the source by ``tests/unit/layout_rules.py``. Two areas are moving
-behind the rules in their own work and are listed here, exactly, until they have: the review
-feature (``lib/review`` behind ``lib.review.service``) and the migrations (which import feature
-tables until they carry their own definitions). Anything not listed fails the test; an entry
+behind the rules in their own work and are listed here, exactly, until they have: the
+migrations (which import feature tables until they carry their own definitions). Anything not listed fails the test; an entry
 that no longer occurs is simply no longer needed.
 """
 
@@ -29,38 +28,9 @@ PENDING = frozenset(
         "lib/core/migrations/m0400_runner.py: rule 1: core knows no feature, shell or page — imports lib.runner.tables",
         "lib/core/migrations/m0401_runner_batches.py: rule 1: core knows no feature, shell or page — imports lib.runner.tables",
         "lib/core/migrations/m0500_synthetic.py: rule 1: core knows no feature, shell or page — imports lib.synth.tables",
-        # Review screens still reach the store themselves (review work).
-        "lib/review/agreement.py: rule 4: review uses datasets only through lib.datasets.service — imports lib.datasets.repo",
-        "lib/review/bulk.py: rule 4: review uses datasets only through lib.datasets.service — imports lib.datasets.repo",
-        "lib/review/query.py: rule 4: review uses checks only through lib.checks.service — imports lib.checks.tables",
-        "lib/review/ui/conflict.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/conflict.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
-        "lib/review/ui/filters.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/filters.py: rule 3: a screen never imports lib.datasets.repo: its service does — imports lib.datasets.repo",
-        "lib/review/ui/filters.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
-        "lib/review/ui/focus.py: rule 3: a screen never calls .connect(): a service does",
-        "lib/review/ui/focus.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/focus.py: rule 3: a screen never imports lib.datasets.repo: its service does — imports lib.datasets.repo",
-        "lib/review/ui/focus.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
-        "lib/review/ui/history.py: rule 3: a screen never calls .connect(): a service does",
-        "lib/review/ui/history.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/history.py: rule 3: a screen never imports lib.datasets.repo: its service does — imports lib.datasets.repo",
-        "lib/review/ui/history.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
-        "lib/review/ui/samples.py: rule 3: a screen never calls .connect(): a service does",
-        "lib/review/ui/samples.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/samples.py: rule 3: a screen never imports lib.datasets.repo: its service does — imports lib.datasets.repo",
-        "lib/review/ui/samples.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
-        "lib/review/ui/state.py: rule 3: a screen never calls .connect(): a service does",
-        "lib/review/ui/state.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/state.py: rule 3: a screen never imports lib.datasets.repo: its service does — imports lib.datasets.repo",
-        "lib/review/ui/state.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
-        "lib/review/ui/table.py: rule 3: a screen never calls .connect(): a service does",
-        "lib/review/ui/table.py: rule 3: a screen never imports lib.core.example_store: its service does — imports lib.core.example_store",
-        "lib/review/ui/table.py: rule 3: a screen never imports lib.datasets.repo: its service does — imports lib.datasets.repo",
-        "lib/review/ui/table.py: rule 3: a screen never imports sqlalchemy (only for type hints, under TYPE_CHECKING) — imports sqlalchemy.engine",
     }
 )
-PAGES_PENDING = frozenset({"review.py"})  # the review page arranges its panels itself
+PAGES_PENDING: frozenset[str] = frozenset()
 
 
 def _without_line(violation: str) -> str:

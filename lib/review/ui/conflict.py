@@ -6,8 +6,9 @@ Opened from a session-state flag (the queue of refused saves), so AppTest can dr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.identity import Actor
@@ -15,6 +16,9 @@ from lib.review import service
 from lib.review.diff import state_diff
 from lib.review.merge import Conflict
 from lib.review.ui.state import conflicts, drop_conflict, notify, push_conflict
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def _finish(conflict: Conflict, result: service.ActionResult) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.core.example_store import STATUSES
-from lib.datasets.repo import DatasetInfo
+from lib.datasets.service import DatasetInfo
 from lib.review import query, service
+from lib.review.service import STATUSES
 from lib.review.ui.state import CURRENT_KEY, IDS_FROM_OTHER_SCREENS
 
 _ANY = "any"

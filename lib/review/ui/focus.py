@@ -13,18 +13,17 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.example_store import ExampleRow
 from lib.core.examples import content_text
 from lib.core.identity import Actor
-from lib.datasets.repo import DatasetInfo
+from lib.datasets.service import DatasetInfo
 from lib.review import query, service
 from lib.review.edit import with_completion
+from lib.review.service import ExampleRow
 from lib.review.ui.history import render_history
 from lib.review.ui.state import (
     CURRENT_KEY,
@@ -37,6 +36,9 @@ from lib.review.ui.state import (
     show_notice,
     the_pass,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 SHORTCUTS = {

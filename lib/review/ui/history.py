@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.example_store import ExampleRow
 from lib.core.identity import Actor
-from lib.datasets.repo import DatasetInfo
+from lib.datasets.service import DatasetInfo
 from lib.review import service
 from lib.review.guidelines import safe_markdown
+from lib.review.service import ExampleRow
 from lib.review.ui.state import NO_REVIEWER_HINT, notify
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def _revert(engine: Engine, target: service.Target, revision_id: int | None, actor) -> None:

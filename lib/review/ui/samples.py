@@ -8,18 +8,21 @@ see of the other's labels is decided by the service, not here.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.example_store import ExampleRow
 from lib.core.identity import Actor
-from lib.datasets.repo import DatasetInfo
+from lib.datasets.service import DatasetInfo
 from lib.review import sampling, service
+from lib.review.service import ExampleRow
 from lib.review.ui.state import NO_REVIEWER_HINT, notify, show_notice
 from lib.shell.widgets import run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def show_example(example: ExampleRow, schema: str, *, hide_answer: bool = False) -> None:

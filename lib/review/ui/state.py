@@ -7,15 +7,19 @@ invalidates them. Drafts are not here: the service keeps them in the store per r
 
 from __future__ import annotations
 
-import streamlit as st
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
-from lib.core.example_store import ExampleRow
+import streamlit as st
+
 from lib.core.identity import Actor
-from lib.datasets.repo import DatasetInfo
+from lib.datasets.service import DatasetInfo
 from lib.review import query, service
 from lib.review.merge import Conflict
+from lib.review.service import ExampleRow
 from lib.review.ui.place import CURRENT_KEY, MODE_KEY
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 IDS_FROM_OTHER_SCREENS = "review_example_ids"  # set by other screens: [example ids]
 CONFLICTS_KEY = "review_conflicts"  # [Conflict]

@@ -3,16 +3,17 @@ at once (each row a revision, with the version the reviewer saw), and bulk actio
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.core.example_store import STATUSES
 from lib.core.identity import Actor
-from lib.datasets.repo import DatasetInfo
+from lib.datasets.service import DatasetInfo
 from lib.review import bulk, query, service
 from lib.review.edit import EDITABLE_ALWAYS, EDITABLE_TEXT, CellEdit
+from lib.review.service import STATUSES
 from lib.review.ui.state import (
     NO_REVIEWER_HINT,
     drafts_notice,
@@ -20,6 +21,9 @@ from lib.review.ui.state import (
     page_of,
     push_conflict,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 NONCE_KEY = "review_table_nonce"
 VIEW_KEY = "review_table_view"
