@@ -27,6 +27,9 @@ from lib.providers.clients import (
     client_for,
     engine_base_url,
     key_status,
+    keyless_client,
+    server_identity,
+    url_config,
 )
 from lib.providers.config import (
     ADAPTER_KINDS,
@@ -56,6 +59,9 @@ from lib.providers.presets import PRESETS, preset
 
 __all__ = [
     "ADAPTER_KINDS",
+    "keyless_client",
+    "server_identity",
+    "url_config",
     "BUILT_IN",
     "DEFAULT_KEY_ENV",
     "PRESETS",

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
@@ -50,6 +51,17 @@ NO_KEY_PLACEHOLDER = "no-key"
 MAX_NAME_LENGTH = 80
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+OPENAI_API_URL = "https://api.openai.com/v1"
+OPENAI_API_HOSTS = frozenset({"api.openai.com"})
+
+
+def is_openai_api(url: str | None) -> bool:
+    """Whether ``url`` is OpenAI's own API (None means the SDK's default, which is)."""
+    if not url:
+        return True
+    parts = urlsplit(url.strip())
+    return parts.scheme == "https" and (parts.hostname or "").lower() in OPENAI_API_HOSTS
+
 
 # OpenAI's self-serve fine-tuning wind-down (design.md §7).
 OPENAI_NO_NEW_JOBS = date(2027, 1, 6)
@@ -188,7 +200,7 @@ def validate(config: ProviderConfig) -> ProviderConfig:
         return BUILT_IN
     if name.casefold() == ENGINE_NAME.casefold():
         raise UserError(f"{ENGINE_NAME!r} is the name of the built-in engine; choose another")
-    key_env = (config.key_env or "").strip() or DEFAULT_KEY_ENV.get(config.kind)
+    key_env = (config.key_env or "").strip() or None
     if key_env and not _ENV_NAME.match(key_env):
         raise UserError(
             "the key field takes the NAME of an environment variable or secret (letters, digits "
@@ -213,6 +225,12 @@ def validate(config: ProviderConfig) -> ProviderConfig:
         api_version = (config.api_version or "").strip() or DEFAULT_AZURE_API_VERSION
         deployments = tuple(d.strip() for d in config.deployments if d and d.strip())
         base_url = None
+    if key_env is None and (
+        config.kind == "azure"
+        or (config.kind == "openai" and is_openai_api(base_url))
+        or (config.kind in ADAPTER_KINDS and not base_url)
+    ):
+        key_env = DEFAULT_KEY_ENV[config.kind]  # that key goes only where it is meant
     return ProviderConfig(
         name=name,
         kind=config.kind,
