@@ -47,6 +47,9 @@ class ModelSpec:
     provider: str | None = None  # a configured provider's name; None = the default provider
     base_url: str | None = None  # a plain OpenAI-compatible URL (command line)
     recipe: Recipe | None = None
+    # With ``base_url``: the NAME of the environment variable holding the key to send there;
+    # None sends no key (a key goes only where its owner said it may).
+    api_key_env: str | None = None
 
     @property
     def name(self) -> str:
@@ -54,20 +57,26 @@ class ModelSpec:
         return self.model + (self.recipe.suffix() if self.recipe else "")
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "model": self.model,
             "provider": self.provider,
             "base_url": self.base_url,
             "recipe": self.recipe.to_json() if self.recipe else None,
             "name": self.name,
         }
+        if self.api_key_env:
+            data["api_key_env"] = self.api_key_env
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelSpec:
         from lib.evaluate.recipes import Recipe
 
         recipe = Recipe.from_json(data["recipe"]) if data.get("recipe") else None
-        return cls(data["model"], data.get("provider"), data.get("base_url"), recipe)
+        return cls(
+            data["model"], data.get("provider"), data.get("base_url"), recipe,
+            data.get("api_key_env"),
+        )  # fmt: skip
 
 
 def endpoint_for(model: str) -> str:

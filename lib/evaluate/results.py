@@ -11,8 +11,11 @@ to the exact answer's label, then to the label list's order), so a model that an
 stars" while giving " 4" most probability is measured fairly. Shown beside the exact answer,
 named as such; INVALID when no known label got any probability.
 
-Which examples count: every example whose requests are no longer pending. A failed request
-(after retries) is counted in the "invalid" bucket of its model — never dropped.
+Which examples count: the examples every model has answered. A request that failed for good
+(after retries) is not an answer: it is never scored as one (not even as "invalid"); its
+example is left out of the metrics of every model (so models stay compared on the same
+examples), and the failures are counted per model and per kind, so a screen or a pipeline can
+say over how many examples the numbers were computed and why the others are missing.
 """
 
 from __future__ import annotations
@@ -74,10 +77,29 @@ class EvalData:
     task: str
     labels: list[str]
     models: list[str]
-    examples: list[str]  # example keys with every model answered (or failed), in order
+    examples: list[str]  # example keys every model answered, in order: what metrics cover
     pending: int  # examples still waiting for an answer
     by_model: dict[str, list[Prediction]] = field(default_factory=dict)
     prompts: dict[str, str] = field(default_factory=dict)  # example key → prompt as sent
+    failed: dict[str, list[Prediction]] = field(default_factory=dict)  # model → failed requests
+    left_out: int = 0  # examples not scored because a request for them failed
+    reused: int = 0  # answers taken from earlier runs (same server, same request)
+
+    @property
+    def n(self) -> int:
+        """How many examples the metrics were computed over."""
+        return len(self.examples)
+
+    def failed_count(self, model: str) -> int:
+        return len(self.failed.get(model, []))
+
+    def failures_by_kind(self) -> dict[str, list[Prediction]]:
+        """Failed requests of every model grouped by kind (``runner.FAILURE_REASONS``)."""
+        kinds: dict[str, list[Prediction]] = defaultdict(list)
+        for predictions in self.failed.values():
+            for p in predictions:
+                kinds[runner.failure_kind(p.error)].append(p)
+        return dict(kinds)
 
     def golds(self) -> list[str]:
         return [p.gold for p in self.by_model[self.models[0]]] if self.models else []
@@ -143,7 +165,7 @@ def _prediction(
     )
     output = item.output or ""
     if item.status != "done":
-        label = INVALID
+        label = INVALID  # never scored: load() leaves failed and pending requests out
     elif classification:
         norm = normalise_label(output, stops=stops)
         label = norm if norm in labels else INVALID
@@ -189,6 +211,9 @@ def load(engine: Engine, run_id: int) -> EvalData:
     rows: dict[str, dict[str, Prediction]] = defaultdict(dict)
     bodies: dict[str, str] = {}
     order: list[str] = []
+    failed: dict[str, list[Prediction]] = {m: [] for m in models}
+    has_failure: set[str] = set()
+    reused = 0
     for item in runner.iter_results(engine, run_id):
         index = int(item.meta.get("model_index", 0))
         model = models[index] if index < len(models) else item.model
@@ -199,10 +224,19 @@ def load(engine: Engine, run_id: int) -> EvalData:
             order.append(prediction.example)
             bodies[prediction.example] = prompt_text(item.body)
         rows[prediction.example][model] = prediction
+        reused += item.from_cache and item.status == "done"
         if item.status == "pending":
             rows[prediction.example]["__pending__"] = prediction
+        elif item.status == "failed":
+            failed.setdefault(model, []).append(prediction)
+            has_failure.add(prediction.example)
+    waiting = [key for key in order if "__pending__" in rows[key]]
     complete = [
-        key for key in order if "__pending__" not in rows[key] and len(rows[key]) == len(models)
+        key
+        for key in order
+        if "__pending__" not in rows[key]
+        and key not in has_failure
+        and len(rows[key]) == len(models)
     ]
     data = EvalData(
         run=run,
@@ -210,7 +244,10 @@ def load(engine: Engine, run_id: int) -> EvalData:
         labels=labels,
         models=models,
         examples=complete,
-        pending=len(order) - len(complete),
+        pending=len(waiting),
+        failed=failed,
+        left_out=len([key for key in has_failure if "__pending__" not in rows[key]]),
+        reused=int(reused),
     )
     for model in models:
         data.by_model[model] = [rows[key][model] for key in complete]

@@ -8,9 +8,8 @@ The run's settings (never a key) say where each model lives, so any process can 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import openai
@@ -26,6 +25,14 @@ from lib.evaluate.requests import (
     stops_for,
 )
 from lib.evaluate.testset import TestSet, label_set
+from lib.providers.service import (
+    ProviderConfig,
+    client_for,
+    default_provider,
+    get_provider,
+    server_identity,
+    url_config,
+)
 from lib.runner import service as runner
 
 KIND = "evaluation"
@@ -166,13 +173,21 @@ def create_evaluation(
     max_tokens: int | None = None,
     batch: bool = False,
     shots_from: TestSet | None = None,
+    fresh: bool = False,
 ) -> int:
     """Store an evaluation run (nothing is sent until :func:`run_evaluation` / :func:`start`,
-    or :func:`submit_batch` for the provider's Batch API at half price)."""
+    or :func:`submit_batch` for the provider's Batch API at half price).
+
+    Each request is marked with the server that answers it, so answers stored by earlier runs
+    are reused only when they came from that same server; ``fresh`` reuses none of them.
+    """
     settings, requests = plan(
         testset, models, task=task, top_k=top_k, max_tokens=max_tokens, shots_from=shots_from
     )
     settings["batch"] = batch
+    settings["fresh"] = fresh
+    servers = [server_identity(config_of(engine, spec)) for spec in models]
+    requests = [replace(r, server=servers[int(r.meta.get("model_index", 0))]) for r in requests]
     source = testset.source
     where = (
         f"{source.get('snapshot_name')} · {source.get('split')}"
@@ -182,24 +197,28 @@ def create_evaluation(
     label = name or f"{where} · {' vs '.join(m.name for m in models)}"
     return runner.create_run(
         engine, kind=KIND, name=label[:300], settings=settings, requests=requests,
-        created_by=created_by,
+        created_by=created_by, fresh=fresh,
     )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- clients
 
 
+def config_of(engine: Engine, spec: ModelSpec) -> ProviderConfig:
+    """The provider a model is asked at: a plain base URL (no key unless one is named), a
+    configured provider, or the default one."""
+    if spec.base_url:
+        return url_config(spec.base_url, key_env=spec.api_key_env)
+    return get_provider(engine, spec.provider) if spec.provider else default_provider(engine)
+
+
 def _spec_client(
     engine: Engine, spec: ModelSpec, secrets: Mapping[str, Any] | None
 ) -> tuple[openai.OpenAI, bool]:
     """The client for one model and whether it is the built-in engine (free)."""
-    if spec.base_url:
-        key = os.environ.get("OPENAI_API_KEY") or "no-key"
-        return openai.OpenAI(base_url=spec.base_url, api_key=key, max_retries=0), False
-    from lib.providers.service import client_for, default_provider, get_provider
-
-    config = get_provider(engine, spec.provider) if spec.provider else default_provider(engine)
-    return client_for(config, secrets=secrets, max_retries=0), config.kind == "engine"
+    config = config_of(engine, spec)
+    is_free = config.kind == "engine" and not spec.base_url
+    return client_for(config, secrets=secrets, max_retries=0), is_free
 
 
 def clients_for_run(

@@ -27,6 +27,8 @@ from lib.providers.clients import (
     client_for,
     engine_base_url,
     key_status,
+    server_identity,
+    url_config,
 )
 from lib.providers.config import (
     ADAPTER_KINDS,
@@ -91,9 +93,11 @@ __all__ = [
     "start_engine",
     "start_in_background",
     "save_provider",
+    "server_identity",
     "the_default",
     "the_provider",
     "translate_error",
+    "url_config",
     "wind_down_note",
 ]
 

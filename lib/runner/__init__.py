@@ -57,6 +57,7 @@ API (everything keyword-only after the store engine)::
 
 from lib.runner.batch import batch_status, collect_batches, submit_batches
 from lib.runner.calls import (
+    FAILURE_REASONS,
     Answer,
     ClientFor,
     Endpoint,
@@ -65,6 +66,7 @@ from lib.runner.calls import (
     RunOptions,
     backoff_s,
     call_with_retries,
+    failure_kind,
     parse_response,
     request_key,
     retry_after_s,
@@ -90,6 +92,8 @@ from lib.runner.runs import (
 )
 
 __all__ = [
+    "FAILURE_REASONS",
+    "failure_kind",
     "STALE_AFTER_S",
     "Answer",
     "ClientFor",

@@ -31,6 +31,9 @@ class Request:
     endpoint: Endpoint
     body: Mapping[str, Any]
     meta: Mapping[str, Any] = field(default_factory=dict)
+    # Which server answers (``lib.providers.server_identity``): part of the request key, so an
+    # answer stored from one server is never served for another that has a model of that name.
+    server: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +58,17 @@ def full_body(model: str, body: Mapping[str, Any]) -> dict[str, Any]:
     return {**dict(body), "model": model}
 
 
-def request_key(model: str, endpoint: str, body: Mapping[str, Any]) -> str:
-    """sha256 of endpoint + the full request body (model included), canonical JSON."""
+def request_key(
+    model: str, endpoint: str, body: Mapping[str, Any], *, server: str = "", salt: str = ""
+) -> str:
+    """sha256 of the server, endpoint and full request body (model included), canonical JSON.
+
+    ``salt`` makes the keys of one run its own (a run asked for fresh answers): its answers
+    are stored and resumed like any others but never served to, or taken from, another run.
+    """
     text = endpoint + "\n" + canonical(full_body(model, body))
+    if server or salt:
+        text = f"server {server}\nsalt {salt}\n{text}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -162,6 +173,42 @@ def _describe(exc: Exception) -> str:
         message = exc.message or str(exc)
         return f"HTTP {exc.status_code}: {message}"[:2000]
     return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+# Kinds of failure a person acts on differently, and the one line that says what to do.
+FAILURE_REASONS: dict[str, str] = {
+    "unknown model": "the server does not know the model (HTTP 404): check its name and server",
+    "connection refused": "nothing answered at the server's address: is it running, is the URL right?",
+    "auth": "the server refused the key (HTTP 401/403): name the right key variable",
+    "quota": "the server kept saying too many requests or no quota left (HTTP 429), even after retries",
+    "timeout": "the server did not answer in time, even after retries",
+    "server error": "the server kept failing (HTTP 5xx), even after retries",
+    "bad request": "the server refused the request as sent (HTTP 400/413/422)",
+    "other": "another error",
+}
+
+
+def failure_kind(error: str | None) -> str:
+    """Which kind of failure a stored error is (a key of :data:`FAILURE_REASONS`)."""
+    text = (error or "").strip()
+    if text.startswith("HTTP "):
+        code = text[5:8]
+        if code == "404":
+            return "unknown model"
+        if code in ("401", "403"):
+            return "auth"
+        if code == "429":
+            return "quota"
+        if code in ("400", "413", "422"):
+            return "bad request"
+        if code.startswith("5"):
+            return "server error"
+        return "other"
+    if text.startswith("APITimeoutError"):
+        return "timeout"
+    if text.startswith("APIConnectionError"):
+        return "connection refused"
+    return "other"
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -75,6 +76,8 @@ class ItemResult:
     prompt_tokens: int
     completion_tokens: int
     cost: float
+    finish_reason: str | None = None
+    request_key: str = ""
 
 
 # ----------------------------------------------------------------------------- runs in the store
@@ -88,9 +91,15 @@ def create_run(
     settings: Mapping[str, Any],
     requests: Iterable[Request],
     created_by: str,
+    fresh: bool = False,
 ) -> int:
-    """Store a run and its requests (all or nothing); nothing is sent yet."""
+    """Store a run and its requests (all or nothing); nothing is sent yet.
+
+    ``fresh``: the run asks its servers again instead of taking answers stored by earlier
+    runs (its request keys carry a salt of its own; resuming it still reuses its own answers).
+    """
     now = utcnow()
+    salt = uuid.uuid4().hex if fresh else ""
     with engine.begin() as conn:
         run_id = int(
             conn.execute(
@@ -122,7 +131,13 @@ def create_run(
                     "item": request.item,
                     "model": request.model,
                     "endpoint": request.endpoint,
-                    "request_key": request_key(request.model, request.endpoint, request.body),
+                    "request_key": request_key(
+                        request.model,
+                        request.endpoint,
+                        request.body,
+                        server=request.server,
+                        salt=salt,
+                    ),
                     "body": canonical(full_body(request.model, request.body)),
                     "meta": canonical(dict(request.meta)),
                     "status": "pending",
@@ -253,7 +268,11 @@ def iter_results(engine: Engine, run_id: int, *, batch: int = 2_000) -> Iterator
     last = -1
     columns = [
         runner_items,
-        *[c for c in runner_results.c if c.name not in ("request_key", "model", "endpoint")],
+        *[
+            c
+            for c in runner_results.c
+            if c.name not in ("request_key", "model", "endpoint", "created_at")
+        ],
     ]
     while True:
         query = (
@@ -276,6 +295,7 @@ def iter_results(engine: Engine, run_id: int, *, batch: int = 2_000) -> Iterator
                 logprobs=json.loads(row.logprobs) if row.logprobs else None,
                 latency_ms=row.latency_ms, prompt_tokens=row.prompt_tokens or 0,
                 completion_tokens=row.completion_tokens or 0, cost=row.cost or 0.0,
+                finish_reason=row.finish_reason, request_key=row.request_key,
             )  # fmt: skip
         last = rows[-1].position
 

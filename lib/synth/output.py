@@ -37,13 +37,6 @@ class GeneratedRow:
     finish_reason: str | None
 
 
-def _finish_reasons(engine: Engine, results: Sequence[runner.ItemResult]) -> list[str | None]:
-    """Each answer's finish reason (the runner stores it; its results do not carry it)."""
-    keys = [runner.request_key(r.model, r.endpoint, r.body) for r in results]
-    found = runner.finish_reasons(engine, keys)
-    return [found.get(key) for key in keys]
-
-
 def _generation_prompt(body: dict[str, Any]) -> str:
     messages = body.get("messages") or []
     users = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") == "user"]
@@ -85,7 +78,7 @@ def build_examples(
     engine: Engine, spec: SynthSpec, run_id: int, answered: Sequence[runner.ItemResult]
 ) -> list[GeneratedRow]:
     """The new dataset's rows, in run order (combination, then sample)."""
-    reasons = _finish_reasons(engine, answered)
+    reasons = [r.finish_reason for r in answered]  # as stored with each answer
     rows = []
     for result, reason in zip(answered, reasons, strict=True):
         text = (result.output or "").strip()

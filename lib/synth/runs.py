@@ -10,8 +10,8 @@ empty and cut-off texts as one undoable revision batch.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from lib.core.errors import NotFoundError, UserError
 from lib.core.pricing import get_price_table
 from lib.core.tables import utcnow
 from lib.datasets.service import get_dataset, name_taken
-from lib.providers.service import client_for, get_provider
+from lib.providers.service import client_for, get_provider, server_identity
 from lib.runner import service as runner
 from lib.synth.estimate import model_rates, price_function
 from lib.synth.output import build_examples, flag_changes, import_output
@@ -46,7 +46,9 @@ class SynthResult:
     already: bool = False
 
 
-def create_synthetic_run(engine: Engine, spec: SynthSpec, *, created_by: str) -> int:
+def create_synthetic_run(
+    engine: Engine, spec: SynthSpec, *, created_by: str, fresh: bool = False
+) -> int:
     """Check ``spec`` and store its run; nothing is sent until :func:`run_synthetic`/:func:`start`."""
     plan = make_plan(spec)
     config = get_provider(engine, spec.provider)
@@ -64,9 +66,17 @@ def create_synthetic_run(engine: Engine, spec: SynthSpec, *, created_by: str) ->
         kind=KIND,
         name=f"{name} · {spec.model}"[:300],
         settings=settings,
-        requests=plan.requests(),
+        requests=_on_server(plan, config),
         created_by=created_by,
+        fresh=fresh,
     )
+
+
+def _on_server(plan: Plan, config: Any) -> Iterator[runner.Request]:
+    """The plan's requests, each marked with the server that answers it (its stored answers)."""
+    server = server_identity(config)
+    for request in plan.requests():
+        yield replace(request, server=server)
 
 
 def spec_of_run(engine: Engine, run_id: int) -> SynthSpec:
@@ -229,7 +239,11 @@ def stored_answers(engine: Engine, plan: Plan, *, limit: int = MAX_CHECKED_REQUE
     """
     if plan.n_requests > limit:
         return None
-    keys = [runner.request_key(r.model, r.endpoint, r.body) for r in plan.requests()]
+    config = get_provider(engine, plan.spec.provider)
+    keys = [
+        runner.request_key(r.model, r.endpoint, r.body, server=r.server)
+        for r in _on_server(plan, config)
+    ]
     return runner.count_stored(engine, keys)
 
 

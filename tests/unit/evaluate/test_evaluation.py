@@ -191,10 +191,12 @@ def test_cli_json_shape_on_a_fine_tuned_engine_model(
     )
     assert done.returncode == 0, done.stderr
     output = json.loads(done.stdout)
-    assert set(output) == {"models"} and set(output["models"]) == {BASE, trained_model}
+    assert set(output) == {"run", "examples", "left_out", "reused", "fresh", "failures", "models"}
+    assert set(output["models"]) == {BASE, trained_model}
     tuned = output["models"][trained_model]
-    assert {"n", "accuracy", "invalid", "per_class", "confusion"} <= set(tuned)
+    assert {"n", "failed", "accuracy", "invalid", "per_class", "confusion"} <= set(tuned)
     assert {"shots", "label_restricted_accuracy", "prompt_tokens_mean", "cost_per_1k"} <= set(tuned)
+    assert tuned["failed"] == 0 and output["failures"] == {} and output["examples"] == 100
     assert tuned["n"] == 100 and tuned["accuracy"] > 0.4
     assert set(tuned["per_class"]) == {"1", "2", "3", "4", "5"}
     assert set(tuned["per_class"]["5"]) == {"precision", "recall", "f1", "support"}
