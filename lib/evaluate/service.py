@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from lib.core.errors import UserError
 from lib.core.identity import Actor, Role, require, require_read
 from lib.evaluate import results, runs, testset, votes
 from lib.evaluate.compare import CandidateCost
@@ -30,6 +31,7 @@ from lib.runner.service import Progress
 from lib.train.service import trained_models
 
 __all__ = [
+    "resume_and_wait",
     "KIND",
     "CandidateCost",
     "CostEstimate",
@@ -287,4 +289,27 @@ def vote(
     who = require(actor, Role.REVIEWER, action="vote")
     votes.record_vote(
         engine, run_id=run_id, example=example, shown=shown, choice=choice, reviewer=who.name
+    )
+
+
+def resume_and_wait(
+    engine: Engine,
+    run_id: int,
+    *,
+    options: runner.RunOptions | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    on_progress: runner.ProgressCallback | None = None,
+    actor: Actor | None,
+) -> runner.Progress:
+    """Carry an evaluation run on in this thread, in place: requests never answered and those
+    that failed are asked again, answers it has are kept (the command line's ``runs resume``)."""
+    require(actor, Role.TRAINER, action="resume an evaluation")
+    with engine.connect() as conn:
+        run = runner.get_run(conn, run_id)
+    if run.kind != KIND:
+        raise UserError(f"run {run_id} is not an evaluation run")
+    if run.status == "batch":
+        raise UserError(f"run {run_id} is with the provider's Batch API; collect it in the app")
+    return runs.run_evaluation(
+        engine, run_id, options=options, secrets=secrets, on_progress=on_progress
     )

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import NotFoundError, UserError
 from lib.core.tables import utcnow
-from lib.runner.calls import Request, canonical, full_body, request_key
+from lib.runner.calls import Request, canonical, failure_kind, full_body, request_key
 from lib.runner.tables import runner_items, runner_results, runner_runs
 
 STALE_AFTER_S = 30.0  # a run whose owner has not written a heartbeat for this long is free
@@ -158,9 +158,25 @@ def create_run(
     return run_id
 
 
+def interrupted(row: Any) -> bool:
+    """A run stored as running whose owner is gone: its process died or stopped writing its
+    heartbeat. Nobody works on it; it is shown as ``interrupted`` and can be resumed in place."""
+    if row.status != "running":
+        return False
+    if not row.owner or row.heartbeat_at is None:
+        return True
+    stale = utcnow() - row.heartbeat_at >= timedelta(seconds=STALE_AFTER_S)
+    return stale or owner_dead(row.owner)
+
+
+def shown_status(row: Any) -> str:
+    """The status a person is shown: ``interrupted`` instead of a dead owner's ``running``."""
+    return "interrupted" if interrupted(row) else str(row.status)
+
+
 def _info(row: Any) -> RunInfo:
     return RunInfo(
-        id=row.id, kind=row.kind, name=row.name, status=row.status,
+        id=row.id, kind=row.kind, name=row.name, status=shown_status(row),
         settings=json.loads(row.settings), n_items=row.n_items, created_at=row.created_at,
         created_by=row.created_by, finished_at=row.finished_at, error=row.error,
     )  # fmt: skip
@@ -206,18 +222,29 @@ def delete_run(engine: Engine, run_id: int) -> None:
         conn.execute(runner_runs.delete().where(runner_runs.c.id == run_id))
 
 
-def request_cancel(engine: Engine, run_id: int) -> None:
-    """Ask whoever works on the run to stop (finished answers stay stored)."""
+def request_cancel(engine: Engine, run_id: int) -> str:
+    """Ask whoever works on the run to stop (finished answers stay stored); the new status.
+
+    A run nobody works on (pending, or interrupted: its owner died) is cancelled at once; a
+    live one stops within about a second and then says ``cancelled``. Resuming either later
+    carries on where it stopped.
+    """
     with engine.begin() as conn:
+        row = conn.execute(sa.select(runner_runs).where(runner_runs.c.id == run_id)).first()
+        if row is None:
+            raise NotFoundError(f"run {run_id} does not exist (it may have been deleted)")
         conn.execute(
             runner_runs.update().where(runner_runs.c.id == run_id).values(cancel_requested=True)
         )
-        # A run nobody works on is cancelled at once.
-        conn.execute(
-            runner_runs.update()
-            .where(runner_runs.c.id == run_id, runner_runs.c.status == "pending")
-            .values(status="cancelled")
-        )
+        if row.status == "pending" or interrupted(row):
+            conn.execute(
+                runner_runs.update()
+                .where(runner_runs.c.id == run_id, runner_runs.c.owner == row.owner
+                       if row.owner else runner_runs.c.owner.is_(None))
+                .values(status="cancelled", owner=None, finished_at=utcnow())
+            )  # fmt: skip
+            return "cancelled"
+        return str(row.status)
 
 
 def get_progress(conn: sa.Connection, run_id: int) -> Progress:
@@ -255,12 +282,27 @@ def get_progress(conn: sa.Connection, run_id: int) -> Progress:
             )
         ).scalar_one()
         remaining = total - done - failed
-        if run.status == "running" and recent and elapsed > 0:
+        if shown_status(run) == "running" and recent and elapsed > 0:
             eta = remaining * elapsed / recent
     return Progress(
-        run_id=run_id, status=run.status, total=total, done=done, failed=failed,
+        run_id=run_id, status=shown_status(run), total=total, done=done, failed=failed,
         cached=int(cached), cost=float(cost), elapsed_s=elapsed, eta_s=eta,
     )  # fmt: skip
+
+
+def failures(conn: sa.Connection, run_id: int) -> dict[str, tuple[int, str]]:
+    """Failed requests of a run by kind (:data:`FAILURE_REASONS`): how many, and one error."""
+    rows = conn.execute(
+        sa.select(runner_items.c.error).where(
+            runner_items.c.run_id == run_id, runner_items.c.status == "failed"
+        )
+    ).scalars()
+    found: dict[str, tuple[int, str]] = {}
+    for error in rows:
+        kind = failure_kind(error)
+        count, example = found.get(kind, (0, error or ""))
+        found[kind] = (count + 1, example)
+    return found
 
 
 def iter_results(engine: Engine, run_id: int, *, batch: int = 2_000) -> Iterator[ItemResult]:

@@ -23,6 +23,8 @@ from lib.synth.plan import Plan, SynthSpec, make_plan
 from lib.synth.runs import KIND, SynthResult
 
 __all__ = [
+    "ResumedSynthetic",
+    "resume_and_wait",
     "KIND",
     "Estimate",
     "ExampleLine",
@@ -172,3 +174,30 @@ def finish_run(
     """Make the run's dataset (once) and flag its duplicates for review."""
     who = require(actor, Role.TRAINER, action="create a dataset from a synthetic run")
     return runs.finish(engine, run_id, author=who.name, allow_partial=allow_partial)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumedSynthetic:
+    progress: runner.Progress
+    dataset: SynthResult | None  # None while requests are failed or unanswered
+
+
+def resume_and_wait(
+    engine: Engine,
+    run_id: int,
+    *,
+    options: runner.RunOptions | None = None,
+    secrets: Mapping[str, Any] | None = None,
+    on_progress: runner.ProgressCallback | None = None,
+    actor: Actor | None,
+) -> ResumedSynthetic:
+    """Carry a synthetic run on in this thread (unanswered and failed requests), then make its
+    dataset when nothing is missing, as the screen does (the command line's ``runs resume``)."""
+    who = require(actor, Role.TRAINER, action="resume a synthetic run")
+    runs.spec_of_run(engine, run_id)  # refuses a run that is not synthetic
+    progress = runs.run_synthetic(
+        engine, run_id, options=options, secrets=secrets, on_progress=on_progress
+    )
+    if progress.status != "done" or progress.failed or progress.pending:
+        return ResumedSynthetic(progress, None)
+    return ResumedSynthetic(progress, runs.finish(engine, run_id, author=who.name))

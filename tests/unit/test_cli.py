@@ -15,6 +15,7 @@ SUBCOMMANDS = (
     "import",
     "jobs",
     "prepare",
+    "runs",
     "snapshot",
     "synth",
 )

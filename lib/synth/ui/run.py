@@ -136,7 +136,7 @@ def watch(engine: Engine, *, actor: Actor | None, concurrency: int) -> None:
     st.subheader(f"Run {run.id}: {run.name}")
     st.progress(progress.fraction, text=progress_text(progress))
     status = progress.status
-    if status == "running" and not live:
+    if status == "interrupted" or (status == "running" and not live):
         status = "interrupted (the process working on it stopped): resume it"
     st.text(f"status: {status}" + (f" · {run.error}" if run.error else ""))
     made = state.dataset_id
