@@ -236,7 +236,7 @@ def test_resume_after_the_process_is_killed(
     done_before = {k for k, v in item_states(db, run_id).items() if v == "done"}
     assert 8 <= len(done_before) < 60
     with db.connect() as conn:
-        assert runner.get_progress(conn, run_id).status == "running"  # the killed owner's state
+        assert runner.get_progress(conn, run_id).status == "interrupted"  # its owner is dead
         assert not runner.is_active(conn, run_id)  # …which is seen to be dead: resumable now
     bodies_by_item = {r.item: r.body for r in reqs}
     client = CountingClient(slow_engine.base_url)
