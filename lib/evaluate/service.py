@@ -31,6 +31,7 @@ from lib.runner.service import Progress
 from lib.train.service import trained_models
 
 __all__ = [
+    "failed_requests",
     "resume_and_wait",
     "KIND",
     "CandidateCost",
@@ -160,6 +161,15 @@ def run_status(engine: Engine, run_id: int, *, actor: Actor | None) -> RunStatus
         progress = runner.get_progress(conn, run_id)
         active = runner.is_active(conn, run_id)  # a dead owner's "running" run is not
     return RunStatus(run, progress, runner.is_running_here(engine, run_id) or active)
+
+
+def failed_requests(
+    engine: Engine, run_id: int, *, actor: Actor | None
+) -> dict[str, tuple[int, str]]:
+    """The run's failed requests by kind (``runner.FAILURE_REASONS``): how many, one error."""
+    require_read(actor, action="see an evaluation")
+    with engine.connect() as conn:
+        return runner.failures(conn, run_id)
 
 
 def check_batches(

@@ -67,8 +67,16 @@ def metrics_table(data: res.EvalData) -> None:
             diff = row.values[m] - row.values[base]
             line[f"Δ {m} − {base}"] = _fmt(diff, row.differences.get(m))
         rows.append(line)
+    # Beside every metric: over how many examples, and how many requests failed (left out).
+    rows.append({"metric": "examples scored", **{m: f"{data.n:,}" for m in data.models}})
+    rows.append(
+        {"metric": "failed requests", **{m: f"{data.failed_count(m):,}" for m in data.models}}
+    )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption("Brackets: 95% bootstrap intervals (seeded); Δ accuracy uses a paired bootstrap.")
+    st.caption(
+        "Brackets: 95% bootstrap intervals (seeded); Δ accuracy uses a paired bootstrap. "
+        "Failed requests are not answers: their examples are left out of every model's metrics."
+    )
     tests = res.mcnemar_against_first(data)
     if tests:
         st.markdown("**McNemar's test** against the first model")
@@ -109,7 +117,12 @@ def per_class(data: res.EvalData) -> None:
             )
         rows.append(line)
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption("Invalid answers: " + ", ".join(f"{m}: {r.invalid}" for m, r in reports.items()))
+    st.caption(
+        "Invalid answers: "
+        + ", ".join(f"{m}: {r.invalid}" for m, r in reports.items())
+        + " · failed requests (not scored): "
+        + ", ".join(f"{m}: {data.failed_count(m)}" for m in data.models)
+    )
 
 
 def confusion(data: res.EvalData) -> None:

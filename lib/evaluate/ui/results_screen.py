@@ -12,6 +12,7 @@ from lib.core.identity import Actor
 from lib.evaluate import report
 from lib.evaluate import results as res
 from lib.evaluate.service import EvalData, evaluation_runs, run_status
+from lib.evaluate.ui import failures
 from lib.evaluate.ui import results as view
 from lib.evaluate.ui.run import RUN_KEY
 from lib.shell.progress import progress_text
@@ -113,12 +114,11 @@ def render_results_screen(engine: Engine, actor: Actor | None) -> None:
         st.progress(progress.fraction, text=progress_text(progress))
         st.caption("The run is not finished: the numbers below cover the examples answered so far.")
     data = view.load(engine, run_id, actor)
+    failures.failures_panel(engine, data, actor=actor)
     if not data.examples:
         st.info("No example has been answered by every model yet.")
         return
-    st.text(
-        f"{len(data.examples):,} examples · task: {data.task} · models: {', '.join(data.models)}"
-    )
+    st.text(f"task: {data.task} · models: {', '.join(data.models)}")
     if data.task == "classification":
         tabs = st.tabs(CLASSIFICATION_TABS)
         with tabs[0]:

@@ -25,6 +25,7 @@ from lib.evaluate.service import (
     testset_from_file,
     testset_from_snapshot,
 )
+from lib.evaluate.ui import failures
 from lib.providers.service import base_of, providers
 from lib.shell.messages import ui_secrets
 from lib.shell.progress import progress_text
@@ -335,9 +336,16 @@ def _watch(engine: Engine, actor: Actor | None) -> None:
                 engine, run_id, concurrency=concurrency, secrets=ui_secrets(), actor=actor
             )
         )
+    if not live and progress.failed and progress.status != "batch":
+        failures.failure_table(engine, run_id, actor)
+        failures.retry_button(
+            engine, run_id, actor=actor, key="eval_retry_failed",
+            concurrency=int(st.session_state.get("eval_concurrency", 8)),
+        )  # fmt: skip
     if not live and not progress.pending:
         st.success(
-            f"Finished: {progress.done:,} answers, {progress.failed:,} failed. Open Results to see the metrics."
+            f"Finished: {progress.done:,} answers, {progress.failed:,} failed (left out of the "
+            "metrics). Open Results to see the metrics."
         )
         results_link()
 
