@@ -220,7 +220,9 @@ def render_form(engine: Engine, actor: Actor | None) -> None:
             value=(template.key_env or "") if template else "",
             placeholder=DEFAULT_KEY_ENV.get(kind, "empty if the server needs no key"),
             help="Only the NAME is stored. Set the variable before starting Tunelab, or add it "
-            "to .streamlit/secrets.toml.",
+            "to .streamlit/secrets.toml. Left empty, no key is sent — except OPENAI_API_KEY to "
+            "OpenAI's own API and AZURE_OPENAI_API_KEY to the Azure endpoint: a proxy or "
+            "another server behind an OpenAI provider gets a key only when you name it here.",
         )
         if kind == "compatible":
             can_train = st.checkbox(
