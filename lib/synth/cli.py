@@ -30,6 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="generating model (overrides the file)")
     parser.add_argument("--provider", help="provider name as configured in the app")
     parser.add_argument("--dry-run", action="store_true", help="show the estimate, send nothing")
+    parser.add_argument(
+        "--fresh", action="store_true", help="ask again instead of reusing stored answers"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="requests at the same time")
     parser.add_argument(
         "--allow-partial", action="store_true", help="make the dataset even if requests failed"
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             for row in plan.preview(n=3):
                 print(f"--- {row.training_prompt}\n{row.generation_prompt}")
             return 0
-        run_id = synth.create_synthetic_run(engine, spec, created_by=args.author)
+        run_id = synth.create_synthetic_run(engine, spec, created_by=args.author, fresh=args.fresh)
         print(f"run {run_id} stored; resume it with: python -m lib synth --resume {run_id}")
     options = runner.RunOptions(concurrency=args.concurrency)
     progress = synth.run_synthetic(engine, run_id, options=options, on_progress=_print_progress)

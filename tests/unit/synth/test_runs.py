@@ -106,6 +106,11 @@ def test_same_spec_again_reuses_stored_answers_a_new_seed_asks_afresh(synth_db):
         r.completion for r in _rows(synth_db, finish(synth_db, again, author="Ana").dataset_id)
     ]
     assert texts == again_texts
+    fresh = create_synthetic_run(
+        synth_db, small_spec(dataset_name="Third"), created_by="Ana", fresh=True
+    )
+    progress = run_synthetic(synth_db, fresh)
+    assert (progress.done, progress.cached) == (8, 0)  # asked again, not taken from the store
 
 
 def test_chat_dataset_has_system_user_and_assistant(synth_db):
