@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -52,7 +53,13 @@ def test_failed_requests_are_shown_and_retried_when_the_server_is_back(
     with start_engine(data_dir=tmp_path / "engine", port=port):  # the server is back
         at.button(key="res_retry_failed").click().run()
         assert not at.exception and not at.error
-        progress = runner.wait_until_finished(engine, run_id, timeout_s=120)
+        deadline = time.monotonic() + 120  # the retry runs in a background thread
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                progress = runner.get_progress(conn, run_id)
+            if progress.done == 12 and not runner.is_running_here(engine, run_id):
+                break
+            time.sleep(0.2)
     assert (progress.done, progress.failed) == (12, 0)
     at.run()
     metrics = at.dataframe[0].value

@@ -119,7 +119,14 @@ def test_a_dead_address_is_connection_refused_and_exits_1(
     test_file: Path, cli_env: dict[str, str]
 ) -> None:
     code, out, err = evaluate(
-        cli_env, str(test_file), "--model", BASE, "--base-url", dead_address()
+        cli_env,
+        str(test_file),
+        "--model",
+        BASE,
+        "--base-url",
+        dead_address(),
+        "--concurrency",
+        "32",
     )
     assert code == 1
     assert out["models"][BASE]["n"] == 0 and out["models"][BASE]["failed"] == N
@@ -184,7 +191,7 @@ def test_answers_are_reused_only_for_the_same_server(
     assert again["models"][BASE]["accuracy"] == first["models"][BASE]["accuracy"]
     code, other, _ = evaluate(cli_env, *args, "--base-url", second_engine.base_url)
     assert code == 0 and other["reused"] == 0  # another server with the same model name: asked
-    code, dead, _ = evaluate(cli_env, *args, "--base-url", dead_address())
+    code, dead, _ = evaluate(cli_env, *args, "--base-url", dead_address(), "--concurrency", "32")
     assert code == 1 and dead["reused"] == 0 and dead["models"][BASE]["n"] == 0
     code, fresh, _ = evaluate(cli_env, *args, "--base-url", engine_url, "--fresh")
     assert code == 0 and fresh["fresh"] and fresh["reused"] == 0 and fresh["models"][BASE]["n"] == N
