@@ -22,7 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "import": "lib.datasets.cli",
     "jobs": "lib.train.cli",
     "prepare": "lib.checks.prepare_cli",
-    "runs": "lib.runner.cli",
+    "runs": "lib.evaluate.runs_cli",
     "snapshot": "lib.snapshots.cli",
     "synth": "lib.synth.cli",
 }

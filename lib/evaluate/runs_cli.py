@@ -3,7 +3,8 @@
 A run whose process died (a kill, a crash, a closed laptop) is listed as ``interrupted`` and
 ``resume`` carries it on in place: the same run, its answers kept, only what is missing or
 failed asked again. ``resume`` exits 1 when requests are still failed afterwards, like
-``evaluate``.
+``evaluate``. It sits with evaluation, the runs' main user; synthetic runs resume through
+``lib.synth.service``.
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ def _progress(progress: Any) -> None:
 
 
 def _resume(engine: Any, args: argparse.Namespace) -> int:
-    from lib import runner
     from lib.core.identity import CLI_ACTOR
+    from lib.runner import service as runner
     from lib.runner.service import run_row
 
     if not 1 <= args.concurrency <= 256:
