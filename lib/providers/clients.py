@@ -114,8 +114,8 @@ def key_status(config: ProviderConfig, *, secrets: Mapping[str, Any] | None = No
     """ "set" / "not set" — all a screen may ever show about a key."""
     if config.kind == "engine":
         return "set"
-    if not key_env_of(config):
-        return "not needed"
+    if not key_env_of(config):  # adapters always need one; others: no key is sent
+        return "not set" if adapters.is_adapter_kind(config.kind) else "not needed"
     return "set" if api_key(config, secrets=secrets) else "not set"
 
 

@@ -284,3 +284,16 @@ def test_providers_send_openai_api_key_only_to_openai(
     # OpenAI's own API still gets OPENAI_API_KEY (checked without sending anything).
     own = client_for(ProviderConfig(name="OpenAI", kind="openai"))
     assert own.api_key == "sk-openai-only"
+
+
+def test_adapter_keys_go_only_to_their_own_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lib.core.errors import UserError
+    from lib.providers.clients import key_env_of, key_status
+
+    monkeypatch.setenv("TOGETHER_API_KEY", "together-key")
+    own = ProviderConfig(name="Together AI", kind="together")
+    assert key_env_of(own) == "TOGETHER_API_KEY" and key_status(own) == "set"
+    elsewhere = ProviderConfig(name="T proxy", kind="together", base_url="http://127.0.0.1:9/v1")
+    assert key_env_of(elsewhere) is None and key_status(elsewhere) == "not set"
+    with pytest.raises(UserError, match="default key is not sent there"):
+        client_for(elsewhere)
