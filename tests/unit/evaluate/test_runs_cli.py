@@ -78,6 +78,11 @@ def test_a_killed_evaluation_is_interrupted_and_resumes_in_place(
     shown = lib(env, "runs", "show", str(run_id)).stdout
     assert f"runs resume {run_id}" in shown
 
+    cancelled = lib(env, "runs", "cancel", str(run_id))  # nobody works on it: at once
+    assert cancelled.returncode == 0 and f"run {run_id} is cancelled" in cancelled.stdout
+    [stopped] = json.loads(lib(env, "runs", "list", "--json").stdout)
+    assert stopped["status"] == "cancelled" and stopped["done"] == answered_before
+
     resumed = lib(env, "runs", "resume", str(run_id))
     assert resumed.returncode == 0, resumed.stderr
     assert f"({N - answered_before} now), 0 failed" in resumed.stdout
@@ -85,7 +90,7 @@ def test_a_killed_evaluation_is_interrupted_and_resumes_in_place(
     assert (after["id"], after["status"], after["done"], after["failed"]) == (run_id, "done", N, 0)
 
 
-def test_cancel_of_an_interrupted_run_and_bad_ids_are_sentences(tmp_path: Path) -> None:
+def test_unknown_runs_are_sentences(tmp_path: Path) -> None:
     env = {**os.environ, "TUNELAB_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(REPO_ROOT)}
     env.pop("DATABASE_URL", None)
     missing = lib(env, "runs", "resume", "42")
