@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,9 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from lib import runner
 from lib.core.paths import REPO_ROOT
+from lib.core.tables import utcnow
 from lib.engine.local import start_engine
 from lib.evaluate import ModelSpec, create_evaluation, run_evaluation
 from lib.evaluate import testset as tests
+from lib.runner.tables import runner_runs
 from tests.unit.evaluate.helpers import BASE, review_rows, write_test_file
 
 RESULTS = str(REPO_ROOT / "pages" / "results.py")
@@ -82,3 +86,40 @@ def test_the_run_screen_offers_retry_failed(app_store, tmp_path: Path) -> None: 
     assert not at.exception
     assert not at.button(key="eval_retry_failed").disabled
     assert any("4 failed" in s.value for s in at.success)
+
+
+def test_a_run_whose_owner_died_is_shown_interrupted_and_resumable(
+    app_store, tmp_path: Path, engine_url: str
+) -> None:  # noqa: ANN001 - fixture
+    engine = app_store
+    testset = tests.from_file(
+        write_test_file(tmp_path / "t.jsonl", review_rows()[800:806]), file_name="t.jsonl"
+    )
+    run_id = create_evaluation(
+        engine, testset, [ModelSpec(BASE, base_url=engine_url)], created_by="Ana"
+    )
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with engine.begin() as conn:  # as a process that was killed mid-run leaves it
+        conn.execute(
+            runner_runs.update()
+            .where(runner_runs.c.id == run_id)
+            .values(status="running", owner=f"{socket.gethostname()}:{gone.pid}:1",
+                    heartbeat_at=utcnow(), started_at=utcnow())
+        )  # fmt: skip
+    at = AppTest.from_file(EVALUATE, default_timeout=60)
+    at.session_state["reviewer_name"] = "Ana"
+    at.session_state["eval_run_id"] = run_id
+    at.run()
+    assert not at.exception
+    assert "status: interrupted" in [t.value for t in at.text]
+    at.button(key="eval_resume").click().run()
+    assert not at.exception and not at.error
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            progress = runner.get_progress(conn, run_id)
+        if progress.status == "done":
+            break
+        time.sleep(0.2)
+    assert (progress.status, progress.done) == ("done", 6)
