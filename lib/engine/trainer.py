@@ -210,14 +210,15 @@ class ClassifierTrainer:
             self.bias_sq = np.full(model.bias.shape, 1e-3, dtype=np.float32)
         assert self.bias_sq is not None
         order = np.random.default_rng([self.seed, self.epoch]).permutation(self.matrix.shape[0])
-        shuffled, targets = self.matrix[order], self.targets.take(order)
+        total = self.matrix.shape[0]
         # The columns a batch uses, found by marking them in a table as wide as the features:
         # a linear scan costs a fraction of sorting the batch's indices (np.unique) each step.
         seen = np.zeros(self.matrix.shape[1], dtype=bool)
         position = np.zeros(self.matrix.shape[1], dtype=np.int32)
-        while self.offset < shuffled.shape[0]:
-            batch = shuffled[self.offset : self.offset + size]
-            y = targets.take(slice(self.offset, self.offset + size))
+        while self.offset < total:
+            # Rows picked per batch: no shuffled copy of the whole matrix (time and memory).
+            picked = order[self.offset : self.offset + size]
+            batch, y = self.matrix[picked], self.targets.take(picked)
             seen[batch.indices] = True
             cols = np.flatnonzero(seen)
             seen[cols] = False
@@ -241,7 +242,7 @@ class ClassifierTrainer:
             self.offset += batch.shape[0]
             self.step += 1
             metrics = StepMetrics(self.step, loss, accuracy)
-            if self.step % report_every == 0 or self.offset >= shuffled.shape[0]:
+            if self.step % report_every == 0 or self.offset >= total:
                 metrics.valid_loss, metrics.valid_accuracy = self.validate(full=False)
             if not on_step(metrics):
                 return False
