@@ -9,7 +9,9 @@ process, replaying the engine's recorded response bodies, so the ratio shows wha
 adds to a loopback round trip and the client's own work. Clients: raw ``http.client`` (one
 socket, checked to stay the same) and the ``openai`` SDK (its pooled, kept-alive client).
 
-Run: ``python bench/engine_latency.py [--requests 300]``. Aim: ≤ 2 ms per request.
+Run: ``python bench/engine_latency.py [--requests 300]``. Aim: ≤ 2 ms per request, judged on
+the median: on a shared machine other processes' time slices land in the mean at random, while
+a stall like the delayed ACK moves the median (it did: 44 ms).
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ def main() -> None:
         try:
             print(
                 f"{args.requests} sequential requests on one kept-alive connection; "
-                "mean (median) ms per request"
+                "mean (median) ms per request; ratio and aim on the medians"
             )
             print(
                 f"{'client':<12}{'request':<26}{'engine':>16}{'reference':>16}{'ratio':>8}"
@@ -173,12 +175,12 @@ def main() -> None:
                         )
                         figures.append(per_request_ms(send, args.requests))
                     (mean, median), (ref_mean, ref_median) = figures
-                    met = mean <= AIM_MS
+                    met = median <= AIM_MS
                     met_all &= met
                     print(
                         f"{name:<12}{method + ' ' + path:<26}"
                         f"{f'{mean:.2f} ({median:.2f})':>16}{f'{ref_mean:.2f} ({ref_median:.2f})':>16}"
-                        f"{mean / ref_mean:>7.1f}×  {'met' if met else 'NOT met'}"
+                        f"{median / ref_median:>7.1f}×  {'met' if met else 'NOT met'}"
                     )
             print(
                 f"aim ≤ {AIM_MS:g} ms per request: {'met' if met_all else 'NOT met'} on every row"
