@@ -157,7 +157,7 @@ def featurize(texts: Sequence[str], *, bits: int, chars: bool = True) -> sp.csr_
         for start in range(0, len(texts), _CHUNK)
     ]
     if not parts:
-        return sp.csr_matrix((0, 2 * 2**bits), dtype=np.float32)
+        return sp.csr_matrix(np.zeros((0, 2 * 2**bits), dtype=np.float32))
     if len(parts) == 1:
         return parts[0]
     offsets = np.cumsum([0] + [part.nnz for part in parts[:-1]])
