@@ -52,12 +52,15 @@ def chat_input_text(messages: Sequence[dict[str, Any]]) -> str:
     Training (all messages before the final assistant reply) and inference (the request's
     messages) both go through this function, so they see the same text.
     """
-    parts = [
-        content_text(m.get("content"))
-        for m in messages
-        if isinstance(m, dict) and m.get("role") in _INPUT_ROLES
-    ]
-    return "\n".join(p for p in parts if p)
+    parts = []
+    for m in messages:
+        if isinstance(m, dict) and m.get("role") in _INPUT_ROLES:
+            content = m.get("content")
+            # Plain strings (nearly every message) skip content_text: training files are big.
+            part = content if type(content) is str else content_text(content)
+            if part:
+                parts.append(part)
+    return "\n".join(parts)
 
 
 def _check_messages(messages: Any, line: int) -> list[dict[str, Any]]:
@@ -67,6 +70,8 @@ def _check_messages(messages: Any, line: int) -> list[dict[str, Any]]:
         if not isinstance(message, dict):
             raise DataError(f"Message {index} must be an object.", line=line)
         role = message.get("role")
+        if type(message.get("content")) is str and role in _ROLES:
+            continue  # the common case, valid whatever else the message holds
         if role not in _ROLES:
             raise DataError(f"Message {index} has an unrecognized role: {role!r}.", line=line)
         has_calls = bool(message.get("tool_calls") or message.get("function_call"))
@@ -88,8 +93,9 @@ def _reply_text(message: dict[str, Any]) -> str:
 
 def _chat_row(row: dict[str, Any], line: int) -> tuple[str, str]:
     messages = _check_messages(row.get("messages"), line)
-    last_assistant = max(
-        (i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=None
+    last_assistant = next(
+        (i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "assistant"),
+        None,
     )
     if last_assistant is None:
         raise DataError("Example has no assistant message.", line=line)

@@ -21,7 +21,7 @@ from lib.engine.files_api import store_file
 from lib.engine.models import LinearClassifier
 from lib.engine.registry import CLASSIFIER_DESCRIPTION, OWNER, RETRIEVAL_DESCRIPTION
 from lib.engine.state import new_id, now
-from lib.engine.tokens import count_tokens
+from lib.engine.tokens import total_tokens
 from lib.engine.trainer import (
     StepMetrics,
     build_trainer,
@@ -346,10 +346,7 @@ class JobManager:
             self.state, content=result_csv(trainer.rows).encode(), filename="step_metrics.csv",
             purpose="fine-tune-results",
         )  # fmt: skip
-        tokens = sum(
-            count_tokens(i) + count_tokens(o)
-            for i, o in zip(train.inputs, train.outputs, strict=True)
-        )
+        tokens = total_tokens(train.inputs) + total_tokens(train.outputs)
         done = self.transition(
             job_id, ("running",), status="succeeded", fine_tuned_model=model_id, finished_at=now(),
             result_files=[result["id"]], trained_tokens=tokens * trainer.hyper.n_epochs,
