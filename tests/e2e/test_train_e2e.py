@@ -3,6 +3,8 @@ watch it succeed on Jobs & models, and see its loss chart."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.helpers import assert_no_exception, snapshot_sample_reviews, wait_for_idle
 
 OVERRIDE = "I have read the warnings and want to launch anyway"
@@ -26,11 +28,16 @@ def test_launch_watch_success_and_see_the_loss_chart(app_server, page) -> None: 
     assert_no_exception(page)
     page.get_by_text("The format checks found").first.wait_for()
     page.get_by_text("Estimated cost: $0.00").wait_for()
-    if page.get_by_text(OVERRIDE).count():
+    launch = page.get_by_role("button", name="Launch fine-tuning job")
+    # The sample reviews hold warnings on purpose: ticking the box enables the launch. A click
+    # that lands while Streamlit re-renders is lost, so tick until the launch is enabled.
+    for _ in range(5):
+        if launch.is_enabled() or not page.get_by_text(OVERRIDE).count():
+            break
         page.get_by_text(OVERRIDE).click()
         wait_for_idle(page)
-    launch = page.get_by_role("button", name="Launch fine-tuning job")
-    assert launch.is_enabled()
+        page.wait_for_timeout(500)
+    expect(launch).to_be_enabled(timeout=30_000)
     launch.click()
     page.get_by_text("Launched job ftjob-").wait_for(timeout=120_000)
     assert_no_exception(page)
