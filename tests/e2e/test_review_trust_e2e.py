@@ -255,6 +255,23 @@ def test_keep_mine_after_a_colleague_changed_another_field_keeps_theirs(page, ap
     assert_no_exception(page)
 
 
+def _wait_for_draft(store, example_id: int, text: str, *, timeout_s: float = 30.0) -> None:
+    import time
+
+    from lib.core.identity import local_actor
+    from lib.review.service import drafts_of
+
+    with store.connect() as conn:
+        dataset_id = get_example(conn, example_id).dataset_id
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = drafts_of(store, dataset_id, actor=local_actor("Ana"))
+        if any(d.example_id == example_id and d.data.get("prompt") == text for d in found):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no draft of example {example_id} was stored within {timeout_s} s")
+
+
 def test_a_reload_keeps_drafts_dataset_mode_filters_and_position(page, app_url, store):
     name = "Trust reload"
     ids = _dataset(store, name)
@@ -269,7 +286,9 @@ def test_a_reload_keeps_drafts_dataset_mode_filters_and_position(page, app_url, 
     prompt.fill("half-way through an edit")
     prompt.press("Tab")
     wait_for_idle(page)
-    page.wait_for_timeout(500)
+    # The draft is kept when the box hands over its text (a rerun): wait until it is stored
+    # rather than for a fixed time, which a loaded machine overruns.
+    _wait_for_draft(store, target, "half-way through an edit")
     page.reload()
     wait_for_idle(page)
     page.get_by_role("textbox", name="Prompt", exact=True).wait_for()
