@@ -122,3 +122,11 @@ def shown(text: str, *, limit: int = 40) -> str:
 def n_examples(n: int, noun: str = "example") -> str:
     """``1 example`` / ``3 examples``."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def agree(n: int, plural: str) -> str:
+    """The verb for ``n`` subjects: ``have`` → ``has``, ``repeat`` → ``repeats`` when n is 1."""
+    if n != 1:
+        return plural
+    irregular = {"have": "has", "are": "is", "do": "does"}
+    return irregular.get(plural, plural + "s")

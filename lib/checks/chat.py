@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from lib.checks.base import Check, Finding, n_examples, rows_text
+from lib.checks.base import Check, Finding, agree, n_examples, rows_text
 from lib.checks.view import View
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "function", "developer"})
@@ -203,7 +203,7 @@ class MissingRole(Check):
         return [
             self.finding(
                 view,
-                f"{n_examples(len(indexes))} have no {self.role} message "
+                f"{n_examples(len(indexes))} {agree(len(indexes), 'have')} no {self.role} message "
                 f"({rows_text(view.rows_of(indexes))}). {why}",
                 indexes=indexes,
             )

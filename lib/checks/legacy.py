@@ -7,7 +7,7 @@ Messages say what is wrong and what the fix does; the rule behind each lives in
 from __future__ import annotations
 
 from lib.checks import legacy_rules as rules
-from lib.checks.base import Check, Finding, n_examples, rows_text, shown
+from lib.checks.base import Check, Finding, agree, n_examples, rows_text, shown
 from lib.checks.view import View, duplicate_indexes
 
 COMPLETION = ("completion",)
@@ -101,7 +101,7 @@ class EmptyCompletions(Check):
         return [
             self.finding(
                 view,
-                f"{n_examples(len(indexes))} have an empty completion ({rows_text(view.rows_of(indexes))}): "
+                f"{n_examples(len(indexes))} {agree(len(indexes), 'have')} an empty completion ({rows_text(view.rows_of(indexes))}): "
                 "there is nothing to learn from them. The fix removes them.",
                 indexes=indexes,
             )
@@ -143,7 +143,7 @@ class Duplicates(Check):
         return [
             self.finding(
                 view,
-                f"{n_examples(len(indexes))} repeat an earlier example "
+                f"{n_examples(len(indexes))} {agree(len(indexes), 'repeat')} an earlier example "
                 f"({rows_text(view.rows_of(indexes))}). Duplicates weigh those examples "
                 "more; the fix keeps the first of each.",
                 indexes=indexes,

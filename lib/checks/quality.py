@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from lib.checks import legacy_rules as rules
-from lib.checks.base import Check, Finding, n_examples, rows_text, shown
+from lib.checks.base import Check, Finding, agree, n_examples, rows_text, shown
 from lib.checks.view import View, example_messages
 
 _PUNCT_TO_SPACE = dict.fromkeys(
@@ -248,7 +248,7 @@ class BlankText(Check):
         return [
             self.finding(
                 view,
-                f"{n_examples(len(indexes))} have {what} ({rows_text(view.rows_of(indexes))}). "
+                f"{n_examples(len(indexes))} {agree(len(indexes), 'have')} {what} ({rows_text(view.rows_of(indexes))}). "
                 "The fix removes those examples.",
                 indexes=indexes,
             )

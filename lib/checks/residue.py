@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from lib.checks.base import Check, Edit, Finding, n_examples, rows_text
+from lib.checks.base import Check, Edit, Finding, agree, n_examples, rows_text
 from lib.checks.quality import normalise_text
 from lib.checks.view import View, duplicate_indexes
 
@@ -60,7 +60,7 @@ class HtmlResidue(Check):
         return [
             self.finding(
                 view,
-                f"{n_examples(len(indexes))} hold HTML markup such as `{first}` "
+                f"{n_examples(len(indexes))} {agree(len(indexes), 'hold')} HTML markup such as `{first}` "
                 f"({rows_text(view.rows_of(indexes))}). The model would learn to write it; the "
                 "fix turns line breaks into new lines, removes tags and decodes entities.",
                 indexes=indexes,
@@ -82,7 +82,7 @@ class NearDuplicates(Check):
         return [
             self.finding(
                 view,
-                f"{n_examples(len(indexes))} repeat an earlier example up to case, spacing or "
+                f"{n_examples(len(indexes))} {agree(len(indexes), 'repeat')} an earlier example up to case, spacing or "
                 f"punctuation ({rows_text(view.rows_of(indexes))}). They weigh that example "
                 "twice and slip past the exact-duplicate test; the fix keeps the first.",
                 indexes=indexes,
