@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lib.core import search
 from lib.core.errors import UserError
 from lib.core.examples import Example, extract, is_classification
 from lib.core.tables import datasets, examples, utcnow
@@ -253,7 +254,9 @@ def import_examples(
 
     ``rows`` is consumed lazily in batches, so a million-row file is never a list in memory.
     A reader error raised mid-stream rolls everything back. Past the first batch, rows are
-    read in a helper thread while the database writes (see ``_Producer``).
+    read in a helper thread while the database writes (see ``_Producer``). The text search
+    index takes the rows in a second, short transaction after this one commits
+    (``lib.core.search.index_dataset``), so that the import's own transaction stays as it was.
     """
     clean = clean_name(name)
     now = utcnow()
@@ -309,6 +312,7 @@ def import_examples(
             .where(datasets.c.id == dataset_id)
             .values(meta=json.dumps(full_meta, ensure_ascii=False))
         )
+    search.index_dataset(engine, dataset_id)
     return ImportSummary(
         dataset_id=dataset_id,
         name=clean,

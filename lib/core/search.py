@@ -1,0 +1,174 @@
+"""Text search over a dataset's examples: the substring match a reviewer types, from an index.
+
+What a search means is fixed by the plain scan it replaces: an example matches when its prompt,
+completion or stored JSON contains the text (``LIKE '%text%'`` on SQLite, which ignores ASCII
+case; ``ILIKE`` on PostgreSQL). The index only narrows the rows that scan has to look at, so
+results are the scan's, row for row:
+
+- **SQLite**: an FTS5 table ``examples_fts`` with the ``trigram`` tokenizer over the three
+  columns (external content: it stores no second copy of the text, and ``detail=none``, which
+  halves its size and build time). A search asks it for the rows holding every trigram of the
+  text (a superset: the tokenizer folds case at least as widely as ``LIKE``), then ``LIKE``
+  rechecks those rows. Triggers on ``examples`` keep the index in step inside the writing
+  transaction, so an edit is searchable the moment it commits (and not before), whatever code
+  writes it. A dataset's rows enter the index once, right after its import commits
+  (``index_dataset``; about 20 µs of CPU a row); until then, and for text shorter than three
+  characters, the search scans as before — slower, never wrong. ``search_datasets`` lists the
+  datasets whose rows are all in the index.
+- **PostgreSQL**: ``pg_trgm`` GIN indexes on the three columns serve ``ILIKE '%text%'``
+  directly and are updated by PostgreSQL in the writing transaction. Without the extension
+  (no right to create it) the search stays a scan.
+
+References followed: SQLite's FTS5 documentation (sqlite.org/fts5.html: the trigram tokenizer,
+external content tables and the triggers that keep them current, ``detail=none``), and
+PostgreSQL's pg_trgm documentation (index support for ``LIKE``/``ILIKE``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from lib.core.tables import examples
+
+FTS_TABLE = "examples_fts"
+STATE_TABLE = "search_datasets"
+MIN_INDEXED_CHARS = 3  # a trigram index cannot narrow shorter text
+_COLUMNS = ("prompt", "completion", "data")
+_WHEN_INDEXED = "EXISTS (SELECT 1 FROM search_datasets WHERE dataset_id = {side}.dataset_id)"
+_INSERT_NEW = (
+    "INSERT INTO examples_fts(rowid, prompt, completion, data) "
+    "VALUES (new.id, new.prompt, new.completion, new.data);"
+)
+_DELETE_OLD = (
+    "INSERT INTO examples_fts(examples_fts, rowid, prompt, completion, data) "
+    "VALUES ('delete', old.id, old.prompt, old.completion, old.data);"
+)
+_SQLITE_DDL = (
+    "CREATE TABLE IF NOT EXISTS search_datasets (dataset_id INTEGER PRIMARY KEY)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS examples_fts USING fts5("
+    "prompt, completion, data, content='examples', content_rowid='id', "
+    "tokenize='trigram', detail=none)",
+    f"CREATE TRIGGER IF NOT EXISTS examples_fts_insert AFTER INSERT ON examples "
+    f"WHEN {_WHEN_INDEXED.format(side='new')} BEGIN {_INSERT_NEW} END",
+    f"CREATE TRIGGER IF NOT EXISTS examples_fts_delete AFTER DELETE ON examples "
+    f"WHEN {_WHEN_INDEXED.format(side='old')} BEGIN {_DELETE_OLD} END",
+    f"CREATE TRIGGER IF NOT EXISTS examples_fts_update "
+    f"AFTER UPDATE OF prompt, completion, data ON examples "
+    f"WHEN {_WHEN_INDEXED.format(side='old')} BEGIN {_DELETE_OLD} {_INSERT_NEW} END",
+    "CREATE TRIGGER IF NOT EXISTS search_datasets_forget AFTER DELETE ON datasets "
+    "BEGIN DELETE FROM search_datasets WHERE dataset_id = old.id; END",
+)
+
+
+def install(conn: Connection) -> None:
+    """Create the search index (the migration calls this); indexes existing datasets."""
+    if conn.dialect.name == "sqlite":
+        for ddl in _SQLITE_DDL:
+            conn.exec_driver_sql(ddl)
+        ids = conn.execute(sa.text("SELECT id FROM datasets")).scalars().all()
+        for dataset_id in ids:
+            _index_sqlite(conn, int(dataset_id))
+    elif conn.dialect.name == "postgresql":
+        savepoint = conn.begin_nested()
+        try:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except sa.exc.DBAPIError:
+            savepoint.rollback()  # no right to create it: searches stay scans
+            return
+        savepoint.commit()
+        for column in _COLUMNS:
+            conn.exec_driver_sql(
+                f"CREATE INDEX IF NOT EXISTS ix_examples_{column}_trgm "
+                f"ON examples USING gin ({column} gin_trgm_ops)"
+            )
+
+
+def _sqlite_ready(conn: Connection) -> bool:
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (STATE_TABLE,)
+    ).first()
+    return found is not None
+
+
+def is_indexed(conn: Connection, dataset_id: int) -> bool:
+    """Whether every row of the dataset is in the SQLite index (PostgreSQL: always true)."""
+    if conn.dialect.name != "sqlite":
+        return True
+    if not _sqlite_ready(conn):
+        return False
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM search_datasets WHERE dataset_id = ?", (dataset_id,)
+    ).first()
+    return found is not None
+
+
+def _index_sqlite(conn: Connection, dataset_id: int) -> None:
+    if is_indexed(conn, dataset_id):
+        return
+    # Mark first: rows the triggers see from now on enter the index one by one; the rows
+    # already there enter in one statement.
+    conn.exec_driver_sql("INSERT INTO search_datasets (dataset_id) VALUES (?)", (dataset_id,))
+    conn.exec_driver_sql(
+        "INSERT INTO examples_fts(rowid, prompt, completion, data) "
+        "SELECT id, prompt, completion, data FROM examples WHERE dataset_id = ?",
+        (dataset_id,),
+    )
+
+
+def index_dataset(engine: Engine, dataset_id: int) -> None:
+    """Put a dataset's rows into the SQLite search index, in its own transaction.
+
+    Called after an import commits, so that the import's transaction stays as short as it
+    was; searches meanwhile scan. A no-op on PostgreSQL and for an indexed dataset.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        if _sqlite_ready(conn):
+            _index_sqlite(conn, dataset_id)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def scan_condition(conn: Connection, text: str) -> Any:
+    """The plain substring match every search means (and the fallback when unindexed)."""
+    pattern = f"%{_escape_like(text)}%"
+    cols = (examples.c.prompt, examples.c.completion, examples.c.data)
+    # SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE for the same behaviour.
+    if conn.dialect.name == "sqlite":
+        return sa.or_(*(col.like(pattern, escape="\\") for col in cols))
+    return sa.or_(*(col.ilike(pattern, escape="\\") for col in cols))
+
+
+def _trigram_query(text: str) -> str:
+    """An FTS5 query for rows holding every trigram of ``text`` (each a quoted string)."""
+    grams = sorted({text[i : i + 3] for i in range(len(text) - 2)})
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+
+
+def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
+    """A WHERE condition for examples of ``dataset_id`` containing ``text``, index-served.
+
+    Matches exactly the rows ``scan_condition`` matches; on SQLite it first narrows them to
+    the index's candidates when the dataset is indexed and the text is long enough.
+    """
+    scan = scan_condition(conn, text)
+    if conn.dialect.name != "sqlite" or len(text) < MIN_INDEXED_CHARS:
+        return scan
+    if not is_indexed(conn, dataset_id):
+        return scan
+    candidates = (
+        sa.select(sa.column("rowid"))
+        .select_from(sa.table(FTS_TABLE))
+        .where(
+            sa.text(f"{FTS_TABLE} MATCH :search_query").bindparams(
+                search_query=_trigram_query(text)
+            )
+        )
+    )
+    return sa.and_(examples.c.id.in_(candidates), scan)
