@@ -162,7 +162,7 @@ def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
         return scan
     if not is_indexed(conn, dataset_id):
         return scan
-    candidates = (
+    candidates: sa.Select[Any] = (
         sa.select(sa.column("rowid"))
         .select_from(sa.table(FTS_TABLE))
         .where(
