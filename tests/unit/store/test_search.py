@@ -148,3 +148,14 @@ def test_an_unindexed_dataset_is_scanned_until_indexed(db):
     with db.connect() as conn:
         assert search.is_indexed(conn, ds)
     assert _found(db, ds, "refund") == _scanned(db, ds, "refund")
+
+
+def test_text_in_most_rows_is_scanned_with_the_same_result(db, monkeypatch):
+    ds = _make(db)
+    monkeypatch.setattr(search, "MAX_INDEX_CANDIDATES", 15)
+    with db.connect() as conn:
+        broad = str(search.text_condition(conn, ds, "Review"))
+        narrow = str(search.text_condition(conn, ds, "Review 7:"))
+    assert "examples_fts" not in broad and "examples_fts" in narrow
+    for text in ("Review", "refund", "Review 7:"):
+        assert _found(db, ds, text) == _scanned(db, ds, text), text
