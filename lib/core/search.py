@@ -12,10 +12,11 @@ results are the scan's, row for row:
   rechecks those rows (when the text's rarest trigram is in more than
   ``MAX_INDEX_CANDIDATES`` rows, the scan is cheaper and is used). Triggers on ``examples`` keep the index in step inside the writing
   transaction, so an edit is searchable the moment it commits (and not before), whatever code
-  writes it. A dataset's rows enter the index once, right after its import commits
-  (``index_dataset``; about 20 µs of CPU a row); until then, and for text shorter than three
-  characters, the search scans as before — slower, never wrong. ``search_datasets`` lists the
-  datasets whose rows are all in the index.
+  writes it. A dataset's rows enter the index once (about 20 µs of CPU a row): inside a small
+  import's transaction, or a chunk per transaction in a background thread for a large one
+  (``index_dataset``); ``search_datasets.upto`` records how far, so that the triggers keep
+  exactly the indexed rows in step. Until a dataset is complete, and for text shorter than
+  three characters, the search scans as before — slower, never wrong.
 - **PostgreSQL**: a ``pg_trgm`` GIN index on the three columns joined serves ``ILIKE
   '%text%'`` on the joined text, and the per-column ``ILIKE`` rechecks the rows it finds.
   PostgreSQL updates the index in the writing transaction. Without the extension
@@ -28,6 +29,7 @@ PostgreSQL's pg_trgm documentation (index support for ``LIKE``/``ILIKE``).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,7 +48,13 @@ MAX_INDEX_CANDIDATES = 20_000
 # found in the joined one, so ``joined ILIKE`` narrows (one index, whose selectivity the
 # planner can estimate) and the per-column ``ILIKE`` decides, as the scan did.
 _PG_TEXT = "prompt || ' ' || completion || ' ' || data"
-_WHEN_INDEXED = "EXISTS (SELECT 1 FROM search_datasets WHERE dataset_id = {side}.dataset_id)"
+# A row is in the index when its dataset's indexing has passed its id (``upto``; a finished
+# dataset has ``upto`` = FINISHED, so rows added later enter too).
+FINISHED = 2**62
+_WHEN_INDEXED = (
+    "EXISTS (SELECT 1 FROM search_datasets "
+    "WHERE dataset_id = {side}.dataset_id AND {side}.id <= upto)"
+)
 _INSERT_NEW = (
     "INSERT INTO examples_fts(rowid, prompt, completion, data) "
     "VALUES (new.id, new.prompt, new.completion, new.data);"
@@ -56,7 +64,8 @@ _DELETE_OLD = (
     "VALUES ('delete', old.id, old.prompt, old.completion, old.data);"
 )
 _SQLITE_DDL = (
-    "CREATE TABLE IF NOT EXISTS search_datasets (dataset_id INTEGER PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS search_datasets ("
+    "dataset_id INTEGER PRIMARY KEY, upto INTEGER NOT NULL DEFAULT 0)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS examples_fts USING fts5("
     "prompt, completion, data, content='examples', content_rowid='id', "
     "tokenize='trigram', detail=none)",
@@ -80,7 +89,8 @@ def install(conn: Connection) -> None:
             conn.exec_driver_sql(ddl)
         ids = conn.execute(sa.text("SELECT id FROM datasets")).scalars().all()
         for dataset_id in ids:
-            _index_sqlite(conn, int(dataset_id))
+            while _index_chunk(conn, int(dataset_id), rows=None):
+                pass
     elif conn.dialect.name == "postgresql":
         savepoint = conn.begin_nested()
         try:
@@ -109,37 +119,101 @@ def is_indexed(conn: Connection, dataset_id: int) -> bool:
     if not _sqlite_ready(conn):
         return False
     found = conn.exec_driver_sql(
-        "SELECT 1 FROM search_datasets WHERE dataset_id = ?", (dataset_id,)
+        "SELECT 1 FROM search_datasets WHERE dataset_id = ? AND upto = ?", (dataset_id, FINISHED)
     ).first()
     return found is not None
 
 
-def _index_sqlite(conn: Connection, dataset_id: int) -> None:
-    if is_indexed(conn, dataset_id):
-        return
-    # Mark first: rows the triggers see from now on enter the index one by one; the rows
-    # already there enter in one statement.
-    conn.exec_driver_sql("INSERT INTO search_datasets (dataset_id) VALUES (?)", (dataset_id,))
+def _index_chunk(conn: Connection, dataset_id: int, *, rows: int | None) -> bool:
+    """Index the dataset's next ``rows`` rows (all when None); False when nothing was left.
+
+    Rows enter in id order; ``upto`` records how far, so that the triggers keep exactly the
+    rows already indexed in step, and a stopped indexing resumes where it was.
+    """
+    found = conn.exec_driver_sql(
+        "SELECT upto FROM search_datasets WHERE dataset_id = ?", (dataset_id,)
+    ).first()
+    if found is None:
+        conn.exec_driver_sql("INSERT INTO search_datasets (dataset_id) VALUES (?)", (dataset_id,))
+        upto = 0
+    else:
+        upto = int(found[0])
+    if upto == FINISHED:
+        return False
+    last = None
+    if rows is not None:
+        last = conn.exec_driver_sql(
+            "SELECT id FROM examples WHERE dataset_id = ? AND id > ? ORDER BY id LIMIT 1 OFFSET ?",
+            (dataset_id, upto, rows - 1),
+        ).scalar()
+    new_upto = FINISHED if last is None else int(last)
     conn.exec_driver_sql(
         "INSERT INTO examples_fts(rowid, prompt, completion, data) "
-        "SELECT id, prompt, completion, data FROM examples WHERE dataset_id = ?",
-        (dataset_id,),
+        "SELECT id, prompt, completion, data FROM examples "
+        "WHERE dataset_id = ? AND id > ? AND id <= ?",
+        (dataset_id, upto, new_upto),
     )
+    conn.exec_driver_sql(
+        "UPDATE search_datasets SET upto = ? WHERE dataset_id = ?", (new_upto, dataset_id)
+    )
+    if new_upto == FINISHED:
+        _refresh_statistics(conn)
+    return True
+
+
+# Rows indexed per transaction when indexing runs beside the app: about 0.4 s of CPU each,
+# so that edits never wait long for the write lock.
+CHUNK_ROWS = 20_000
 
 
 def index_dataset(engine: Engine, dataset_id: int) -> None:
-    """Put a dataset's rows into the SQLite search index, in its own transaction.
+    """Put a dataset's rows into the SQLite search index, a chunk per transaction.
 
-    Called after an import commits, so that the import's transaction stays as short as it
-    was; searches meanwhile scan. A no-op on PostgreSQL and for an indexed dataset.
+    Safe to run twice at once (each chunk reads the progress inside its own transaction) and
+    to stop at any point. A no-op on PostgreSQL and for an indexed dataset.
     """
     if engine.dialect.name != "sqlite":
         return
-    with engine.begin() as conn:
-        if not _sqlite_ready(conn):
-            return
-        _index_sqlite(conn, dataset_id)
-        _refresh_statistics(conn)
+    while True:
+        with engine.begin() as conn:
+            if not _sqlite_ready(conn) or not _index_chunk(conn, dataset_id, rows=CHUNK_ROWS):
+                return
+
+
+def index_in_transaction(conn: Connection, dataset_id: int) -> None:
+    """Index a (small, new) dataset inside the transaction that wrote it."""
+    if conn.dialect.name == "sqlite" and _sqlite_ready(conn):
+        while _index_chunk(conn, dataset_id, rows=None):
+            pass
+
+
+_running: set[tuple[str, int]] = set()
+_running_lock = threading.Lock()
+
+
+def index_in_background(engine: Engine, dataset_id: int) -> threading.Thread | None:
+    """Start ``index_dataset`` in a thread (once per dataset at a time); searches scan until
+    it finishes. A process that exits first leaves the rest for the next search to start."""
+    if engine.dialect.name != "sqlite":
+        return None
+    key = (str(engine.url), dataset_id)
+    with _running_lock:
+        if key in _running:
+            return None
+        _running.add(key)
+
+    def run() -> None:
+        try:
+            index_dataset(engine, dataset_id)
+        except sa.exc.SQLAlchemyError:
+            pass  # the dataset went away or the store closed: the next search starts again
+        finally:
+            with _running_lock:
+                _running.discard(key)
+
+    thread = threading.Thread(target=run, name=f"tunelab-search-index-{dataset_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 # Rows ANALYZE samples per index: enough for the planner's row estimates, a few ms to take.
@@ -213,6 +287,7 @@ def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
     if conn.dialect.name != "sqlite":
         return scan
     if not is_indexed(conn, dataset_id):
+        index_in_background(conn.engine, dataset_id)
         return scan
     fewest = _fewest_rows(conn, text)
     if fewest is not None and fewest > MAX_INDEX_CANDIDATES:

@@ -144,10 +144,33 @@ def test_an_unindexed_dataset_is_scanned_until_indexed(db):
         conn.exec_driver_sql("DELETE FROM search_datasets")
         conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('delete-all')")
     assert _found(db, ds, "refund") == _scanned(db, ds, "refund")
-    search.index_dataset(db, ds)
+    search.index_dataset(db, ds)  # the search above may have started it already: both is fine
     with db.connect() as conn:
         assert search.is_indexed(conn, ds)
     assert _found(db, ds, "refund") == _scanned(db, ds, "refund")
+
+
+def test_a_large_dataset_is_indexed_in_chunks_and_kept_in_step_meanwhile(db, monkeypatch):
+    monkeypatch.setattr(search, "CHUNK_ROWS", 7)
+    ds = _make(db, n=30)
+    with db.begin() as conn:  # start over, as for a dataset too large to index in its import
+        conn.exec_driver_sql("DELETE FROM search_datasets")
+        conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('delete-all')")
+        search._index_chunk(conn, ds, rows=7)  # the first chunk only
+        assert not search.is_indexed(conn, ds)
+    with db.connect() as conn:
+        rows = query.page(conn, ds, Filters(), limit=30)
+    # Edit one row inside the indexed part and one beyond it, then finish the indexing.
+    for row in (rows[2], rows[20]):
+        data = {"prompt": f"edited {row.id} wombat", "completion": " yes"}
+        update_example(db, Change(row.id, row.version, data=data), author="Ana")
+    search.index_dataset(db, ds)
+    with db.connect() as conn:
+        assert search.is_indexed(conn, ds)
+    assert _found(db, ds, "wombat") == _scanned(db, ds, "wombat") == [rows[2].id, rows[20].id]
+    assert _found(db, ds, "Review 2:") == _scanned(db, ds, "Review 2:") == []
+    with db.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')")
 
 
 def test_text_in_most_rows_is_scanned_with_the_same_result(db, monkeypatch):
