@@ -138,7 +138,8 @@ def search_rows(engine, dataset_id: int, backend: str) -> None:  # noqa: ANN001 
             f" {scan_ms / ix_ms:6.1f}  < {SEARCH_AIM_MS:.0f} ms: {verdict}"
         )
     with engine.connect() as conn:
-        target = query.page(conn, dataset_id, Filters(), offset=12_345, limit=1)[0]
+        middle = query.count(conn, dataset_id, Filters()) // 2
+        target = query.page(conn, dataset_id, Filters(), offset=middle, limit=1)[0]
     data = dict(target.data, prompt="a quokka in the kettle\n\n###\n\n")
 
     def edit_then_search() -> None:
