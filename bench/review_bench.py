@@ -3,6 +3,10 @@
 Prints server-side times for the lib calls the review page makes and for an AppTest run of the
 page itself, next to a naive reference that loads the whole dataset into pandas (what a page
 that "just shows a DataFrame" would do). Run: ``python bench/review_bench.py [--rows N]``.
+
+The text search rows compare the indexed search (``lib.core.search``) with the plain scan it
+replaced, on SQLite and on PostgreSQL (``--pg-url``, default ``TUNELAB_TEST_PG_URL``; a
+scratch database is made and dropped). ``--search-only`` runs just those.
 """
 
 from __future__ import annotations
@@ -62,9 +66,126 @@ def _time(fn: Callable[[], object], *, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+SEARCH_AIM_MS = 100.0
+# (what is searched, why): selective text, a rarer word pair, a word in most rows, no match.
+SEARCHES = (
+    ("Review 19999", "11 rows"),
+    ("lid sticks and the handle", "phrase in many rows"),
+    ("kettle", "word in every row"),
+    ("teapot", "no row"),
+)
+
+
+def _cpu_time(fn: Callable[[], object], *, repeat: int = 5) -> tuple[float, float]:
+    """Median wall ms and median CPU ms (this process) of ``fn``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        walls.append((time.perf_counter() - w) * 1000)
+        cpus.append((time.process_time() - c) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def search_rows(engine, dataset_id: int, backend: str) -> None:  # noqa: ANN001 - an Engine
+    """Indexed search against the plain scan, count + first page of 50, on one backend."""
+    import sqlalchemy as sa
+
+    from lib.core import search
+    from lib.core.example_store import Change, get_example, update_example
+    from lib.core.tables import examples
+    from lib.review import query
+    from lib.review.query import Filters
+
+    # A large import indexes in the background (SQLite): finish it here and say what it cost.
+    w, c = time.perf_counter(), time.process_time()
+    search.index_dataset(engine, dataset_id)
+    print(
+        f"\nsearch index on {backend} completed in {time.perf_counter() - w:.1f} s "
+        f"({time.process_time() - c:.1f} s CPU) after the import returned"
+    )
+
+    def indexed(text: str) -> int:
+        with engine.connect() as conn:
+            n = query.count(conn, dataset_id, Filters(text=text))
+            query.page(conn, dataset_id, Filters(text=text), limit=50)
+            return n
+
+    def scanned(text: str) -> int:
+        with engine.connect() as conn:
+            where = [
+                examples.c.dataset_id == dataset_id,
+                examples.c.deleted.is_(False),
+                search.scan_condition(conn, text),
+            ]
+            n = conn.execute(sa.select(sa.func.count()).select_from(examples).where(*where))
+            page = sa.select(examples).where(*where).order_by(examples.c.position).limit(50)
+            conn.execute(page).all()
+            return int(n.scalar_one())
+
+    print(f"text search on {backend}: count + first page of 50 (median of 5; CPU = this process)")
+    print(
+        f"  {'text':28} {'rows':>7} {'scan ms':>9} {'CPU':>6} {'index ms':>9} {'CPU':>6} {'×':>6}"
+    )
+    for text, _why in SEARCHES:
+        n = indexed(text)
+        assert n == scanned(text), text
+        scan_ms, scan_cpu = _cpu_time(lambda t=text: scanned(t), repeat=3)
+        ix_ms, ix_cpu = _cpu_time(lambda t=text: indexed(t))
+        verdict = "met" if ix_ms < SEARCH_AIM_MS else "not met"
+        print(
+            f"  {text!r:28} {n:>7,} {scan_ms:9.1f} {scan_cpu:6.0f} {ix_ms:9.1f} {ix_cpu:6.0f}"
+            f" {scan_ms / ix_ms:6.1f}  < {SEARCH_AIM_MS:.0f} ms: {verdict}"
+        )
+    with engine.connect() as conn:
+        middle = query.count(conn, dataset_id, Filters()) // 2
+        target = query.page(conn, dataset_id, Filters(), offset=middle, limit=1)[0]
+    data = dict(target.data, prompt="a quokka in the kettle\n\n###\n\n")
+
+    def edit_then_search() -> None:
+        with engine.connect() as conn:
+            row = get_example(conn, target.id)
+        update_example(engine, Change(target.id, row.version, data=data), author="bench")
+        assert indexed("quokka") == 1
+
+    ms, cpu = _cpu_time(edit_then_search)
+    print(f"  edit one example, then search for its new text: {ms:.1f} ms ({cpu:.0f} ms CPU)")
+
+
+def _search_on_postgresql(url: str, rows: int) -> None:
+    import uuid
+
+    import sqlalchemy as sa
+
+    from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
+    from lib.datasets.repo import import_examples
+
+    name = f"tunelab_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = create_engine_for(url.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        migrate(engine)
+        start = time.perf_counter()
+        ds = import_examples(engine, name="bench", schema="completion", rows=_examples(rows))
+        print(f"\nPostgreSQL: imported {ds.n_examples:,} in {time.perf_counter() - start:.1f} s")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE examples")
+        search_rows(engine, ds.dataset_id, "PostgreSQL (pg_trgm)")
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--pg-url", default=os.environ.get("TUNELAB_TEST_PG_URL", ""))
+    parser.add_argument("--search-only", action="store_true")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tunelab-review-bench-"))
     os.environ["TUNELAB_DATA_DIR"] = str(folder)
@@ -86,6 +207,14 @@ def main() -> None:
     print(f"imported {ds.n_examples:,} examples in {time.perf_counter() - start:.1f} s\n")
     dataset_id = ds.dataset_id
     middle = args.rows // 2
+    search_rows(engine, dataset_id, "SQLite (FTS5 trigram)")
+    if args.pg_url:
+        _search_on_postgresql(args.pg_url, args.rows)
+    else:
+        print("\nPostgreSQL: no --pg-url / TUNELAB_TEST_PG_URL; its search row is skipped")
+    if args.search_only:
+        return
+    print()
 
     everything = Filters()
 

@@ -19,12 +19,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lib.core import search
 from lib.core.errors import UserError
 from lib.core.examples import Example, extract, is_classification
 from lib.core.tables import datasets, examples, utcnow
 from lib.datasets.names import clean_name, name_taken
 
 IMPORT_BATCH_ROWS = 20_000
+# Up to this many rows the search index is built inside the import (at most ~0.4 s of CPU).
+SEARCH_INDEX_IN_IMPORT_ROWS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +256,10 @@ def import_examples(
 
     ``rows`` is consumed lazily in batches, so a million-row file is never a list in memory.
     A reader error raised mid-stream rolls everything back. Past the first batch, rows are
-    read in a helper thread while the database writes (see ``_Producer``).
+    read in a helper thread while the database writes (see ``_Producer``). The text search
+    index (``lib.core.search``, SQLite) takes a small dataset's rows in this transaction and
+    a large one's in a background thread after it commits (about 20 µs of CPU a row), so that
+    a large import is not slowed and its searches scan until the index is complete.
     """
     clean = clean_name(name)
     now = utcnow()
@@ -309,6 +315,10 @@ def import_examples(
             .where(datasets.c.id == dataset_id)
             .values(meta=json.dumps(full_meta, ensure_ascii=False))
         )
+        if n <= SEARCH_INDEX_IN_IMPORT_ROWS:
+            search.index_in_transaction(conn, dataset_id)
+    if n > SEARCH_INDEX_IN_IMPORT_ROWS:
+        search.index_in_background(engine, dataset_id)
     return ImportSummary(
         dataset_id=dataset_id,
         name=clean,

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from lib.core import search
 from lib.core.errors import UserError
 from lib.core.example_store import STATUSES, ExampleRow, row_to_example
 from lib.core.tables import examples
@@ -88,10 +89,6 @@ def _findings_subquery(dataset_id: int) -> Any:
     return findings_subquery(dataset_id, severities=FINDING_SEVERITIES)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(conn: Connection, dataset_id: int, filters: Filters) -> list[Any]:
     filters.validate()
     c = examples.c
@@ -108,14 +105,7 @@ def _conditions(conn: Connection, dataset_id: int, filters: Filters) -> list[Any
         where.append(sa.or_(*parts))
     text = filters.text.strip()
     if text:
-        pattern = f"%{_escape_like(text)}%"
-        # SQLite's LIKE ignores ASCII case already (and stays index-free either way);
-        # PostgreSQL needs ILIKE for the same behaviour.
-        if conn.dialect.name == "sqlite":
-            match = [col.like(pattern, escape="\\") for col in (c.prompt, c.completion, c.data)]
-        else:
-            match = [col.ilike(pattern, escape="\\") for col in (c.prompt, c.completion, c.data)]
-        where.append(sa.or_(*match))
+        where.append(search.text_condition(conn, dataset_id, text))
     if filters.min_chars is not None:
         where.append(c.n_chars >= filters.min_chars)
     if filters.max_chars is not None:

@@ -1,0 +1,184 @@
+"""Text search from the index: the same rows as a plain substring scan, on every backend,
+and in step with edits inside the writing transaction."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from lib.core import search
+from lib.core.example_store import Change, get_example, update_example
+from lib.core.examples import Example
+from lib.core.tables import examples
+from lib.datasets.repo import delete_dataset, import_examples
+from lib.review import query
+from lib.review.query import Filters
+
+TEXTS = [
+    "Review 7:",  # spans words and punctuation
+    "review 7:",  # other case
+    "REFUND",
+    "50%",  # LIKE wildcards are literal text
+    "a_b",
+    "crème",  # non-ASCII
+    "Crème",
+    'say "hi"',  # quotes inside an FTS query
+    "prompt",  # matches the stored JSON's key (every row) — as the scan does
+    "ok",  # too short for trigrams: scanned
+    "zzzz never",
+    "\\n",
+]
+
+
+def _examples(n: int):
+    for i in range(n):
+        extra = ["refund please", "50% off", "a_b c", "crème brûlée", 'say "hi" now', "okay"]
+        yield Example(
+            data={
+                "prompt": f"Review {i}: {extra[i % len(extra)]} #{i}\n\n###\n\n",
+                "completion": " yes" if i % 2 else " no",
+            },
+            source_row=i + 1,
+        )
+
+
+def _make(engine: sa.Engine, n: int = 60, name: str = "s") -> int:
+    return import_examples(engine, name=name, schema="completion", rows=_examples(n)).dataset_id
+
+
+def _found(engine: sa.Engine, dataset_id: int, text: str) -> list[int]:
+    with engine.connect() as conn:
+        return [row.id for row in query.page(conn, dataset_id, Filters(text=text), limit=500)]
+
+
+def _scanned(engine: sa.Engine, dataset_id: int, text: str) -> list[int]:
+    """The plain scan: every row of the dataset tested with LIKE/ILIKE, no index involved."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(examples.c.id)
+            .where(
+                examples.c.dataset_id == dataset_id,
+                examples.c.deleted.is_(False),
+                search.scan_condition(conn, text),
+            )
+            .order_by(examples.c.position)
+        )
+        return list(rows.scalars())
+
+
+def test_search_finds_what_a_plain_scan_finds(any_db):
+    ds = _make(any_db)
+    _make(any_db, name="other")  # rows of another dataset never leak in
+    for text in TEXTS:
+        assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
+    assert len(_found(any_db, ds, "Review 7:")) == 1
+    assert len(_found(any_db, ds, "refund")) == 10
+    assert len(_found(any_db, ds, "zzzz never")) == 0
+
+
+def test_edits_are_searchable_in_their_transaction_and_after(any_db):
+    ds = _make(any_db)
+    with any_db.connect() as conn:
+        target = query.page(conn, ds, Filters(text="Review 3:"), limit=5)[0]
+    assert _found(any_db, ds, "quokka") == []
+    # An edit inside an open transaction: that transaction sees it, a reader elsewhere not yet.
+    with any_db.begin() as conn:
+        conn.execute(
+            examples.update()
+            .where(examples.c.id == target.id)
+            .values(prompt="a quokka smiles", data='{"prompt":"a quokka smiles"}')
+        )
+        inside = [r.id for r in query.page(conn, ds, Filters(text="QUOKKA"), limit=5)]
+        assert inside == [target.id]
+        assert _found(any_db, ds, "quokka") == []
+        conn.rollback()
+    assert _found(any_db, ds, "quokka") == []
+    # Through the example store: visible at once, and the old text is gone.
+    current = get_example(any_db.connect(), target.id)
+    data = {"prompt": "the quokka returns\n\n###\n\n", "completion": " yes"}
+    update_example(any_db, Change(target.id, current.version, data=data), author="Ana")
+    assert _found(any_db, ds, "quokka") == [target.id]
+    assert _found(any_db, ds, "Review 3:") == _scanned(any_db, ds, "Review 3:") == []
+    for text in TEXTS:
+        assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
+
+
+def test_deleted_datasets_leave_the_index_consistent(any_db):
+    gone = _make(any_db, name="gone")
+    kept = _make(any_db, name="kept")
+    delete_dataset(any_db, gone)
+    assert _found(any_db, kept, "refund") == _scanned(any_db, kept, "refund")
+    again = _make(any_db, name="again")
+    assert _found(any_db, again, "Review 5:") == _scanned(any_db, again, "Review 5:")
+    if any_db.dialect.name == "sqlite":
+        with any_db.begin() as conn:
+            # FTS5's own check that the index matches the examples it was built from.
+            conn.exec_driver_sql(
+                "INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')"
+            )
+            indexed = conn.exec_driver_sql("SELECT dataset_id FROM search_datasets").scalars()
+            assert sorted(indexed) == sorted([kept, again])
+
+
+def test_the_search_is_served_by_the_index(any_db):
+    ds = _make(any_db)
+    with any_db.connect() as conn:
+        where = [examples.c.dataset_id == ds, search.text_condition(conn, ds, "refund")]
+        stmt = sa.select(sa.func.count()).select_from(examples).where(*where)
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        if any_db.dialect.name == "sqlite":
+            assert search.is_indexed(conn, ds)
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+            assert "examples_fts" in plan and "VIRTUAL TABLE" in plan
+        else:
+            # A 60-row table would be read whole: ask for the plan of the text match alone.
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            stmt = sa.select(sa.func.count()).select_from(examples).where(where[1])
+            sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + sql))
+            assert "_trgm" in plan
+
+
+def test_an_unindexed_dataset_is_scanned_until_indexed(db):
+    ds = _make(db)
+    with db.begin() as conn:  # as a database from before the index existed
+        conn.exec_driver_sql("DELETE FROM search_datasets")
+        conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('delete-all')")
+    assert _found(db, ds, "refund") == _scanned(db, ds, "refund")
+    search.index_dataset(db, ds)  # the search above may have started it already: both is fine
+    with db.connect() as conn:
+        assert search.is_indexed(conn, ds)
+    assert _found(db, ds, "refund") == _scanned(db, ds, "refund")
+
+
+def test_a_large_dataset_is_indexed_in_chunks_and_kept_in_step_meanwhile(db, monkeypatch):
+    monkeypatch.setattr(search, "CHUNK_ROWS", 7)
+    ds = _make(db, n=30)
+    with db.begin() as conn:  # start over, as for a dataset too large to index in its import
+        conn.exec_driver_sql("DELETE FROM search_datasets")
+        conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('delete-all')")
+        search._index_chunk(conn, ds, rows=7)  # the first chunk only
+        assert not search.is_indexed(conn, ds)
+    with db.connect() as conn:
+        rows = query.page(conn, ds, Filters(), limit=30)
+    # Edit one row inside the indexed part and one beyond it, then finish the indexing.
+    for row in (rows[2], rows[20]):
+        data = {"prompt": f"edited {row.id} wombat", "completion": " yes"}
+        update_example(db, Change(row.id, row.version, data=data), author="Ana")
+    search.index_dataset(db, ds)
+    with db.connect() as conn:
+        assert search.is_indexed(conn, ds)
+    assert _found(db, ds, "wombat") == _scanned(db, ds, "wombat") == [rows[2].id, rows[20].id]
+    assert _found(db, ds, "Review 2:") == _scanned(db, ds, "Review 2:") == []
+    with db.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')")
+
+
+def test_text_in_most_rows_is_scanned_with_the_same_result(db, monkeypatch):
+    ds = _make(db)
+    monkeypatch.setattr(search, "MAX_INDEX_CANDIDATES", 15)
+    with db.connect() as conn:
+        broad = str(search.text_condition(conn, ds, "Review"))
+        narrow = str(search.text_condition(conn, ds, "Review 7:"))
+    assert "examples_fts" not in broad and "examples_fts" in narrow
+    for text in ("Review", "refund", "Review 7:"):
+        assert _found(db, ds, text) == _scanned(db, ds, text), text
