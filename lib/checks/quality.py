@@ -4,28 +4,16 @@ separators or stop sequences used on some rows only, blank messages, leakage."""
 
 from __future__ import annotations
 
-import string
 from collections import Counter, defaultdict
 from typing import Any
 
 from lib.checks import legacy_rules as rules
 from lib.checks.base import Check, Finding, agree, n_examples, rows_text, shown
-from lib.checks.view import View, example_messages
+from lib.checks.view import View, example_messages, normalise_text
 
-_PUNCT_TO_SPACE = dict.fromkeys(
-    map(ord, string.punctuation + "–—‐‑‘’‚“”„«»‹›…·•¡¿、。，！？：；（）【】「」『』"), " "
-)
 IMBALANCE_RATIO = 10  # largest class ≥ 10 × smallest → warning
 MIN_SHARE_INCONSISTENT = 0.5  # a separator on at least half of the prompts is "the" separator
 MIN_SHARE_ENDING = 0.9
-
-
-def normalise_text(text: str) -> str:
-    """Casefolded, with punctuation and whitespace runs collapsed to one space.
-
-    ``str.translate`` + ``split`` instead of a Unicode regex: several times faster on 200k rows.
-    """
-    return " ".join(text.casefold().translate(_PUNCT_TO_SPACE).split())
 
 
 def classification_like(view: View) -> bool:
@@ -44,8 +32,8 @@ class ConflictingLabels(Check):
         if not classification_like(view):
             return []  # generation: several answers to one prompt can all be right
         groups: dict[str, list[int]] = defaultdict(list)
-        for index, prompt in enumerate(view.prompts):
-            groups[normalise_text(prompt)].append(index)
+        for index, key in enumerate(view.normalised_prompts):
+            groups[key].append(index)
         conflicts = []
         for key, indexes in groups.items():
             if len(indexes) > 1 and key and len({view.labels[i] for i in indexes}) > 1:

@@ -14,8 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from lib.checks.base import Check, Edit, Finding, agree, n_examples, rows_text
-from lib.checks.quality import normalise_text
-from lib.checks.view import View, duplicate_indexes
+from lib.checks.view import View, duplicate_indexes, normalise_text
 
 # Tags people meet in scraped text (line breaks, paragraphs, inline formatting, links), and
 # character references. Not every "<…>" is markup: "a <b> c" in code or maths stays alone.
@@ -92,20 +91,27 @@ class NearDuplicates(Check):
 
 def near_duplicate_indexes(view: View) -> list[int]:
     """Later examples equal to an earlier one after normalisation, exact duplicates excluded
-    (the ``duplicates`` check reports those)."""
+    (the ``duplicates`` check reports those). Completions are normalised only where prompts
+    already collide, so a file without repeats costs one pass over its prompts."""
+    by_prompt: dict[str, list[int]] = defaultdict(list)
+    for index, key in enumerate(view.normalised_prompts):
+        by_prompt[key].append(index)
     exact = set(duplicate_indexes(view))
-    first: dict[tuple[str, str], int] = {}
     found = []
-    for index, (prompt, completion) in enumerate(zip(view.prompts, view.completions, strict=True)):
-        key = (normalise_text(prompt), normalise_text(completion))
-        if not key[0] and not key[1]:
+    for key, indexes in by_prompt.items():
+        if len(indexes) < 2:
             continue
-        if key in first:
-            if index not in exact:
-                found.append(index)
-        else:
-            first[key] = index
-    return found
+        seen: set[str] = set()
+        for index in indexes:
+            answer = normalise_text(view.completions[index])
+            if not key and not answer:
+                continue
+            if answer in seen:
+                if index not in exact:
+                    found.append(index)
+            else:
+                seen.add(answer)
+    return sorted(found)
 
 
 def _strip_in(value: Any) -> Any:

@@ -10,6 +10,7 @@ store ids and versions come along so that a fix can be applied as one undoable b
 from __future__ import annotations
 
 import json
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from lib.core.tokens import TokenStats
+
+
+_PUNCT_TO_SPACE = dict.fromkeys(
+    map(ord, string.punctuation + "–—‐‑‘’‚“”„«»‹›…·•¡¿、。，！？：；（）【】「」『』"), " "
+)
+
+
+def normalise_text(text: str) -> str:
+    """Casefolded, with punctuation and whitespace runs collapsed to one space.
+
+    ``str.translate`` + ``split`` instead of a Unicode regex: several times faster on 200k rows.
+    """
+    return " ".join(text.casefold().translate(_PUNCT_TO_SPACE).split())
 
 
 @dataclass(slots=False)
@@ -82,6 +96,11 @@ class View:
             else:
                 out.append(frozenset())
         return out
+
+    @cached_property
+    def normalised_prompts(self) -> list[str]:
+        """``normalise_text`` of each prompt, once for every check that compares prompts."""
+        return [normalise_text(p) for p in self.prompts]
 
     @cached_property
     def labels(self) -> list[str]:
