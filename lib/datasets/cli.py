@@ -25,6 +25,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=r"build a field from columns, e.g. --map 'prompt={title}\n\n{body}' "
         r"--map 'completion= {stars}' (\n is a newline; {{ and }} are braces)",
     )
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="leave a column out of the examples (with --map), e.g. --drop unnamed_1",
+    )
     parser.add_argument("--sheet", help="the XLSX sheet to read (default: the first that fits)")
 
 
@@ -72,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists():
         raise ReadError(file_name, "no such file")
     mapping = parse_cli_mapping(args.mapping) if args.mapping else None
-    reading = read_examples(path, file_name=file_name, sheet=args.sheet, mapping=mapping)
+    reading = read_examples(
+        path, file_name=file_name, sheet=args.sheet, mapping=mapping, drop=args.drop
+    )
     engine = get_engine()
     name = args.name
     if name is None:

@@ -10,7 +10,7 @@ prepare what is trained on); deleting one, with its history and snapshots, the a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -205,10 +205,18 @@ def inspect_upload(
     sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
     preview_rows: int = 20,
+    drop: Sequence[str] = (),
 ) -> Inspection:
-    """What an upload holds (format, encoding, schema, preview); reads no store."""
+    """What an upload holds (format, encoding, schema, preview); reads no store.
+
+    ``drop``: columns to leave out of the examples (with a mapping)."""
     return inspect_source(
-        data, file_name=file_name, sheet=sheet, mapping=mapping, preview_rows=preview_rows
+        data,
+        file_name=file_name,
+        sheet=sheet,
+        mapping=mapping,
+        preview_rows=preview_rows,
+        drop=drop,
     )
 
 
@@ -233,13 +241,17 @@ def import_upload(
     name: str | None,
     sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    drop: Sequence[str] = (),
     actor: Actor | None,
 ) -> ImportSummary:
-    """Read an upload and store it as a new dataset, in one transaction (all rows or nothing)."""
+    """Read an upload and store it as a new dataset, in one transaction (all rows or nothing);
+    ``drop`` names columns left out of the examples."""
     from lib.datasets.io.importer import import_file
 
     require(actor, Role.TRAINER, action="import a dataset")
-    return import_file(engine, data, file_name=file_name, name=name, sheet=sheet, mapping=mapping)
+    return import_file(
+        engine, data, file_name=file_name, name=name, sheet=sheet, mapping=mapping, drop=drop
+    )
 
 
 def rename_dataset(

@@ -73,12 +73,14 @@ def test_upload_map_and_import_a_csv(app_store, monkeypatch):
     assert metrics["Format"].lower().startswith("csv") and metrics["Rows"] == "3"
     assert metrics["Schema"] == "needs mapping"
     at.radio(key="import_map_target").set_value("prompt/completion")
+    at.toggle(key="import_map_templates").set_value(True)
+    _run(at)
     at.text_area(key="import_map_prompt/completion_prompt").set_value(
         "{review_title}\n\n{review_body}\n\n###\n\n"
     )
     at.text_area(key="import_map_prompt/completion_completion").set_value(" {stars}")
     _run(at)
-    preview = at.dataframe[0].value
+    preview = at.dataframe[1].value  # beside the raw rows
     assert list(preview["prompt"])[0] == "Great\n\nWorks well\n\n###\n\n"
     assert list(preview["completion"]) == [" 5", " 1", " 3"]
     at.button(key="import_button").click()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ def reading_meta(reading: Reading) -> dict[str, Any]:
             "sheet": reading.sheet,
             "columns": list(reading.columns),
             "mapping": reading.mapping,
+            "dropped": list(reading.dropped),
             "warnings": list(reading.warnings),
         }
     }
@@ -62,7 +63,11 @@ def import_file(
     name: str | None = None,
     sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    drop: Sequence[str] = (),
 ) -> ImportSummary:
-    """Read ``data`` (bytes of an upload, or a path streamed from disk) and import it."""
-    reading = read_examples(data, file_name=file_name, sheet=sheet, mapping=mapping)
+    """Read ``data`` (bytes of an upload, or a path streamed from disk) and import it.
+
+    ``drop``: columns to leave out (with a mapping), e.g. a pandas index column.
+    """
+    reading = read_examples(data, file_name=file_name, sheet=sheet, mapping=mapping, drop=drop)
     return import_reading(engine, reading, name=name)

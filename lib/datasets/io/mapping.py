@@ -4,13 +4,14 @@ A mapping is ``{field: template}``, e.g. ``{"prompt": "{review_title}\\n\\n{revi
 "completion": " {stars}"}``. ``{{`` and ``}}`` are literal braces. The fields decide the
 schema: ``prompt``/``completion`` make prompt/completion examples; ``system``/``user``/
 ``assistant`` make one-turn chat examples. Columns no template uses are kept with the example
-as unknown keys (nothing imported is dropped silently).
+as unknown keys (nothing imported is dropped silently); columns the user chose to leave out
+(``drop``, e.g. the ``unnamed_1`` index column pandas writes) are the only ones not kept.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,7 @@ COMPLETION_COLUMNS = (
     "class",
     "stars",
     "rating",
+    "score",
     "target",
     "intent",
     "sentiment",
@@ -143,9 +145,14 @@ class CompiledMapping:
     schema: Schema
     templates: dict[str, Template]
     used_columns: frozenset[str]
+    dropped: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict[str, str]:
         return {field: template.source for field, template in self.templates.items()}
+
+    @property
+    def dropped_list(self) -> list[str]:
+        return sorted(self.dropped)
 
     def build(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """The example's data: mapped fields, then every column no template used."""
@@ -160,7 +167,7 @@ class CompiledMapping:
         else:
             data = rendered
         for key, value in values.items():
-            if key not in self.used_columns:
+            if key not in self.used_columns and key not in self.dropped:
                 # A JSON record may hold a key the mapping writes (checked only on the first
                 # record): keep it beside, never overwrite or drop it.
                 data[f"{key} (column)" if key in data else key] = value
@@ -168,9 +175,14 @@ class CompiledMapping:
 
 
 def compile_mapping(
-    mapping: Mapping[str, str], *, columns: tuple[str, ...] | None, file_name: str
+    mapping: Mapping[str, str],
+    *,
+    columns: tuple[str, ...] | None,
+    file_name: str,
+    drop: Sequence[str] = (),
 ) -> CompiledMapping:
-    """Check a mapping's fields and placeholders against the file's columns."""
+    """Check a mapping's fields and placeholders (and the columns to leave out) against the
+    file's columns."""
     if not mapping:
         raise UserError("the column mapping is empty")
     unknown = [field for field in mapping if field not in FIELDS]
@@ -202,6 +214,15 @@ def compile_mapping(
                     f"{column!r}; columns: {listed}",
                 )
             used.add(column)
+    for column in drop:
+        if columns is not None and column not in columns:
+            raise ReadError(
+                file_name,
+                f"cannot leave out column {column!r}: there is no such column; columns: "
+                + ", ".join(columns),
+            )
+        if column in used:
+            raise UserError(f"column {column!r} is used in a template, so it cannot be left out")
     schema: Schema = "chat" if chat else "completion"
     outputs = ("messages",) if chat else tuple(mapping)
     for key in outputs:
@@ -211,7 +232,7 @@ def compile_mapping(
                 f"the file has a column {key!r} that the mapping would replace; use it in a "
                 f"template ({{{key}}}) or rename the column",
             )
-    return CompiledMapping(schema, templates, frozenset(used))
+    return CompiledMapping(schema, templates, frozenset(used), frozenset(drop))
 
 
 def suggest_mapping(columns: tuple[str, ...]) -> dict[str, str] | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,7 @@ class Reading:
     sheet: str | None
     columns: tuple[str, ...]
     mapping: dict[str, str] | None
+    dropped: tuple[str, ...]  # columns left out of the examples
     _data: Source = field(repr=False)
     _resolved: Resolved = field(repr=False)
     _mapping: CompiledMapping | None = field(default=None, repr=False)
@@ -233,13 +234,19 @@ class _Converter:
 
 
 def _compile(
-    mapping: Mapping[str, str] | None, columns: tuple[str, ...], where: str, fmt: str
+    mapping: Mapping[str, str] | None,
+    columns: tuple[str, ...],
+    where: str,
+    fmt: str,
+    drop: Sequence[str] = (),
 ) -> CompiledMapping | None:
     if not mapping and fmt == "txt":
         mapping = TXT_MAPPING
     if not mapping:
+        if drop:
+            raise UserError("leaving columns out needs a mapping: pick the columns to import")
         return None
-    return compile_mapping(mapping, columns=columns, file_name=where)
+    return compile_mapping(mapping, columns=columns, file_name=where, drop=drop)
 
 
 @dataclass(slots=True)
@@ -259,7 +266,13 @@ def _missing_legacy_fields(columns: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f for f in ("prompt", "completion") if f not in lower)
 
 
-def _start(opened: Opened, *, file_name: str, mapping: Mapping[str, str] | None) -> _Start:
+def _start(
+    opened: Opened,
+    *,
+    file_name: str,
+    mapping: Mapping[str, str] | None,
+    drop: Sequence[str] = (),
+) -> _Start:
     columns = opened.records.columns
     records = iter(opened.records)
     if columns is None:
@@ -271,7 +284,7 @@ def _start(opened: Opened, *, file_name: str, mapping: Mapping[str, str] | None)
         records = itertools.chain((first,), records)
     else:
         detected = detect_keys(columns)
-    compiled = _compile(mapping, columns, file_name, opened.format)
+    compiled = _compile(mapping, columns, file_name, opened.format, drop)
     if compiled is None and detected == "completion":
         # A `prompt` column with an `answer` column is not a prompt/completion file: importing
         # it would store empty completions. Ask for a mapping instead.
@@ -321,10 +334,14 @@ def read_examples(
     file_name: str,
     sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    drop: Sequence[str] = (),
 ) -> Reading:
-    """Open a file for streaming its examples (checks format, encoding, header and schema)."""
+    """Open a file for streaming its examples (checks format, encoding, header and schema).
+
+    ``drop`` names columns to leave out of the examples (only with a mapping).
+    """
     with open_records(data, file_name=file_name, sheet=sheet, wants=_wants(mapping)) as opened:
-        start = _start(opened, file_name=file_name, mapping=mapping)
+        start = _start(opened, file_name=file_name, mapping=mapping, drop=drop)
         compiled, columns = start.compiled, start.columns
         if start.schema is None:
             raise _needs_mapping_error(file_name, columns, start.missing)
@@ -340,6 +357,7 @@ def read_examples(
             sheet=opened.sheet,
             columns=columns,
             mapping=compiled.as_dict() if compiled else None,
+            dropped=tuple(compiled.dropped_list) if compiled else (),
             _data=data,
             _resolved=_resolved(opened),
             _mapping=compiled,
@@ -353,6 +371,7 @@ def inspect_source(
     sheet: str | None = None,
     mapping: Mapping[str, str] | None = None,
     preview_rows: int = 20,
+    drop: Sequence[str] = (),
 ) -> Inspection:
     """Everything the preview shows, from one streaming pass over the file."""
     with open_records(data, file_name=file_name, sheet=sheet, wants=_wants(mapping)) as opened:
@@ -370,7 +389,7 @@ def inspect_source(
                 for key in record.values:
                     seen_keys.setdefault(key, None)
 
-        start = _start(opened, file_name=file_name, mapping=mapping)
+        start = _start(opened, file_name=file_name, mapping=mapping, drop=drop)
         compiled, schema = start.compiled, start.schema
         preview: list[dict[str, Any]] = []
         unknown: Counter[str] = Counter()

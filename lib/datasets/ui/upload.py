@@ -13,6 +13,7 @@ from lib.core.errors import UserError
 from lib.core.examples import SCHEMA_LABELS
 from lib.core.identity import Actor
 from lib.datasets.service import Inspection, import_upload, inspect_upload, suggest_name
+from lib.datasets.ui.columns import pick_columns
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -22,16 +23,25 @@ PREVIEW_ROWS = 20
 _UPLOADER_KEY = "import_uploader"
 _NONCE_KEY = "import_uploader_nonce"
 _LAST_IMPORT_KEY = "import_last_summary"
-TARGETS = {"prompt/completion": ("prompt", "completion"), "chat": ("system", "user", "assistant")}
+RAW_ROWS = 5  # raw rows shown beside the mapped result
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the file…")
 def _inspect(
-    data: bytes, file_name: str, sheet: str | None, mapping_json: str | None
+    data: bytes,
+    file_name: str,
+    sheet: str | None,
+    mapping_json: str | None,
+    drop: tuple[str, ...] = (),
 ) -> Inspection:
     mapping = json.loads(mapping_json) if mapping_json else None
     return inspect_upload(
-        data, file_name=file_name, sheet=sheet, mapping=mapping, preview_rows=PREVIEW_ROWS
+        data,
+        file_name=file_name,
+        sheet=sheet,
+        mapping=mapping,
+        preview_rows=PREVIEW_ROWS,
+        drop=drop,
     )
 
 
@@ -62,33 +72,16 @@ def _detected(inspection: Inspection) -> None:
         st.info(f"Kept with the examples but not used for training: {listed}")
 
 
-def _mapping_editor(inspection: Inspection) -> dict[str, str] | None:
-    """Templates such as ``{review_title}\\n\\n{review_body}`` → prompt; None = use as is."""
-    wanted = inspection.needs_mapping or st.toggle(
-        "Map columns with templates",
-        key="import_map_toggle",
-        help="Build the prompt and completion from other columns, e.g. {title}\\n\\n{body}.",
-    )
-    if not wanted:
-        return None
-    st.caption(
-        "Write a template per field: column names in braces are replaced by the row's value "
-        "(columns: " + ", ".join("{" + c + "}" for c in inspection.columns) + ")."
-    )
-    target = st.radio("Import as", list(TARGETS), horizontal=True, key="import_map_target")
-    suggested = inspection.suggested_mapping or {}
-    mapping: dict[str, str] = {}
-    for field in TARGETS[target]:
-        value = st.text_area(
-            field,
-            value=suggested.get(field, ""),
-            key=f"import_map_{target}_{field}",
-            height=68,
-            help="Leave empty to leave this field out." if field == "system" else None,
-        )
-        if value.strip():
-            mapping[field] = value
-    return mapping or None
+def _raw_rows(inspection: Inspection) -> None:
+    st.caption(f"The file's first {min(RAW_ROWS, len(inspection.preview_raw))} rows as read")
+    st.dataframe(_text_frame(inspection.preview_raw[:RAW_ROWS]), hide_index=True, width="stretch")
+
+
+def _mapped_rows(inspection: Inspection, n: int) -> None:
+    shown = inspection.preview_examples[:n]
+    label = SCHEMA_LABELS[inspection.schema] if inspection.schema else ""
+    st.caption(f"The first {len(shown)} examples as they will be stored ({label})")
+    st.dataframe(_text_frame(shown), hide_index=True, width="stretch")
 
 
 def render_import(engine: Engine, actor: Actor | None) -> None:
@@ -104,6 +97,7 @@ def render_import(engine: Engine, actor: Actor | None) -> None:
     if uploaded is None:
         return
     data = uploaded.getvalue()
+    base: Inspection | None = None
     digest = hashlib.sha256(data).hexdigest()[:16]
     try:
         first = _inspect(data, uploaded.name, None, None)
@@ -117,23 +111,33 @@ def render_import(engine: Engine, actor: Actor | None) -> None:
             )
         base = first if sheet == first.sheet else _inspect(data, uploaded.name, sheet, None)
         _detected(base)
-        mapping = _mapping_editor(base)
+        choice = pick_columns(base)
+        mapping, drop = choice.mapping, choice.drop
         inspection = (
-            _inspect(data, uploaded.name, sheet, json.dumps(mapping, sort_keys=True))
+            _inspect(data, uploaded.name, sheet, json.dumps(mapping, sort_keys=True), drop)
             if mapping
             else base
         )
     except UserError as exc:
         st.error(str(exc))
+        if base is not None:
+            _raw_rows(base)
         return
     if inspection.schema is None:
-        st.info("Map the columns to prompt and completion (or chat roles) to import this file.")
+        st.info(
+            "Pick the columns for the prompt and the completion (or the chat roles) to "
+            "import this file."
+        )
+        _raw_rows(inspection)
         return
-    st.caption(
-        f"Preview: the first {len(inspection.preview_examples)} examples as they will be "
-        f"stored ({SCHEMA_LABELS[inspection.schema]})"
-    )
-    st.dataframe(_text_frame(inspection.preview_examples), hide_index=True, width="stretch")
+    if mapping:
+        raw, mapped = st.columns(2)
+        with raw:
+            _raw_rows(inspection)
+        with mapped:
+            _mapped_rows(inspection, RAW_ROWS)
+    else:
+        _mapped_rows(inspection, PREVIEW_ROWS)
     suggestion = suggest_name(engine, uploaded.name, actor=actor)
     name = st.text_input("Dataset name", value=suggestion, key=f"import_name_{digest}")
     if actor is None:
@@ -148,6 +152,7 @@ def render_import(engine: Engine, actor: Actor | None) -> None:
                     name=name,
                     sheet=sheet,
                     mapping=mapping,
+                    drop=drop,
                     actor=actor,
                 )
         except UserError as exc:
