@@ -14,6 +14,7 @@ Schemas:
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -138,9 +139,24 @@ def extract(schema: str, data: dict[str, Any]) -> Extracted:
     raise ValueError(f"unknown schema {schema!r}")
 
 
-def is_classification(*, n_examples: int, n_distinct_labels: int) -> bool:
-    """prepare_data's rule: a classification task has fewer unique completions than n/3."""
-    return n_examples > 0 and 0 < n_distinct_labels < n_examples / 3
+# A label is a few words ("Home & Kitchen", " 5", "billing_question"); answers of a sentence
+# or more are free text even when they repeat.
+MAX_LABEL_WORDS = 6
+
+
+def is_classification(*, n_examples: int, labels: Collection[str]) -> bool:
+    """Whether the distinct ``labels`` (stripped completions) of ``n_examples`` are classes.
+
+    prepare_data's rule — fewer unique completions than n/3 — plus one of ours: most of the
+    distinct completions are short. A support bot's 48 canned answers over 240 conversations
+    pass the n/3 rule, but they are sentences a model writes, not labels it picks; showing them
+    as "48 labels" with a class-imbalance warning misleads.
+    """
+    n_labels = len(labels)
+    if not (n_examples > 0 and 0 < n_labels < n_examples / 3):
+        return False
+    long = sum(1 for label in labels if len(label.split()) > MAX_LABEL_WORDS)
+    return long * 2 <= n_labels
 
 
 def unknown_keys(schema: str, data: dict[str, Any]) -> tuple[str, ...]:

@@ -325,6 +325,6 @@ def import_examples(
         schema=schema,
         n_examples=n,
         n_labels=len(maker.labels),
-        classification=is_classification(n_examples=n, n_distinct_labels=len(maker.labels)),
+        classification=is_classification(n_examples=n, labels=maker.labels.keys()),
         unknown_keys=dict(maker.unknown),
     )

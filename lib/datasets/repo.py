@@ -157,7 +157,7 @@ def classification_labels(conn: Connection, dataset_id: int) -> dict[str, int] |
     """Label counts when the dataset is classification-like (prepare_data's rule), else None."""
     info = get_dataset(conn, dataset_id)
     counts = label_counts(conn, dataset_id)
-    if is_classification(n_examples=info.n_examples, n_distinct_labels=len(counts)):
+    if is_classification(n_examples=info.n_examples, labels=counts.keys()):
         return counts
     return None
 

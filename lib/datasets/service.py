@@ -47,7 +47,7 @@ if TYPE_CHECKING:
         import_examples,
         set_guidelines,
     )
-    from lib.datasets.samples import load_samples_once
+    from lib.datasets.samples import LoadedSample, load_samples_once
 
 # Names other features use, loaded on first use: the store and the writers (SQLAlchemy,
 # spreadsheets) cost most of a second to import, which reading a file on the command line
@@ -87,6 +87,7 @@ _LAZY = {
         "lib.datasets.repo",
     ),
     "load_samples_once": "lib.datasets.samples",
+    "LoadedSample": "lib.datasets.samples",
 }
 
 
@@ -110,11 +111,13 @@ __all__ = [
     "ExportSource",
     "ImportSummary",
     "Inspection",
+    "LoadedSample",
     "Part",
     "dataset_export",
     "dataset_file",
     "dataset_info",
     "dataset_list",
+    "classification_dataset_ids",
     "datasets_version",
     "default_name",
     "delete_dataset",
@@ -169,6 +172,20 @@ def datasets_version(engine: Engine, *, actor: Actor | None) -> tuple[int, int, 
     require_read(actor, action="see the datasets")
     with engine.connect() as conn:
         return repo.datasets_fingerprint(conn)
+
+
+def classification_dataset_ids(engine: Engine, *, actor: Actor | None) -> frozenset[int]:
+    """The datasets whose completions are labels (``core.examples.is_classification``):
+    pickers on classification screens open on one of these."""
+    from lib.datasets import repo
+
+    require_read(actor, action="see the datasets")
+    with engine.connect() as conn:
+        return frozenset(
+            info.id
+            for info in repo.list_datasets(conn)
+            if repo.classification_labels(conn, info.id) is not None
+        )
 
 
 def dataset_info(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DatasetInfo:

@@ -47,7 +47,7 @@ class TestSet:
     def classification(self) -> bool:
         """prepare_data's rule over the gold labels (stripped), as the app uses everywhere."""
         labels = {g.strip() for g in self.golds if g.strip()}
-        return is_classification(n_examples=len(self.examples), n_distinct_labels=len(labels))
+        return is_classification(n_examples=len(self.examples), labels=labels)
 
 
 def _finish(schema: str, examples: list[TestExample], source: dict[str, Any]) -> TestSet:

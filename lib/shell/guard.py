@@ -19,6 +19,8 @@ from lib.core.identity import Actor, Role, local_actor
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from lib.datasets.service import LoadedSample
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +42,18 @@ class Context:
         return local_actor(self.reviewer)
 
 
+def _first_start(engine: Engine, loaded: list[LoadedSample]) -> None:
+    """Samples just loaded: freeze the ones marked for it into a first snapshot."""
+    from lib.snapshots.service import make_first_snapshot
+
+    for sample in loaded:
+        if sample.snapshot:
+            try:
+                make_first_snapshot(engine, sample.dataset_id, sample.name)
+            except Exception:  # a failed snapshot must not stop the app from opening
+                log.exception("the first snapshot of %s failed", sample.name)
+
+
 @st.cache_resource(show_spinner="Opening the store…")
 def _store(url: str) -> Engine:
     # Keyed by URL: tests (and a changed DATABASE_URL) get their own store.
@@ -47,7 +61,7 @@ def _store(url: str) -> Engine:
     from lib.providers.service import start_in_background
 
     engine = get_engine(url)
-    load_samples_once(engine)
+    _first_start(engine, load_samples_once(engine))
     start_in_background()  # the built-in engine starts with the app and stops with it
     return engine
 

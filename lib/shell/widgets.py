@@ -9,7 +9,12 @@ import streamlit as st
 
 from lib.core.examples import SCHEMA_LABELS
 from lib.core.identity import Actor
-from lib.datasets.service import DatasetInfo, dataset_list, datasets_version
+from lib.datasets.service import (
+    DatasetInfo,
+    classification_dataset_ids,
+    dataset_list,
+    datasets_version,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -31,6 +36,27 @@ def cached_datasets(engine: Engine, actor: Actor | None = None) -> list[DatasetI
     return _datasets(engine, str(engine.url), fingerprint, actor)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _classification_ids(
+    _engine: Engine, url: str, fingerprint: tuple[int, int, str], actor: Actor | None
+) -> frozenset[int]:
+    return classification_dataset_ids(_engine, actor=actor)
+
+
+def classification_ids(engine: Engine, actor: Actor | None = None) -> frozenset[int]:
+    """The datasets whose completions are labels (the one rule in ``core.examples``)."""
+    fingerprint = datasets_version(engine, actor=actor)
+    return _classification_ids(engine, str(engine.url), fingerprint, actor)
+
+
+def first_fitting(ids: list[int], chosen: object, fits: frozenset[int]) -> int:
+    """The index a picker opens on: the dataset chosen on another screen, else the first that
+    fits this screen (e.g. a classification dataset), else the first."""
+    if chosen in ids:
+        return ids.index(chosen)
+    return next((i for i, dataset_id in enumerate(ids) if dataset_id in fits), 0)
+
+
 def dataset_label(info: DatasetInfo) -> str:
     return f"{info.name} · {info.n_examples:,} rows · {SCHEMA_LABELS.get(info.schema, info.schema)}"
 
@@ -41,8 +67,13 @@ def dataset_picker(
     key: str = "dataset_picker",
     label: str = "Dataset",
     actor: Actor | None = None,
+    prefer_classification: bool = True,
 ) -> DatasetInfo | None:
-    """Pick a dataset; the choice is shared across pages through session state."""
+    """Pick a dataset; the choice is shared across pages through session state.
+
+    Before anything is chosen, the picker opens on a classification dataset (the screens that
+    use it — review labels, checks, splits — show the most on one), not on the newest import.
+    """
     infos = cached_datasets(engine, actor)
     if not infos:
         st.info("There are no datasets yet. Import one on the Datasets screen.")
@@ -50,7 +81,8 @@ def dataset_picker(
     ids = [info.id for info in infos]
     by_id = {info.id: info for info in infos}
     chosen = st.session_state.get(SELECTED_DATASET_KEY)
-    index = ids.index(chosen) if chosen in by_id else 0
+    fits = classification_ids(engine, actor) if prefer_classification else frozenset()
+    index = first_fitting(ids, chosen, fits)
     picked = st.selectbox(
         label, ids, index=index, format_func=lambda i: dataset_label(by_id[i]), key=key
     )

@@ -132,7 +132,7 @@ def _read_source(conn: Connection, dataset_id: int, *, approved_only: bool) -> _
         labels=labels,
         schema=head.schema,
         data_version=head.data_version,
-        classification=is_classification(n_examples=len(rows), n_distinct_labels=len(distinct)),
+        classification=is_classification(n_examples=len(rows), labels=distinct),
     )
 
 

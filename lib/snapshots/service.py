@@ -17,6 +17,7 @@ from lib.datasets.service import ExportFile, ExportOptions, ExportSource, export
 from lib.snapshots import repo
 from lib.snapshots.costs import AUTO, CostEstimate, estimate_snapshot, format_money
 from lib.snapshots.export import openai_jsonl_bytes, snapshot_export
+from lib.snapshots.first import make_first_snapshot
 from lib.snapshots.repo import (
     SPLIT_CHOICES,
     SnapshotExample,
@@ -48,6 +49,7 @@ __all__ = [
     "export_bytes",
     "format_money",
     "get_snapshot",
+    "make_first_snapshot",
     "iter_split",
     "openai_jsonl_bytes",
     "plan_snapshot",

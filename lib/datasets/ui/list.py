@@ -11,7 +11,12 @@ from lib.core.examples import SCHEMA_LABELS, is_classification
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo, delete_dataset, label_counts, rename_dataset
 from lib.datasets.stats import imbalance_ratio, label_distribution_figure
-from lib.shell.widgets import SELECTED_DATASET_KEY, cached_datasets, run_action
+from lib.shell.widgets import (
+    SELECTED_DATASET_KEY,
+    cached_datasets,
+    first_fitting,
+    run_action,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -32,9 +37,7 @@ def _table(infos: list[DatasetInfo], labels: dict[int, dict[str, int]]) -> pd.Da
     rows = []
     for info in infos:
         counts = labels[info.id]
-        classification = is_classification(
-            n_examples=info.n_examples, n_distinct_labels=len(counts)
-        )
+        classification = is_classification(n_examples=info.n_examples, labels=counts.keys())
         rows.append(
             {
                 "Name": info.name,
@@ -68,7 +71,7 @@ def _details(info: DatasetInfo, counts: dict[str, int]) -> None:
             "Kept with the examples but not used for training: "
             + ", ".join(f"{k} ({n:,} rows)" for k, n in unknown.items())
         )
-    if is_classification(n_examples=info.n_examples, n_distinct_labels=len(counts)):
+    if is_classification(n_examples=info.n_examples, labels=counts.keys()):
         ratio = imbalance_ratio(counts)
         st.plotly_chart(
             label_distribution_figure(counts, title=f"{len(counts)} labels"),
@@ -130,10 +133,15 @@ def render_list(engine: Engine, actor: Actor | None) -> None:
     by_id = {info.id: info for info in infos}
     chosen = st.session_state.get(SELECTED_DATASET_KEY)
     ids = list(by_id)
+    fits = frozenset(
+        info.id
+        for info in infos
+        if is_classification(n_examples=info.n_examples, labels=labels[info.id].keys())
+    )
     picked = st.selectbox(
         "Details of",
         ids,
-        index=ids.index(chosen) if chosen in by_id else 0,
+        index=first_fitting(ids, chosen, fits),
         format_func=lambda i: by_id[i].name,
         key="datasets_details_pick",
     )
