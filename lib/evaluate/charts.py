@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from lib.evaluate.metric_charts import candidate_colours
 from lib.evaluate.metrics import INVALID, Calibration, CoveragePoint
 
 CLICK_HINT = "click a cell to list its examples"
@@ -79,9 +80,10 @@ def token_bars(tops: Mapping[str, Sequence[tuple[str, float]]], *, title: str) -
     """Top first-token probabilities, one bar group per model (tokens shown with quotes so a
     leading space is visible)."""
     fig = go.Figure()
+    colours = candidate_colours(list(tops))
     for model, top in tops.items():
         fig.add_bar(
-            name=model, x=[repr(t) for t, _ in top], y=[p for _, p in top],
+            name=model, x=[repr(t) for t, _ in top], y=[p for _, p in top], marker_color=colours[model],
             text=[f"{p:.4f}" for _, p in top], textposition="outside",
         )  # fmt: skip
     fig.update_layout(
@@ -95,10 +97,12 @@ def confidence_histogram(
     confidences: Mapping[str, Sequence[float]], *, bins: int = 20
 ) -> go.Figure:
     fig = go.Figure()
+    colours = candidate_colours(list(confidences))
     for model, values in confidences.items():
         fig.add_histogram(
             x=list(values),
             name=model,
+            marker_color=colours[model],
             xbins={"start": 0, "end": 1.0001, "size": 1 / bins},
             opacity=0.6,
         )
@@ -114,9 +118,11 @@ def reliability_diagram(calibrations: Mapping[str, Calibration]) -> go.Figure:
     fig.add_scatter(
         x=[0, 1], y=[0, 1], mode="lines", name="perfect", line={"dash": "dash", "color": "grey"}
     )
+    colours = candidate_colours(list(calibrations))
     for model, cal in calibrations.items():
         used = [b for b in cal.bins if b.count]
         fig.add_scatter(
+            line={"color": colours[model]},
             x=[b.confidence for b in used], y=[b.accuracy for b in used], mode="lines+markers",
             name=f"{model} (ECE {cal.ece:.3f})", text=[f"{b.count} examples" for b in used],
         )  # fmt: skip
@@ -131,8 +137,10 @@ def coverage_figure(
     curves: Mapping[str, Sequence[CoveragePoint]], *, threshold: float | None = None
 ) -> go.Figure:
     fig = go.Figure()
+    colours = candidate_colours(list(curves))
     for model, points in curves.items():
         fig.add_scatter(
+            line={"color": colours[model]},
             x=[p.coverage for p in points], y=[p.accuracy for p in points], mode="lines+markers",
             name=model, text=[f"threshold {p.threshold:.2f}" for p in points],
         )  # fmt: skip

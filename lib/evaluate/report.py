@@ -13,9 +13,10 @@ import io
 
 import plotly.graph_objects as go
 
-from lib.evaluate import charts, metrics
+from lib.evaluate import charts, metric_charts, metrics
 from lib.evaluate.results import (
     EvalData,
+    class_intervals,
     confidences,
     generation_scores,
     mcnemar_against_first,
@@ -100,7 +101,21 @@ def html_report(data: EvalData, *, notes: str = "") -> str:
     figures: list[go.Figure] = []
     if data.task == "classification":
         rows = []
-        for row in metric_table(data, n_resamples=300):
+        table = metric_table(data)  # the screen's bootstrap: the same intervals
+        headline = {
+            row.metric: {m: row.intervals[m] for m in data.models}
+            for row in table
+            if row.metric in ("accuracy", "macro F1")
+            and all(m in row.intervals for m in data.models)
+        }
+        if headline:
+            figures.append(metric_charts.headline_figure(headline, models=data.models))
+        figures.append(
+            metric_charts.per_class_figure(
+                class_intervals(data), models=data.models, labels=data.labels
+            )
+        )
+        for row in table:
             cells: list[object] = [row.metric]
             for m in data.models:
                 ci = row.intervals.get(m)

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lib.evaluate import metrics
+from lib.evaluate.intervals import N_RESAMPLES, SEED, ClassIntervals, per_class_intervals
 from lib.evaluate.metrics import INVALID, normalise_label
 from lib.runner import service as runner
 
@@ -274,9 +275,20 @@ def reports(data: EvalData) -> dict[str, metrics.Report]:
     }
 
 
-def metric_table(data: EvalData, *, seed: int = 0, n_resamples: int = 1000) -> list[MetricRow]:
+def class_intervals(data: EvalData) -> dict[str, dict[str, ClassIntervals]]:
+    """Per model, each gold label's precision/recall/F1 with the shared bootstrap's intervals."""
+    golds = data.golds()
+    return {m: per_class_intervals(golds, data.labels_of(m), data.labels) for m in data.models}
+
+
+def metric_table(
+    data: EvalData, *, seed: int = SEED, n_resamples: int = N_RESAMPLES
+) -> list[MetricRow]:
     """Accuracy and macro-F1 per model with bootstrap intervals; differences vs the first model
-    (paired bootstrap for accuracy). Weighted F1 and invalid share without intervals."""
+    (paired bootstrap for accuracy). Weighted F1 and invalid share without intervals.
+
+    The screen and the report both call it with the defaults: one seeded bootstrap, one
+    interval for the same run."""
     golds = data.golds()
     by_model = reports(data)
     base = data.models[0]
@@ -350,3 +362,23 @@ def generation_scores(data: EvalData) -> dict[str, metrics.GenerationScores]:
         m: metrics.generation_scores(references, [p.output for p in data.by_model[m]])
         for m in data.models
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleOverlap:
+    """How two runs' scored examples compare (by example key)."""
+
+    shared: int
+    only_first: int
+    only_second: int
+
+    @property
+    def same(self) -> bool:
+        return self.only_first == 0 and self.only_second == 0
+
+
+def example_overlap(first: EvalData, second: EvalData) -> ExampleOverlap:
+    """Whether two runs were scored on the same examples: numbers from different test sets are
+    not comparable, and the Compare runs table says so."""
+    a, b = set(first.examples), set(second.examples)
+    return ExampleOverlap(len(a & b), len(a - b), len(b - a))

@@ -21,6 +21,7 @@ from lib.evaluate.service import (
     voted,
     win_rates,
 )
+from lib.evaluate.ui import metric_views as views
 from lib.shell.widgets import run_action
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def load(engine: Engine, run_id: int, actor: Actor | None) -> res.EvalData:
 @st.cache_data(max_entries=8, show_spinner="Computing intervals…")
 def _metric_rows(_data: res.EvalData, key: object) -> list[res.MetricRow]:
     """Bootstrap intervals are the slow part of the screen: computed once per run version."""
-    return res.metric_table(_data, n_resamples=500)
+    return res.metric_table(_data)
 
 
 def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
@@ -56,10 +57,12 @@ def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
 def metrics_table(data: res.EvalData) -> None:
     base = data.models[0]
     rows = []
-    for row in _metric_rows(
+    metric_rows = _metric_rows(
         data,
         (data.run.id, str(data.run.created_at), len(data.examples), data.pending, data.run.status),
-    ):
+    )
+    views.headline_chart(data, metric_rows)
+    for row in metric_rows:
         line = {"metric": row.metric}
         for m in data.models:
             line[m] = _fmt(row.values[m], row.intervals.get(m))
@@ -93,36 +96,7 @@ def metrics_table(data: res.EvalData) -> None:
 
 
 def per_class(data: res.EvalData) -> None:
-    reports = res.reports(data)
-    rows = []
-    for label in data.labels:
-        line: dict[str, object] = {"label": label}
-        for m, r in reports.items():
-            s = r.per_class[label]
-            line[f"{m} P"], line[f"{m} R"], line[f"{m} F1"] = (
-                round(s.precision, 3),
-                round(s.recall, 3),
-                round(s.f1, 3),
-            )
-            line["support"] = s.support
-        rows.append(line)
-    for avg in ("macro", "weighted"):
-        line = {"label": f"({avg} average)"}
-        for m, r in reports.items():
-            s = getattr(r, avg)
-            line[f"{m} P"], line[f"{m} R"], line[f"{m} F1"] = (
-                round(s.precision, 3),
-                round(s.recall, 3),
-                round(s.f1, 3),
-            )
-        rows.append(line)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    st.caption(
-        "Invalid answers: "
-        + ", ".join(f"{m}: {r.invalid}" for m, r in reports.items())
-        + " · failed requests (not scored): "
-        + ", ".join(f"{m}: {data.failed_count(m)}" for m in data.models)
-    )
+    views.per_class(data)
 
 
 def confusion(data: res.EvalData) -> None:
@@ -162,25 +136,8 @@ def prediction_frame(data: res.EvalData, predictions: list[res.Prediction]) -> p
 
 
 def probabilities(data: res.EvalData) -> None:
-    if not data.examples:
-        return
-    index = st.number_input("Example number", 1, len(data.examples), 1, key="res_example") - 1
-    key = data.examples[index]
-    st.text_area(
-        "Prompt", data.prompts.get(key, ""), height=120, disabled=True, key=f"res_prompt_{key}"
-    )
-    tops = {m: data.by_model[m][index].top for m in data.models}
-    gold = data.by_model[data.models[0]][index].gold
-    st.text(
-        f"gold: {gold!r} · "
-        + " · ".join(f"{m}: {data.by_model[m][index].output!r}" for m in data.models)
-    )
-    if any(tops.values()):
-        st.plotly_chart(charts.token_bars(tops, title="First-token probabilities"), key="res_bars")
-        for m, top in tops.items():
-            st.text(f"{m}: " + ", ".join(f"{t}: {p:.4f}" for t, p in top))
-    else:
-        st.info("This run has no token probabilities (top-k was 0 or the provider sent none).")
+    if data.examples:
+        views.probabilities(data)
 
 
 def calibration(data: res.EvalData) -> None:
@@ -216,26 +173,7 @@ def calibration(data: res.EvalData) -> None:
 
 
 def ordinal(data: res.EvalData) -> None:
-    if not metrics.is_ordinal(data.labels):
-        st.info("Relaxed metrics need numeric labels (such as 1–5 stars).")
-        return
-    numbers = sorted(float(x) for x in data.labels)
-    threshold = st.select_slider(
-        "Binary threshold (≤ vs >)", numbers[:-1], value=numbers[len(numbers) // 2], key="res_ord"
-    )
-    rows = []
-    for m in data.models:
-        o = metrics.ordinal_metrics(data.golds(), data.labels_of(m), threshold=threshold)
-        rows.append(
-            {
-                "model": m,
-                "exact": round(o.exact, 4),
-                f"binary (≤{threshold:g} vs >)": round(o.binary, 4),
-                "off by at most one": round(o.off_by_one, 4),
-                "invalid": o.invalid,
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    views.ordinal(data)
 
 
 def suspicious(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:

@@ -71,6 +71,7 @@ def _compare(engine: Engine, data: EvalData, names: dict[int, str], actor: Actor
     )
     if other:
         other_data = view.load(engine, other, actor)
+        view.views.compare_warning(data, other_data)
         rows = _summary_rows(data) + _summary_rows(other_data)
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
