@@ -83,6 +83,10 @@ def test_review_then_launch_once(snapshot):
     _run(at)
     assert len(_jobs()) == 1
     assert "already created job" in _texts(at)
+    # The banner belongs to those settings: other settings do not show "Launched job … (job 1)".
+    at.text_input(key="train_suffix").set_value("another")
+    _run(at)
+    assert not any("Launched job" in s.value for s in at.success), _texts(at)
 
 
 def test_launch_is_refused_without_a_name(snapshot):
@@ -116,6 +120,13 @@ def test_jobs_page_shows_a_finished_job_with_chart_events_and_model(snapshot):
     charts = at.get("plotly_chart")
     assert len(charts) >= 1
     assert "Metrics from the result file." in [c.value for c in at.caption]
+    (bar,) = at.get("progress")
+    assert bar.proto.text.startswith("Finished after ") and bar.proto.value == 100
+    smoothing = at.slider(key="jobs_smoothing")
+    assert smoothing.value == 0.6
+    smoothing.set_value(0.0)
+    _run(at)
+    assert len(at.get("plotly_chart")) >= 1
     assert "Lineage" in [h.value for h in at.subheader]
 
     # Fine-tuned models tab: delete with confirmation.

@@ -20,18 +20,45 @@ SERIES = {
 }
 
 
-def metrics_figure(points: list[dict[str, Any]], *, kind: str) -> go.Figure | None:
-    """One line per series that has values (valid points are sparse: markers join them)."""
+COLOURS = ("#0072B2", "#E69F00", "#009E73")
+
+
+def smooth(values: list[float], weight: float) -> list[float]:
+    """Exponential moving average with bias correction, as TensorBoard's and W&B's smoothing
+    slider: ``weight`` 0 keeps the raw values, 0.99 is very smooth; the first points are not
+    pulled towards zero (the running average is divided by ``1 - weight**n``)."""
+    if weight <= 0:
+        return list(values)
+    out, running = [], 0.0
+    for n, value in enumerate(values, 1):
+        running = running * weight + (1 - weight) * value
+        out.append(running / (1 - weight**n))
+    return out
+
+
+def metrics_figure(
+    points: list[dict[str, Any]], *, kind: str, smoothing: float = 0.0
+) -> go.Figure | None:
+    """One line per series that has values (valid points are sparse: markers join them).
+
+    With ``smoothing`` above 0 each series is drawn smoothed, over its raw values in a faint
+    line of the same colour (as providers' dashboards do)."""
     fig = go.Figure()
-    for name, label in SERIES[kind]:
+    for (name, label), colour in zip(SERIES[kind], COLOURS, strict=True):
         xs = [p["step"] for p in points if p.get(name) is not None]
         ys = [p[name] for p in points if p.get(name) is not None]
-        if xs:
+        if not xs:
+            continue
+        mode = "lines+markers" if len(xs) < 50 else "lines"
+        if smoothing > 0:
             fig.add_trace(
                 go.Scatter(
-                    x=xs, y=ys, mode="lines+markers" if len(xs) < 50 else "lines", name=label
+                    x=xs, y=ys, mode="lines", name=f"{label} (raw)", opacity=0.25,
+                    line={"color": colour}, showlegend=False, hoverinfo="skip",
                 )
-            )
+            )  # fmt: skip
+            ys = smooth(ys, smoothing)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode=mode, name=label, line={"color": colour}))
     if not fig.data:
         return None
     fig.update_layout(

@@ -16,6 +16,7 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.providers.service import capabilities, providers, the_provider
 from lib.shell.messages import plain, ui_secrets
+from lib.train.progress import job_progress
 from lib.train.service import (
     JobDetail,
     JobRow,
@@ -37,6 +38,7 @@ DELETE_KEY = "jobs_model_to_delete"
 FLASH_KEY = "jobs_flash"
 REFRESH_EVERY = timedelta(seconds=3)
 EVENT_LOG_HEIGHT = 360  # pixels; the log scrolls
+SMOOTHING_KEY = "jobs_smoothing"
 
 
 def _money(value: float | None) -> str:
@@ -70,6 +72,10 @@ def render_flash() -> None:
         st.success(plain(message))
 
 
+def _statuses(jobs: list[JobRow]) -> list[tuple[int, str]]:
+    return [(j.id, j.status) for j in jobs]
+
+
 def render_jobs(engine: Engine, actor: Actor | None) -> JobRow | None:
     """The jobs list (statuses refreshed live while any job runs); returns the chosen job."""
     jobs = job_list(engine, actor=actor)
@@ -83,8 +89,10 @@ def render_jobs(engine: Engine, actor: Actor | None) -> JobRow | None:
         if running:
             refresh_open_jobs(engine, secrets=ui_secrets(), actor=actor)
         fresh = job_list(engine, actor=actor)
-        if running and all(j.final for j in fresh):
-            st.rerun(scope="app")  # every job finished: redraw without the auto-refresh
+        if running and _statuses(fresh) != _statuses(jobs):
+            # A status changed (validating → running → succeeded): redraw the page, so that the
+            # job picker below says what the list says, and stop refreshing once all finished.
+            st.rerun(scope="app")
         st.dataframe(jobs_frame(fresh), hide_index=True, width="stretch")
 
     live_list()
@@ -132,13 +140,26 @@ def _actions(engine: Engine, detail: JobDetail, actor: Actor | None) -> None:
         st.rerun()
 
 
+def _progress(detail: JobDetail) -> None:
+    """Step of total and time left while the job trains."""
+    job = detail.job
+    progress = job_progress(detail.events, estimated_finish=detail.estimated_finish)
+    if progress is None or (job.final and job.status != "succeeded"):
+        return
+    if job.final:
+        st.progress(1.0, text=f"Finished after {progress.total:,} steps")
+        return
+    st.progress(progress.fraction, text=progress.text())
+
+
 def _charts(detail: JobDetail) -> None:
     if not detail.metrics:
         st.text("No metrics yet.")
         return
+    smoothing = st.session_state.get(SMOOTHING_KEY, 0.0)
     cols = st.columns(2)
     for col, kind in zip(cols, ("loss", "accuracy"), strict=True):
-        fig = metrics_figure(detail.metrics, kind=kind)
+        fig = metrics_figure(detail.metrics, kind=kind, smoothing=smoothing)
         if fig is not None:
             col.plotly_chart(fig, key=f"jobs_chart_{kind}_{detail.job.id}")
     st.caption(f"Metrics from the {detail.metrics_source}.")
@@ -171,6 +192,7 @@ def render_job(engine: Engine, job: JobRow, actor: Actor | None) -> None:
         if detail.job.final and not job.final:
             st.rerun(scope="app")  # finished: redraw the page without the auto-refresh
         _summary(detail)
+        _progress(detail)
         _actions(engine, detail, actor)
         _charts(detail)
         if detail.checkpoints:
@@ -185,6 +207,17 @@ def render_job(engine: Engine, job: JobRow, actor: Actor | None) -> None:
         st.subheader("Event log")
         st.code(detail.event_log or "(no events yet)", language=None, height=EVENT_LOG_HEIGHT)
 
+    # Outside the live part: moving the slider must not wait for (or restart) a refresh.
+    st.slider(
+        "Smoothing of the curves",
+        0.0,
+        0.99,
+        0.6,
+        0.01,
+        key=SMOOTHING_KEY,
+        help="Exponential moving average of the loss and accuracy (0 = raw per-step values); "
+        "the raw values stay as a faint line.",
+    )
     live()
     _lineage(engine, job, actor)
 

@@ -324,18 +324,27 @@ def _run_launch(
                 override_warnings=override,
                 ready=ready,
             )
-        st.session_state[RESULT_KEY] = {"job_id": result.job.id, "message": result.message}
+        st.session_state[RESULT_KEY] = {
+            "job_id": result.job.id,
+            "message": result.message,
+            "settings": asdict(request),
+        }
         st.session_state[SELECTED_JOB_KEY] = result.job.id
     except UserError as exc:
-        st.session_state[RESULT_KEY] = {"error": str(exc)}
+        st.session_state[RESULT_KEY] = {"error": str(exc), "settings": asdict(request)}
     finally:
         st.session_state[PENDING_KEY] = False
     st.rerun()
 
 
-def render_result() -> None:
+def render_result(settings: dict[str, object]) -> None:
+    """The outcome of the last launch, only while the form still holds its settings: a banner
+    about job 1 must not greet the next launch (or a later visit with other settings)."""
     result = st.session_state.get(RESULT_KEY)
     if not result:
+        return
+    if result.get("settings") != settings:
+        st.session_state.pop(RESULT_KEY, None)
         return
     if "error" in result:
         st.error(plain(result["error"]))
@@ -348,12 +357,12 @@ def render_result() -> None:
 
 
 def render_launch(engine: Engine, actor: Actor | None) -> None:
-    render_result()
     request = request_inputs(engine, actor)
     if request is None:
         return
     config = next(c for c in providers(engine, actor=actor) if c.name == request.provider)
     settings = asdict(request)
+    render_result(settings)
     if st.button("Review checks and cost", key="train_review_button"):
         st.session_state[REVIEW_KEY] = settings
         st.session_state.pop(RESULT_KEY, None)
