@@ -67,6 +67,10 @@ def test_run_an_evaluation_and_see_the_charts(app_server, page) -> None:  # noqa
     # The list of examples filters down to the wrong ones.
     shown = page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ examples$"))
     total = shown.inner_text()
-    page.get_by_text("Wrong", exact=True).click()
-    wait_for_idle(page)
-    assert shown.inner_text() != total, total
+    page.locator('[data-testid="stCheckbox"]:visible').filter(has_text="Wrong").locator(
+        "label"
+    ).click()
+    page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ examples$")).filter(
+        has_not_text=total
+    ).wait_for(timeout=30_000)
+    assert_no_exception(page)
