@@ -24,6 +24,7 @@ from lib.evaluate.results import EvalData, Prediction
 from lib.evaluate.review import SentToReview, send_to_review
 from lib.evaluate.runs import KIND, CostEstimate
 from lib.evaluate.testset import TestSet
+from lib.evaluate.try_model import MAX_ANSWER_TOKENS, TokenChoice, TryAnswer, try_model
 from lib.evaluate.votes import WinRate, blind_order
 from lib.providers.service import ENGINE_NAME, capabilities, providers
 from lib.runner import service as runner
@@ -33,6 +34,10 @@ from lib.train.service import trained_models
 __all__ = [
     "failed_requests",
     "resume_and_wait",
+    "MAX_ANSWER_TOKENS",
+    "TokenChoice",
+    "TryAnswer",
+    "try_model",
     "KIND",
     "CandidateCost",
     "CostEstimate",

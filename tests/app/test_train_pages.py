@@ -127,6 +127,16 @@ def test_jobs_page_shows_a_finished_job_with_chart_events_and_model(snapshot):
     smoothing.set_value(0.0)
     _run(at)
     assert len(at.get("plotly_chart")) >= 1
+    # Try the new model from its job: the answer and its token probabilities.
+    assert at.selectbox(key=f"jobs_try_{job.id}_model").value == job.fine_tuned_model
+    at.text_area(key=f"jobs_try_{job.id}_prompt").set_value("Great product, works well")
+    at.button(key=f"jobs_try_{job.id}_send").click()
+    _run(at)
+    answer = at.text_area(key=f"jobs_try_{job.id}_output").value
+    assert answer.strip(), _texts(at)
+    assert any(t.value.startswith("Probability of the whole answer: ") for t in at.text)
+    tokens = [d.value for d in at.dataframe if "alternatives" in d.value.columns]
+    assert tokens and tokens[0]["token"].iloc[0], "no table of the answer's tokens"
     assert "Lineage" in [h.value for h in at.subheader]
 
     # Fine-tuned models tab: delete with confirmation.

@@ -54,3 +54,24 @@ def test_launch_watch_success_and_see_the_loss_chart(app_server, page) -> None: 
     assert page.get_by_text("Train / valid loss").count() >= 1
     assert page.locator('[data-testid="stCode"]', has_text="ft:tunelab-base:").count() >= 1
     assert_no_exception(page)
+
+    # Try the new model: a prompt, the answer and the probability of each of its tokens.
+    page.get_by_text("Try this model").click()
+    wait_for_idle(page)
+    prompt = page.get_by_label("Prompt", exact=True)
+    prompt.fill("Great blender, crushes ice in seconds and is easy to clean.")
+    prompt.press("Control+Enter")
+    wait_for_idle(page)
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("Probability of the whole answer").wait_for(timeout=120_000)
+    assert_no_exception(page)
+    answer = page.get_by_label("Answer", exact=True).input_value()
+    assert answer.strip(), "the model answered nothing"
+    bars = page.locator(".js-plotly-plot g.barlayer g.trace:visible")
+    bars.first.wait_for(timeout=60_000)
+    assert page.get_by_text("Probability of each token of the answer").count() >= 1
+    assert page.get_by_text("Alternatives at token 1").count() >= 1
+    assert (
+        "on Built-in engine"
+        in page.locator('[data-testid="stCaptionContainer"]').all_inner_texts().__str__()
+    )

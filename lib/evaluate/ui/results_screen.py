@@ -16,6 +16,7 @@ from lib.evaluate.ui import failures
 from lib.evaluate.ui import results as view
 from lib.evaluate.ui.run import RUN_KEY
 from lib.shell.progress import progress_text
+from lib.shell.try_model import render_try
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -29,6 +30,7 @@ CLASSIFICATION_TABS = [
     "Ordinal",
     "Suspicious",
     "Compare runs",
+    "Try a model",
     "Export",
 ]
 
@@ -137,15 +139,21 @@ def render_results_screen(engine: Engine, actor: Actor | None) -> None:
             view.ordinal(data)
         with tabs[6]:
             view.suspicious(engine, data, actor)
-        compare_tab, export_tab = tabs[7], tabs[8]
+        compare_tab, try_tab, export_tab = tabs[7], tabs[8], tabs[9]
     else:
-        tabs = st.tabs(["Side by side", "Prompting vs fine-tuning", "Compare runs", "Export"])
+        tabs = st.tabs(
+            ["Side by side", "Prompting vs fine-tuning", "Compare runs", "Try a model", "Export"]
+        )
         with tabs[0]:
             view.generation(engine, data, actor)
         with tabs[1]:
             view.candidates(engine, data, actor)
-        compare_tab, export_tab = tabs[2], tabs[3]
+        compare_tab, try_tab, export_tab = tabs[2], tabs[3], tabs[4]
     with compare_tab:
         _compare(engine, data, {i: r.name for i, r in by_id.items()}, actor)
+    with try_tab:
+        specs = data.run.settings.get("models") or []
+        provider = next((m.get("provider") for m in specs if m.get("provider")), None)
+        render_try(engine, actor, models=data.models, provider=provider, key="res_try")
     with export_tab:
         _export(data, run_id)

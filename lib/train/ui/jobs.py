@@ -16,6 +16,7 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.providers.service import capabilities, providers, the_provider
 from lib.shell.messages import plain, ui_secrets
+from lib.shell.try_model import render_try
 from lib.train.progress import job_progress
 from lib.train.service import (
     JobDetail,
@@ -219,6 +220,15 @@ def render_job(engine: Engine, job: JobRow, actor: Actor | None) -> None:
         "the raw values stay as a faint line.",
     )
     live()
+    if job.fine_tuned_model:
+        with st.expander("Try this model", expanded=False):
+            render_try(
+                engine,
+                actor,
+                models=[job.fine_tuned_model, job.base_model],
+                provider=job.provider,
+                key=f"jobs_try_{job.id}",
+            )
     _lineage(engine, job, actor)
 
 
