@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -91,6 +92,23 @@ def test_results_page_shows_metrics_and_sends_to_review(store, tuned: str) -> No
     assert f"{len(testset.examples)} examples" in texts
     # the user's prompt is shown as text, never as HTML
     assert not any("__pwned" in m.value for m in at.markdown)
+
+    # Token probabilities: the list of examples narrows to the wrong ones.
+    def shown() -> str:
+        return next(
+            c.value for c in at.caption if re.fullmatch(r"[\d,]+ of [\d,]+ examples", c.value)
+        )
+
+    every = shown()
+    assert every == f"{len(testset.examples)} of {len(testset.examples)} examples"
+    at.checkbox(key="res_tp_wrong").check().run()
+    wrong = int(shown().split(" of ")[0])
+    assert 0 < wrong <= len(testset.examples)
+    at.checkbox(key="res_tp_low").check()
+    at.slider(key="res_tp_threshold").set_value(0.0).run()
+    assert any("No example matches" in i.value for i in at.info)
+    per_class = [d.value for d in at.dataframe if "candidate" in d.value.columns]
+    assert per_class and per_class[0]["support"].notna().all()
     at.slider(key="res_susp_conf").set_value(0.5).run()
     if at.button(key="res_susp_send").disabled is False:
         at.button(key="res_susp_send").click().run()

@@ -64,13 +64,5 @@ def test_run_an_evaluation_and_see_the_charts(app_server, page) -> None:  # noqa
     bars.first.wait_for(timeout=60_000)
     assert bars.count() >= 2  # base and fine-tuned side by side
     assert page.get_by_text("First-token probabilities").count() >= 1
-    # The list of examples filters down to the wrong ones.
-    shown = page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ examples$"))
-    total = shown.inner_text()
-    page.locator('[data-testid="stCheckbox"]:visible').filter(has_text="Wrong").locator(
-        "label"
-    ).click()
-    page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ examples$")).filter(
-        has_not_text=total
-    ).wait_for(timeout=30_000)
-    assert_no_exception(page)
+    # The list of examples to pick from is there beside the bars.
+    page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ examples$")).wait_for()
