@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-from streamlit.testing.v1 import AppTest
-
 from lib.core.db import get_engine
 from lib.core.paths import REPO_ROOT
 
-from .test_datasets_page import _run, _with_upload
+from .test_datasets_page import _app, _run, _with_upload
 
 PAGE = str(REPO_ROOT / "pages" / "datasets.py")
 
@@ -39,7 +37,7 @@ def _stored(dataset_name: str) -> list[dict]:
 
 def test_pick_columns_see_raw_and_mapped_rows_and_drop_the_index(app_store, monkeypatch):
     _with_upload(monkeypatch, "fine_food_reviews_1k.csv", FOOD)
-    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    at = _run(_app())
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Schema"] == "needs mapping" and metrics["Rows"] == "3"
     # Score is recognised as the answer; the unnamed index column is offered for leaving out.
@@ -68,7 +66,7 @@ def test_missing_completion_column_opens_the_mapping_step(app_store, monkeypatch
         "qa.csv",
         b"prompt,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n",
     )
-    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    at = _run(_app())
     assert any("no completion column" in w.value for w in at.warning), [w.value for w in at.warning]
     picks = {
         f: at.multiselect(key=f"import_pick_prompt/completion_{f}").value
@@ -83,7 +81,7 @@ def test_missing_completion_column_opens_the_mapping_step(app_store, monkeypatch
 
 def test_templates_are_optional_and_prefilled_from_the_picks(app_store, monkeypatch):
     _with_upload(monkeypatch, "food.csv", FOOD)
-    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    at = _run(_app())
     at.multiselect(key="import_pick_prompt/completion_prompt").set_value(["Summary", "Text"])
     _run(at)
     at.toggle(key="import_map_templates").set_value(True)
@@ -104,7 +102,7 @@ def test_a_detected_file_can_still_pick_and_drop_columns(app_store, monkeypatch)
         "pairs.csv",
         b"prompt,completion,note\nhi,there,x\nbye,now,y\n",
     )
-    at = _run(AppTest.from_file(PAGE, default_timeout=60))
+    at = _run(_app())
     assert not at.multiselect  # no mapping needed: the picker waits behind its toggle
     at.toggle(key="import_pick_toggle").set_value(True)
     _run(at)
