@@ -11,6 +11,17 @@ from lib.checks.view import View
 CHECKS: list[Check] = [*size.CHECKS, *legacy.CHECKS, *chat.CHECKS, *quality.CHECKS, *residue.CHECKS]
 
 
+_TITLES = {check.name: check.title for check in CHECKS if check.title}
+_TITLES["leakage"] = "prompts shared between training and held-out splits"
+
+
+def title_of(name: str) -> str:
+    """A check's name in words for screens ("Separator at the end of prompts", not
+    ``prompt_separator``); the format errors' names (``missing_messages_list``) read as words."""
+    text = _TITLES.get(name) or name.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def checks_for(schema: str) -> list[Check]:
     return [check for check in CHECKS if schema in check.schemas]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lib.checks import SEVERITIES, Finding, run_checks, view_from_datas, view_from_store
 from lib.checks.base import SEVERITY_HELP
 from lib.checks.fixes import FIXES, Fix, Preview, preview_fix
+from lib.checks.registry import title_of
 from lib.core.errors import UserError
 from lib.core.identity import Actor, Role, require, require_read
 
@@ -82,7 +83,11 @@ def _limits(engine: Engine) -> dict[str, int]:
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
-    return {**finding.to_json(), "example_ids": finding.example_ids}
+    return {
+        **finding.to_json(),
+        "title": title_of(finding.check),
+        "example_ids": finding.example_ids,
+    }
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ _LAZY = {
             "examples_export",
             "export_bytes",
             "export_to_path",
+            "first_rows",
             "formats_for",
         ),
         "lib.datasets.export",
@@ -194,6 +195,17 @@ def dataset_info(engine: Engine, dataset_id: int, *, actor: Actor | None) -> Dat
     require_read(actor, action="see a dataset")
     with engine.connect() as conn:
         return repo.get_dataset(conn, dataset_id)
+
+
+def first_rows(
+    engine: Engine, dataset_id: int, *, limit: int = 5, actor: Actor | None
+) -> list[dict[str, Any]]:
+    """The dataset's first live examples as stored (their JSON), for a look at the raw rows."""
+    from lib.core.example_store import list_examples
+
+    require_read(actor, action="see a dataset")
+    with engine.connect() as conn:
+        return [row.data for row in list_examples(conn, dataset_id, limit=limit)]
 
 
 def label_counts(engine: Engine, dataset_id: int, *, actor: Actor | None) -> dict[str, int]:

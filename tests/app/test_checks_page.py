@@ -44,7 +44,8 @@ def _button(at: AppTest, label: str, nth: int = 0):
 
 
 def _expander_texts(at: AppTest) -> list[str]:
-    return [t.value for t in at.text]
+    # Messages are markdown with the user's text escaped: read them without the escapes.
+    return [t.value for t in at.text] + [m.value.replace("\\", "") for m in at.markdown]
 
 
 def test_findings_preview_apply_and_undo(store) -> None:
@@ -52,8 +53,9 @@ def test_findings_preview_apply_and_undo(store) -> None:
     at = _app(dataset_id)
     assert not at.exception
     labels = [e.label for e in at.expander]
-    assert "duplicates · 1 rows" in labels
+    assert "Duplicated examples · 1 row" in labels  # titles in words, not check names
     assert any("do not start with a space" in text for text in _expander_texts(at))
+    assert "Check: duplicates" in [c.value for c in at.caption]
     with engine.connect() as conn:
         assert example_ids_with_findings(conn, dataset_id)  # stored for the review filter
     # preview the leading-space fix
@@ -67,6 +69,8 @@ def test_findings_preview_apply_and_undo(store) -> None:
     at.button[index].click().run()
     assert not at.exception
     assert any("61 examples change, 0 are removed." in m.value for m in at.markdown)
+    diffs = [h.proto.body for h in at.get("html")]
+    assert diffs and "<ins" in diffs[0] and "␣" in diffs[0]  # the added space, visible
     assert [e.value for e in at.code][:2] == [
         '{\n "prompt": "ticket number 0",\n "completion": "answer 0"\n}',
         '{\n "prompt": "ticket number 0",\n "completion": " answer 0"\n}',

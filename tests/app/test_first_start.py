@@ -68,3 +68,6 @@ def test_pickers_open_on_a_classification_dataset_and_chat_answers_are_not_label
     assert labels["Support chat (Plumtree Planner)"] == "—"
     assert labels["Product categories"] == "11"
     assert datasets.selectbox(key="datasets_details_pick").value != chat.id
+    # A few raw rows of the chosen dataset, as stored.
+    raw = [d.value for d in datasets.dataframe[1:] if "completion" in d.value.columns]
+    assert raw and len(raw[0]) == 5 and raw[0]["prompt"].str.len().min() > 0

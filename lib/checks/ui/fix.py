@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from lib.checks.service import FIXES, apply_fix, fix_preview, recent_fixes, undo_fix
+from lib.checks.ui.diff import diff_html
 from lib.checks.ui.run import PREVIEW_KEY
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo
@@ -42,10 +43,12 @@ def render_fix_panel(engine: Engine, info: DatasetInfo, *, model: str, actor: Ac
     else:
         st.write(f"{preview.n_changed:,} examples change, {preview.n_dropped:,} are removed.")
         for sample in preview.samples:
-            st.caption(f"Row {sample['row']}")
-            before, after = st.columns(2)
-            before.code(sample["before"], language=None)
-            after.code(sample["after"], language=None)
+            st.caption(f"Row {sample['row']}: removed on red, added on green")
+            st.html(diff_html(sample["before"], sample["after"]))
+            with st.expander(f"Row {sample['row']} before and after in full"):
+                before, after = st.columns(2)
+                before.code(sample["before"], language=None)
+                after.code(sample["after"], language=None)
     cols = st.columns(2)
     if cols[0].button(
         "Apply the fix", type="primary", key="checks_apply", disabled=preview.n_total == 0

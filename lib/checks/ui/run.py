@@ -8,6 +8,8 @@ import streamlit as st
 
 from lib.checks.service import SEVERITIES, SEVERITY_HELP, CheckReport, check_dataset
 from lib.core.identity import Actor
+from lib.shell.marked import marked
+from lib.shell.messages import plain
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -65,9 +67,11 @@ def render_findings(findings: list[dict[str, Any]]) -> None:
         for index, finding in enumerate(group):
             key = f"{severity}_{index}_{finding['check']}"
             n_rows = len(finding["rows"])
-            label = f"{finding['check']}" + (f" · {n_rows:,} rows" if n_rows else "")
+            rows = f" · {n_rows:,} row{'' if n_rows == 1 else 's'}" if n_rows else ""
+            label = plain(finding.get("title") or finding["check"]) + rows
             with st.expander(label, expanded=severity == "error"):
-                st.text(finding["message"])
+                st.markdown(marked(finding["message"]))
+                st.caption(f"Check: {finding['check']}")
                 if n_rows:
                     shown = ", ".join(str(r) for r in finding["rows"][:50])
                     st.caption(f"Rows: {shown}{' …' if n_rows > 50 else ''}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -9,7 +10,13 @@ import streamlit as st
 
 from lib.core.examples import SCHEMA_LABELS, is_classification
 from lib.core.identity import Actor
-from lib.datasets.service import DatasetInfo, delete_dataset, label_counts, rename_dataset
+from lib.datasets.service import (
+    DatasetInfo,
+    delete_dataset,
+    first_rows,
+    label_counts,
+    rename_dataset,
+)
 from lib.datasets.stats import imbalance_ratio, label_distribution_figure
 from lib.shell.widgets import (
     SELECTED_DATASET_KEY,
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
 
 _CONFIRM_DELETE_KEY = "datasets_confirm_delete"
 _FLASH_KEY = "datasets_flash"
+RAW_ROWS = 5
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -152,6 +160,36 @@ def render_list(engine: Engine, actor: Actor | None) -> None:
         _details(info, labels[info.id])
     with right:
         _manage(engine, info, actor)
+    _raw_rows(engine, info, actor)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _first_rows(
+    _engine: Engine, dataset_id: int, data_version: int, actor: Actor | None
+) -> list[dict[str, object]]:
+    return first_rows(_engine, dataset_id, limit=RAW_ROWS, actor=actor)
+
+
+def _raw_rows(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
+    """A few rows exactly as stored (every field as text), to see what the data looks like."""
+    rows = _first_rows(engine, info.id, info.data_version, actor)
+    if not rows:
+        return
+    st.caption(f"The first {len(rows)} examples as stored")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    k: v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+                    for k, v in row.items()
+                }
+                for row in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        key=f"datasets_raw_{info.id}",
+    )
 
 
 def render_screen(engine: Engine, actor: Actor | None) -> None:
