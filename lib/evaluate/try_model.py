@@ -78,7 +78,7 @@ def _tokens_legacy(choice: Any) -> tuple[TokenChoice, ...]:
     out = []
     for i, token in enumerate(tokens):
         value = values[i] if i < len(values) and values[i] is not None else -math.inf
-        top = tops[i] if i < len(tops) and tops[i] else {}
+        top: Mapping[str, float] = (tops[i] if i < len(tops) else None) or {}
         ranked = sorted(((str(t), math.exp(float(v))) for t, v in top.items()), key=lambda x: -x[1])
         out.append(TokenChoice(str(token), math.exp(float(value)), tuple(ranked)))
     return tuple(out)
