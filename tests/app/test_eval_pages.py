@@ -197,7 +197,7 @@ def test_prompted_and_fine_tuned_candidates_side_by_side(store, tuned: str) -> N
     assert progress.status == "done" and progress.failed == 0
 
     results = _results_of(engine, run_id)
-    frame = next(d.value for d in results.dataframe if "candidate" in d.value.columns)
+    frame = next(d.value for d in results.dataframe if "demonstrations" in d.value.columns)
     assert list(frame["candidate"]) == [f"{BASE}+0-shot", f"{BASE}+8-shot", tuned]
     assert list(frame["demonstrations"]) == ["0", "8", "bare prompt"]
     tokens = dict(zip(frame["candidate"], frame["prompt tokens (mean)"], strict=True))
