@@ -10,6 +10,7 @@ from typing import Any
 from lib.checks import legacy_rules as rules
 from lib.checks.base import Check, Finding, agree, n_examples, rows_text, shown
 from lib.checks.view import View, example_messages, normalise_text
+from lib.core.examples import is_classification
 
 IMBALANCE_RATIO = 10  # largest class ≥ 10 × smallest → warning
 MIN_SHARE_INCONSISTENT = 0.5  # a separator on at least half of the prompts is "the" separator
@@ -17,8 +18,10 @@ MIN_SHARE_ENDING = 0.9
 
 
 def classification_like(view: View) -> bool:
+    """The app's one rule (``core.examples.is_classification``): repeated sentences such as a
+    support bot's canned answers are not classes, so they get no class-balance warning."""
     labels = view.labels
-    return len(labels) > 0 and 0 < len(set(labels)) < len(labels) / rules.CLASSIFICATION_THRESHOLD
+    return is_classification(n_examples=len(labels), labels={label for label in labels if label})
 
 
 class ConflictingLabels(Check):

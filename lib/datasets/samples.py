@@ -49,7 +49,9 @@ def load_samples(engine: Engine) -> list[LoadedSample]:
     from lib.datasets.io import import_file
 
     loaded = []
-    for entry in manifest():
+    # Imported last to first: lists show the newest first, so the manifest's order (the product
+    # reviews on top) is the order people see.
+    for entry in reversed(manifest()):
         with engine.connect() as conn:
             name = unique_name(conn, entry.name)
         path = SAMPLE_DATA_DIR / entry.file
@@ -58,7 +60,7 @@ def load_samples(engine: Engine) -> list[LoadedSample]:
         loaded.append(
             LoadedSample(summary.dataset_id, summary.name, entry.file in SNAPSHOT_ON_FIRST_START)
         )
-    return loaded
+    return loaded[::-1]
 
 
 def load_samples_once(engine: Engine) -> list[LoadedSample]:

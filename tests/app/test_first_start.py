@@ -67,7 +67,11 @@ def test_pickers_open_on_a_classification_dataset_and_chat_answers_are_not_label
     labels = dict(zip(table["Name"], table["Labels"], strict=True))
     assert labels["Support chat (Plumtree Planner)"] == "—"
     assert labels["Product categories"] == "11"
-    assert datasets.selectbox(key="datasets_details_pick").value != chat.id
+    # Listed in the manifest's order, the reviews on top and opened first.
+    assert list(table["Name"])[0] == "Product reviews (stars)"
+    assert (
+        datasets.selectbox(key="datasets_details_pick").value == infos["Product reviews (stars)"].id
+    )
     # A few raw rows of the chosen dataset, as stored.
     raw = [d.value for d in datasets.dataframe[1:] if "completion" in d.value.columns]
     assert raw and len(raw[0]) == 5 and raw[0]["prompt"].str.len().min() > 0

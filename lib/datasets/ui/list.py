@@ -141,15 +141,10 @@ def render_list(engine: Engine, actor: Actor | None) -> None:
     by_id = {info.id: info for info in infos}
     chosen = st.session_state.get(SELECTED_DATASET_KEY)
     ids = list(by_id)
-    fits = frozenset(
-        info.id
-        for info in infos
-        if is_classification(n_examples=info.n_examples, labels=labels[info.id].keys())
-    )
     picked = st.selectbox(
         "Details of",
         ids,
-        index=first_fitting(ids, chosen, fits),
+        index=first_fitting(ids, chosen, frozenset()),  # the newest import
         format_func=lambda i: by_id[i].name,
         key="datasets_details_pick",
     )

@@ -33,3 +33,17 @@ def test_the_fix_diff_highlights_changes_and_escapes_the_text() -> None:
     html = diff_html("Great <br />blender<script>x</script>", "Great blender<script>x</script>")
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "&lt;br /&gt;" in html and "<del" in html
+
+
+def test_a_support_bots_canned_answers_get_no_class_balance_finding() -> None:
+    import json
+
+    from lib.checks import run_checks, view_from_datas
+    from lib.core.paths import SAMPLE_DATA_DIR
+
+    lines = (SAMPLE_DATA_DIR / "support_chat.jsonl").read_text(encoding="utf-8").splitlines()
+    view = view_from_datas("chat", [json.loads(line) for line in lines])
+    assert "class_imbalance" not in {f.check for f in run_checks(view)}
+    stars = [{"prompt": f"review {i} ->", "completion": f" {1 + i % 5}"} for i in range(60)]
+    found = run_checks(view_from_datas("completion", stars))
+    assert "class_imbalance" in {f.check for f in found}  # labels still get one
