@@ -24,6 +24,11 @@ OpenAI's own API. ``--json`` prints exactly::
                  "prompt_tokens_mean", "completion_tokens_mean", "cost_per_1k", "priced_as",
                  "training_cost"}}}
 
+with ``--reference R`` (one of the candidates), every other candidate also has ``"agreement"``
+(share of examples whose normalised answer equals R's) and ``"agreement_kappa"`` (Cohen's
+kappa with R; null when undefined). R's answers may come from the store: a model recorded
+before it was shut down is answered from its recording.
+
 labels normalised, matrix rows = gold, columns = predicted; ``n`` = examples scored
 (``accuracy`` null when there is none); ``shots`` null for a bare prompt;
 ``ece`` null when the candidate never answered with a label; ``cost_per_1k`` (US dollars per
@@ -127,6 +132,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-failures", default="0", metavar="N|P%",
         help="failed requests allowed before the exit status is 1 (default 0)",
     )  # fmt: skip
+    parser.add_argument(
+        "--reference", default=None, metavar="CANDIDATE",
+        help="compare every other candidate with this one's answers (agreement, kappa)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     parser.add_argument("--top-k", type=int, default=5, help="top logprobs per token (0–20)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests at the same time")
@@ -208,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
     from lib.evaluate import testset as tests
     from lib.evaluate.candidates import calibration_or_none, measured_costs
     from lib.evaluate.compare import as_json
+    from lib.evaluate.reference import agreement
     from lib.evaluate.results import load, reports
     from lib.evaluate.runs import create_evaluation, run_evaluation
     from lib.runner import service as runner
@@ -222,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--api-key-env takes the NAME of an environment variable, not a key")
     budget = FailureBudget.parse(args.max_failures)
     specs = _candidates(args)
+    if args.reference is not None and args.reference not in {s.name for s in specs}:
+        raise UserError(f"--reference {args.reference!r} must be one of the candidates")
     shots = None
     if args.shots_from is not None:
         if not args.shots_from.is_file():
@@ -239,6 +251,7 @@ def run(args: argparse.Namespace) -> int:
     by_model = reports(data)
     costs = measured_costs(engine, data)
     calibrations = {m: calibration_or_none(data, m) for m in data.models}
+    agreements = {} if args.reference is None else agreement(data, args.reference)
     if args.json:
         out = {}
         for m, report in by_model.items():
@@ -251,6 +264,7 @@ def run(args: argparse.Namespace) -> int:
                 "failed": data.failed_count(m),
                 # Over no example there is no accuracy: null, never a 0 that reads as a score.
                 **({} if report.n else {"accuracy": None}),
+                **(agreements[m].as_json() if m in agreements else {}),
             }
         print(json.dumps({**_run_json(data), "models": out}, ensure_ascii=False))
         return _exit_status(data, progress, budget, run_id)
@@ -267,6 +281,12 @@ def run(args: argparse.Namespace) -> int:
             f"macro-F1={report.macro.f1:.4f} ECE={ece} "
             f"prompt-tokens={cost.prompt_tokens_mean:.1f} cost={_money(cost.cost_per_1k)}"
         )
+        if model in agreements:
+            found = agreements[model]
+            print(
+                f"  agreement with {args.reference}={found.agreement:.4f} "
+                f"kappa={found.kappa:.4f} disagreements={len(found.disagreements)}"
+            )
         for label, scores in report.per_class.items():
             print(
                 f"  {label!r:>20} precision={scores.precision:.3f} recall={scores.recall:.3f} f1={scores.f1:.3f} support={scores.support}"

@@ -20,6 +20,7 @@ limits). Generation requests use ``temperature=0`` and a larger ``max_tokens``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -151,10 +152,13 @@ def build_requests(
     top_k: int = DEFAULT_TOP_K,
     max_tokens: int | None = None,
     shots_from: TestSet | None = None,
+    top_k_limits: Mapping[str, int] | None = None,
 ) -> list[Request]:
     """One request per example and candidate, in example order (candidates interleaved).
 
     ``shots_from`` is where recipes draw their demonstrations (a training split).
+    ``top_k_limits`` caps ``top_k`` per model where its provider returns fewer (or no)
+    logprobs: 0 asks for none (Together and Mistral refuse OpenAI's ``logprobs: true``).
     """
     from lib.evaluate.recipes import Prompter
 
@@ -170,7 +174,8 @@ def build_requests(
         for index, spec in enumerate(models):
             endpoint, body = build_body(
                 example, testset, model=spec.model, classification=classification,
-                top_k=top_k, max_tokens=max_tokens, prompter=prompters[index],
+                top_k=min(top_k, (top_k_limits or {}).get(spec.model, top_k)),
+                max_tokens=max_tokens, prompter=prompters[index],
             )  # fmt: skip
             requests.append(
                 Request(

@@ -92,6 +92,7 @@ def plan(
     top_k: int = DEFAULT_TOP_K,
     max_tokens: int | None = None,
     shots_from: TestSet | None = None,
+    top_k_limits: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, Any], list[runner.Request]]:
     """The run settings and requests for a test set and candidates (nothing stored yet).
 
@@ -117,7 +118,7 @@ def plan(
         raise UserError(f"unknown task {task!r}; use classification or generation")
     requests = build_requests(
         testset, models, classification=task == "classification", top_k=top_k,
-        max_tokens=max_tokens, shots_from=shots_from,
+        max_tokens=max_tokens, shots_from=shots_from, top_k_limits=top_k_limits,
     )  # fmt: skip
     settings = {
         "source": testset.source,
@@ -182,8 +183,9 @@ def create_evaluation(
     are reused only when they came from that same server; ``fresh`` reuses none of them.
     """
     settings, requests = plan(
-        testset, models, task=task, top_k=top_k, max_tokens=max_tokens, shots_from=shots_from
-    )
+        testset, models, task=task, top_k=top_k, max_tokens=max_tokens, shots_from=shots_from,
+        top_k_limits=top_k_limits(engine, models),
+    )  # fmt: skip
     settings["batch"] = batch
     settings["fresh"] = fresh
     servers = [server_identity(config_of(engine, spec)) for spec in models]
@@ -210,6 +212,18 @@ def config_of(engine: Engine, spec: ModelSpec) -> ProviderConfig:
     if spec.base_url:
         return url_config(spec.base_url, key_env=spec.api_key_env)
     return get_provider(engine, spec.provider) if spec.provider else default_provider(engine)
+
+
+def top_k_limits(engine: Engine, models: list[ModelSpec]) -> dict[str, int]:
+    """The most top logprobs each configured provider's candidates may ask for."""
+    from lib.providers.service import capabilities, get_provider
+
+    limits: dict[str, int] = {}
+    for spec in models:
+        if spec.provider and not spec.base_url:
+            caps = capabilities(get_provider(engine, spec.provider))
+            limits[spec.model] = caps.max_top_logprobs if caps.logprobs else 0
+    return limits
 
 
 def _spec_client(

@@ -19,6 +19,7 @@ from lib.core.identity import Actor, Role, require, require_read
 from lib.evaluate import results, runs, testset, votes
 from lib.evaluate.compare import CandidateCost
 from lib.evaluate.prices import load_prices
+from lib.evaluate.reference import Agreement, Disagreement
 from lib.evaluate.requests import ModelSpec
 from lib.evaluate.results import EvalData, Prediction
 from lib.evaluate.review import SentToReview, send_to_review
@@ -39,6 +40,8 @@ __all__ = [
     "TryAnswer",
     "try_model",
     "KIND",
+    "Agreement",
+    "Disagreement",
     "CandidateCost",
     "CostEstimate",
     "EvalData",
@@ -60,6 +63,7 @@ __all__ = [
     "evaluation_runs",
     "flag_for_review",
     "predictions",
+    "reference_agreement",
     "results_version",
     "resume_run",
     "run_status",
@@ -202,6 +206,14 @@ def predictions(engine: Engine, run_id: int, *, actor: Actor | None) -> EvalData
     """Predictions of a run aligned per example (only examples every model answered)."""
     require_read(actor, action="see an evaluation")
     return results.load(engine, run_id)
+
+
+def reference_agreement(data: EvalData, reference: str) -> dict[str, Agreement]:
+    """Each other candidate of ``data`` against the reference model's answers (see
+    :mod:`lib.evaluate.reference`); the data was read with :func:`predictions`."""
+    from lib.evaluate.reference import agreement
+
+    return agreement(data, reference)
 
 
 def candidate_costs(

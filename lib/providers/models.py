@@ -5,7 +5,7 @@ connection test that answers in one sentence.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import openai
@@ -39,6 +39,40 @@ def wind_down_note(config: ProviderConfig, model_id: str, *, today: date | None 
     if today >= OPENAI_NO_NEW_JOBS:
         return f"no new jobs; shuts down {OPENAI_SHUTDOWN:%Y-%m-%d}"
     return f"no new jobs from {OPENAI_NO_NEW_JOBS:%Y-%m-%d}; shuts down {OPENAI_SHUTDOWN:%Y-%m-%d}"
+
+
+def as_date(value: Any) -> date | None:
+    """A provider's shutdown date as a date: ``YYYY-MM-DD``, an ISO time, or Unix seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), tz=UTC).date()
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def shutdown_of(
+    config: ProviderConfig, model_id: str, *, own: Any = None, base: Any = None
+) -> tuple[date | None, str]:
+    """When ``model_id`` goes away, and who says so: ``(date, "provider" | "table" | "")``.
+
+    The one rule: the date the provider gives for the model itself (OpenAI's ``Model`` may
+    carry ``shutdown_date``), else the date it gives for the model's base (OpenAI: "fine-tuned
+    versions follow the same schedule"), else our dated table (:data:`OPENAI_SHUTDOWN` for
+    OpenAI's tunable bases and every ``ft:`` model at OpenAI), else unknown.
+    """
+    for given in (own, base):
+        found = as_date(given)
+        if found is not None:
+            return found, "provider"
+    if config.kind == "openai" and (
+        model_id.startswith("ft:") or base_of(model_id) in OPENAI_TUNABLE_BASES
+    ):
+        return OPENAI_SHUTDOWN, "table"
+    return None, ""
 
 
 def base_of(model_id: str) -> str:

@@ -48,7 +48,7 @@ from lib.providers.config import (
     list_providers,
 )
 from lib.providers.errors import provider_errors, redact, translate_error
-from lib.providers.models import base_of, list_models, wind_down_note
+from lib.providers.models import as_date, base_of, list_models, shutdown_of, wind_down_note
 from lib.providers.models import test_connection as _test_connection
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "ModelInfo",
     "ProviderConfig",
     "api_key",
+    "as_date",
     "base_of",
     "base_url_of",
     "capabilities",
@@ -94,6 +95,7 @@ __all__ = [
     "start_in_background",
     "save_provider",
     "server_identity",
+    "shutdown_of",
     "the_default",
     "the_provider",
     "translate_error",
