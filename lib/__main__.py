@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "lib.snapshots.export_cli",
     "import": "lib.datasets.cli",
     "jobs": "lib.train.cli",
+    "migrate": "lib.migrate.cli",
     "prepare": "lib.checks.prepare_cli",
     "runs": "lib.evaluate.runs_cli",
     "snapshot": "lib.snapshots.cli",

@@ -14,6 +14,7 @@ SUBCOMMANDS = (
     "export",
     "import",
     "jobs",
+    "migrate",
     "prepare",
     "runs",
     "snapshot",
