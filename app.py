@@ -14,6 +14,7 @@ PAGES = {
     "Train": [
         st.Page("pages/train.py", title="Fine-tune", icon=":material/model_training:"),
         st.Page("pages/jobs.py", title="Jobs & models", icon=":material/work_history:"),
+        st.Page("pages/migrate.py", title="Move a fine-tuned model", icon=":material/move_up:"),
         st.Page("pages/providers.py", title="Providers & settings", icon=":material/settings:"),
     ],
     "Evaluate": [

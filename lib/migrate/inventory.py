@@ -35,6 +35,7 @@ class ModelRecord:
     trained_tokens: int | None = None
     created_at: str | None = None  # ISO time, UTC
     suffix: str | None = None
+    at_provider: bool = True  # False: the provider no longer lists it (known from our records)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,5 +127,29 @@ def build_inventory(
                 suffix=getattr(job, "user_provided_suffix", None) if job is not None else None,
             )
         )  # fmt: skip
-    records.sort(key=lambda r: (r.shutdown_date is None, r.shutdown_date or "", r.id))
-    return records
+    return sort_records(records)
+
+
+def sort_records(records: list[ModelRecord]) -> list[ModelRecord]:
+    """Soonest shutdown first; unknown dates last; then by id."""
+    return sorted(records, key=lambda r: (r.shutdown_date is None, r.shutdown_date or "", r.id))
+
+
+def gone_record(
+    config: ProviderConfig,
+    model_id: str,
+    *,
+    job: str | None,
+    files: Mapping[str, str | None],
+    today: date,
+) -> ModelRecord:
+    """A model the provider no longer lists but this store pulled or recorded: still movable
+    (its data and recording are here), its dates from our table."""
+    when, source = shutdown_of(config, model_id)
+    return ModelRecord(
+        id=model_id, provider=config.name, base_model=base_of(model_id),
+        shutdown_date=when.isoformat() if when else None, shutdown_source=source,
+        days_left=(when - today).days if when else None, job=job, job_status=None,
+        training_file=files.get("training"), validation_file=files.get("validation"),
+        at_provider=False,
+    )  # fmt: skip

@@ -173,3 +173,21 @@ def lineage(
         )
         for r in conn.execute(query)
     ]  # fmt: skip
+
+
+def known_models(
+    conn: sa.Connection, provider: str
+) -> dict[str, tuple[str | None, dict[str, str | None]]]:
+    """Models of ``provider`` this store pulled or recorded: model → (job, role → file id)."""
+    from lib.migrate.tables import migrate_recordings
+
+    out: dict[str, tuple[str | None, dict[str, str | None]]] = {}
+    t = migrate_pulls
+    for row in conn.execute(sa.select(t).where(t.c.provider == provider).order_by(t.c.id)):
+        job, files = out.get(row.model, (None, {}))
+        files[row.role] = row.file_id
+        out[row.model] = (row.job or job, files)
+    r = migrate_recordings
+    for model in conn.execute(sa.select(r.c.model).where(r.c.provider == provider)).scalars():
+        out.setdefault(model, (None, {}))
+    return out

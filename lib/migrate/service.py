@@ -31,7 +31,7 @@ from lib.core.tables import utcnow
 from lib.datasets import service as datasets
 from lib.evaluate import service as evaluate
 from lib.migrate import pull as pulling
-from lib.migrate.inventory import ModelRecord, build_inventory
+from lib.migrate.inventory import ModelRecord, build_inventory, gone_record, sort_records
 from lib.migrate.pull import FROM_LOCAL, FROM_PROVIDER, Lineage, PulledFile
 from lib.migrate.tables import migrate_recordings
 from lib.providers.service import (
@@ -52,6 +52,11 @@ __all__ = [
     "PulledFile",
     "Recording",
     "account",
+    "accounts",
+    "refresh_retrain",
+    "retrained",
+    "run_progress",
+    "snapshots_of",
     "attach_local",
     "compare",
     "comparison",
@@ -142,7 +147,17 @@ def inventory(
     with provider_errors(config, "list its fine-tuned models", secrets=secrets):
         models = list(client.models.list())
         jobs = list(client.fine_tuning.jobs.list())
-    return build_inventory(config, models, jobs, today=today or date.today())
+    today = today or date.today()
+    found = build_inventory(config, models, jobs, today=today)
+    listed = {m.id for m in found}
+    with engine.connect() as conn:
+        known = pulling.known_models(conn, config.name)
+    gone = [
+        gone_record(config, model, job=job, files=files, today=today)
+        for model, (job, files) in known.items()
+        if model not in listed
+    ]
+    return sort_records([*found, *gone])
 
 
 def find_model(
@@ -315,6 +330,35 @@ def wait(
     """Block until a recording's or comparison's run has finished (command line, tests)."""
     require_read(actor, action="see an evaluation")
     return runner.wait_until_finished(engine, run_id, timeout_s=timeout_s)
+
+
+def run_progress(engine: Engine, run_id: int, *, actor: Actor | None) -> runner.Progress:
+    """How far a recording or comparison run has got (the screen polls this)."""
+    return evaluate.run_status(engine, run_id, actor=actor).progress
+
+
+def accounts(engine: Engine, *, actor: Actor | None) -> list[ProviderConfig]:
+    """The providers whose fine-tuned models can be listed (the built-in engine included)."""
+    from lib.providers.service import providers
+
+    return providers(engine, actor=actor)
+
+
+def snapshots_of(engine: Engine, dataset_id: int, *, actor: Actor | None) -> list[Any]:
+    """Snapshots of a pulled dataset, newest first (a recording's test split comes from one)."""
+    return list(snapshots.snapshot_list(engine, dataset_id=dataset_id, actor=actor))
+
+
+def retrained(engine: Engine, *, actor: Actor | None) -> list[train.JobRow]:
+    """Jobs launched in this store that finished with a model: the candidates to compare."""
+    return [j for j in train.job_list(engine, actor=actor) if j.fine_tuned_model]
+
+
+def refresh_retrain(
+    engine: Engine, job_id: int, *, secrets: Mapping[str, Any] | None, actor: Actor | None
+) -> train.JobRow:
+    """A retraining job as its provider sees it now."""
+    return train.refresh_job(engine, job_id, secrets=secrets, actor=actor).job
 
 
 # --- 4. retrain elsewhere ------------------------------------------------------------------

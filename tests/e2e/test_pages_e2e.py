@@ -16,6 +16,7 @@ PAGES = [
     "synthetic",
     "train",
     "jobs",
+    "migrate",
     "providers",
     "evaluate",
     "results",

@@ -108,6 +108,10 @@ def test_exit_kit_end_to_end(db, tuned: Tuned, providers_env, engine_handle) -> 
     client.models.delete(tuned.model)
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve(tuned.model)
+    after = migrate.inventory(db, openai_account, secrets=None, today=today, actor=VIEWER)
+    gone = next(m for m in after if m.id == tuned.model)  # still listed: its data is here
+    assert not gone.at_provider and gone.job == tuned.job
+    assert (gone.shutdown_date, gone.shutdown_source) == ("2027-01-14", "table")
 
     # 5. Compare the replacement with the recorded reference.
     candidate = migrate.evaluate.ModelSpec(model=replacement, provider="Together AI")

@@ -1,0 +1,1 @@
+"""Widgets of the screen Train → "Move a fine-tuned model"."""
