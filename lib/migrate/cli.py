@@ -10,8 +10,10 @@
   validation files as datasets (with lineage); ``--json`` prints ``{"datasets": [{"role",
   "file_id", "status", "dataset_id", "dataset", "n_examples", "sha256", "source"}]}``.
 
-``--base-url`` is OpenAI's API at another address (a proxy, or the built-in engine standing in),
-with its key from ``OPENAI_API_KEY``; ``--provider`` names a provider configured in the app.
+``--base-url`` is an API speaking OpenAI's wire format at another address (a proxy, or the
+built-in engine standing in); no key is sent unless ``--api-key-env NAME`` names the variable
+holding it (``OPENAI_API_KEY`` goes only to OpenAI's own API). ``--provider`` names a provider
+configured in the app; neither: the default provider.
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ def _account_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--provider", default=None, metavar="NAME", help="a configured provider")
     where.add_argument(
         "--base-url", default=None, metavar="URL",
-        help="OpenAI's API at this address (key from OPENAI_API_KEY)",
+        help="an OpenAI-wire API at this address (no key sent unless --api-key-env names one)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--api-key-env", default=None, metavar="NAME",
+        help="environment variable holding the key to send to --base-url",
     )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -58,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from lib.migrate import service as migrate
 
     engine = get_engine()
-    config = migrate.account(engine, provider=args.provider, base_url=args.base_url)
+    config = migrate.account(
+        engine, provider=args.provider, base_url=args.base_url, key_env=args.api_key_env
+    )
     if args.action == "inventory":
         found = migrate.inventory(engine, config, secrets=None, actor=CLI_ACTOR)
         if args.json:

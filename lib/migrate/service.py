@@ -40,6 +40,7 @@ from lib.providers.service import (
     default_provider,
     get_provider,
     provider_errors,
+    url_config,
 )
 from lib.runner import service as runner
 from lib.snapshots import service as snapshots
@@ -122,14 +123,21 @@ class Comparison:
 
 
 def account(
-    engine: Engine, *, provider: str | None = None, base_url: str | None = None
+    engine: Engine,
+    *,
+    provider: str | None = None,
+    base_url: str | None = None,
+    key_env: str | None = None,
 ) -> ProviderConfig:
-    """The account to read: a configured provider by name, OpenAI at ``base_url`` (key from
-    ``OPENAI_API_KEY``), or the default provider."""
+    """The account to read: a configured provider by name, a plain base URL (no key sent unless
+    ``key_env`` names the variable holding it; OpenAI's own URL takes ``OPENAI_API_KEY``), or
+    the default provider."""
     if provider and base_url:
         raise UserError("name a provider or a base URL, not both")
+    if key_env and not base_url:
+        raise UserError("--api-key-env names the key for --base-url; give --base-url too")
     if base_url:
-        return ProviderConfig(name=base_url, kind="openai", base_url=base_url)
+        return url_config(base_url, key_env=key_env)
     return get_provider(engine, provider) if provider else default_provider(engine)
 
 
