@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from lib.evaluate.reference import MATCH_ALPHA, MATCH_KAPPA
 
 if TYPE_CHECKING:
-    from lib.migrate.service import Comparison
+    from lib.migrate.comparison import Comparison
 
 MAX_SHOWN = 200  # disagreements listed per candidate
 

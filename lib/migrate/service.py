@@ -18,22 +18,21 @@ evaluate, providers, runner).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import NotFoundError, UserError
 from lib.core.identity import Actor, Role, require, require_read
-from lib.core.tables import utcnow
 from lib.datasets import service as datasets
 from lib.evaluate import service as evaluate
 from lib.migrate import pull as pulling
+from lib.migrate import recordings as store
+from lib.migrate.comparison import Comparison
 from lib.migrate.inventory import ModelRecord, build_inventory, gone_record, sort_records
 from lib.migrate.pull import FROM_LOCAL, FROM_PROVIDER, Lineage, PulledFile
-from lib.migrate.tables import migrate_recordings
+from lib.migrate.recordings import Recording
 from lib.providers.service import (
     ProviderConfig,
     client_for,
@@ -75,48 +74,6 @@ __all__ = [
     "test_set",
     "wait",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Recording:
-    """The run that recorded a model's answers on a test set."""
-
-    id: int
-    provider: str
-    model: str
-    run_id: int
-    test_source: dict[str, Any]
-    created_at: Any
-    created_by: str
-
-
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """Candidates against the recorded reference: the data and each candidate's agreement."""
-
-    run_id: int
-    reference: str
-    data: evaluate.EvalData
-    agreements: dict[str, evaluate.Agreement]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "reference": self.reference,
-            "n": len(self.data.examples),
-            "candidates": {
-                m: {
-                    **a.as_json(),
-                    "per_class": a.per_class,
-                    "accuracy": a.accuracy,
-                    "reference_accuracy": a.reference_accuracy,
-                    "mcnemar_p": None if a.mcnemar is None else a.mcnemar.p_value,
-                    "disagreements": len(a.disagreements),
-                    "match": a.is_match,
-                }
-                for m, a in self.agreements.items()
-            },
-        }
 
 
 # --- 1. inventory (a read) -----------------------------------------------------------------
@@ -293,43 +250,23 @@ def record(
         secrets=secrets, actor=actor,
     )  # fmt: skip
     with engine.begin() as conn:
-        inserted = conn.execute(
-            migrate_recordings.insert().values(
-                provider=config.name, model=model, run_id=run_id, test_source=dict(source),
-                created_at=utcnow(), created_by=who.name,
-            )
-        ).inserted_primary_key  # fmt: skip
-    assert inserted is not None
-    return get_recording(engine, int(inserted[0]), actor=actor)
-
-
-def _recording(row: Any) -> Recording:
-    return Recording(
-        id=row.id, provider=row.provider, model=row.model, run_id=row.run_id,
-        test_source=dict(row.test_source), created_at=row.created_at, created_by=row.created_by,
-    )  # fmt: skip
+        new_id = store.add_recording(
+            conn, provider=config.name, model=model, run_id=run_id, source=source, author=who.name
+        )
+    return get_recording(engine, new_id, actor=actor)
 
 
 def get_recording(engine: Engine, recording_id: int, *, actor: Actor | None) -> Recording:
     require_read(actor, action="see a recording")
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(migrate_recordings).where(migrate_recordings.c.id == recording_id)
-        ).first()
-    if row is None:
-        raise NotFoundError(f"there is no recording {recording_id}")
-    return _recording(row)
+        return store.get_recording(conn, recording_id)
 
 
 def recordings(engine: Engine, *, model: str | None = None, actor: Actor | None) -> list[Recording]:
     """Recordings, newest first (of one model when named)."""
     require_read(actor, action="see the recordings")
-    t = migrate_recordings
-    query = sa.select(t).order_by(t.c.id.desc())
-    if model is not None:
-        query = query.where(t.c.model == model)
     with engine.connect() as conn:
-        return [_recording(r) for r in conn.execute(query)]
+        return store.list_recordings(conn, model=model)
 
 
 def wait(
