@@ -181,7 +181,14 @@ def _record(
     if not training and not validation:
         st.info("Pull the training data first.")
         return
+    # Its own validation file first: the model never trained on it, whereas a snapshot's test
+    # split of the training file holds examples it learned (its answers there flatter it).
     options: dict[str, dict[str, Any]] = {}
+    if validation:
+        options["its own validation file"] = {
+            "kind": "dataset",
+            "dataset_id": validation[-1].dataset_id,
+        }
     if training:
         snaps = migrate.snapshots_of(engine, training[-1].dataset_id, actor=actor)
         for snap in snaps:
@@ -198,11 +205,6 @@ def _record(
             )
         ):
             st.rerun()
-    if validation:
-        options["its own validation file"] = {
-            "kind": "dataset",
-            "dataset_id": validation[-1].dataset_id,
-        }
     if not options:
         return
     label = st.selectbox("Test set", list(options), key="migrate_testset")
