@@ -123,7 +123,6 @@ def test_exit_kit_end_to_end(db, tuned: Tuned, providers_env, engine_handle) -> 
     assert progress.cached >= len(answers)  # the reference came from the store
     result = migrate.comparison(db, run_id, reference=tuned.model, actor=VIEWER)
     a = result.agreements[replacement]
-    print("FIGURES", result.as_json())
     ref_labels = result.data.labels_of(tuned.model)
     cand_labels = result.data.labels_of(replacement)
     assert ref_labels == [p.label for p in answers]  # exactly the recorded answers
