@@ -421,11 +421,14 @@ def wait_until_finished(
     """
     import time
 
+    from lib.runner.execute import is_running_here  # the thread outlives its last store write
+
     deadline = time.monotonic() + timeout_s
     while True:
         with engine.connect() as conn:
             progress = get_progress(conn, run_id)
             busy = is_active(conn, run_id) or progress.status == "pending"
+        busy = busy or is_running_here(engine, run_id)
         if not busy:
             return progress
         if time.monotonic() > deadline:
