@@ -1,0 +1,1 @@
+"""Access: who holds which role, which datasets a reviewer may edit, review queues, activity."""

@@ -1,0 +1,1 @@
+"""Screens of the access feature: team and roles, my queue, activity."""
