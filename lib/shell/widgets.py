@@ -93,15 +93,16 @@ def dataset_picker(
 def run_action(action: Callable[[], Any], *, success: str | None = None) -> Any:
     """Run a lib call, showing a UserError as a sentence; other errors too, without traceback."""
     from lib.core.errors import UserError
+    from lib.shell.messages import show_error, show_success
 
     try:
         result = action()
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         return None
     except Exception as exc:  # noqa: BLE001
-        st.error(f"Something went wrong: {type(exc).__name__}: {exc}")
+        show_error(f"Something went wrong: {type(exc).__name__}: {exc}")
         return None
     if success:
-        st.success(success)
+        show_success(success)
     return result
