@@ -21,6 +21,11 @@ PAGES = {
         st.Page("pages/evaluate.py", title="Run evaluation", icon=":material/play_circle:"),
         st.Page("pages/results.py", title="Results", icon=":material/monitoring:"),
     ],
+    "Team": [
+        st.Page("pages/queue.py", title="My queue", icon=":material/checklist:"),
+        st.Page("pages/team.py", title="Team", icon=":material/group:"),
+        st.Page("pages/activity.py", title="Activity", icon=":material/history:"),
+    ],
 }
 
 # Set before the navigation so that the favicon is this one, not a page's Material icon

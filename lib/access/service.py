@@ -488,3 +488,23 @@ def record(
             dataset_name=dataset_name,
             detail=detail,
         )
+
+
+def activity_people(engine: Engine, actor: Actor | None) -> list[str]:
+    """Everyone who appears in the activity, for the filter (admins only)."""
+    require(actor, Role.ADMIN, action="see the activity of the team")
+    from lib.access.activity import people
+
+    with engine.connect() as conn:
+        return people(conn)
+
+
+def queue_example_for_admin(
+    engine: Engine, actor: Actor | None, queue_id: int, example_id: int
+) -> ExampleRow:
+    """An example of a queue, for the admin who settles it."""
+    require(actor, Role.ADMIN, action="settle disagreements")
+    with engine.connect() as conn:
+        if not queues.reviewers_of_example(conn, queue_id, example_id):
+            raise UserError(f"example {example_id} is not in review queue {queue_id}")
+        return get_example(conn, example_id)

@@ -7,6 +7,8 @@ app.py), so each page calls ``guard()`` itself; running it twice in one rerun is
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,14 +33,15 @@ class Context:
     engine: Engine
     reviewer: str | None
     logged_in_user: str | None
+    signed_in: Actor | None = None  # the verified actor, with its role from config or store
 
     @property
     def actor(self) -> Actor | None:
         """The person every service call names: signed in (verified) or typed (local mode)."""
         if self.logged_in_user:
-            # Roles of signed-in people come from the store (see the sign-in work); until then a
-            # signed-in person holds the reviewer role only.
-            return Actor(name=self.logged_in_user, verified=True, roles=frozenset({Role.REVIEWER}))
+            if self.signed_in is not None:
+                return self.signed_in
+            return Actor(name=self.logged_in_user, verified=True, roles=frozenset({Role.VIEWER}))
         return local_actor(self.reviewer)
 
 
@@ -74,7 +77,12 @@ def _auth_configured() -> bool:
 
 
 def _login_gate() -> str | None:
-    """With OIDC configured in secrets ([auth]), require login; the user names the reviewer."""
+    """With OIDC configured in secrets ([auth]), require sign-in; return the verified identity.
+
+    The identity is the ID token's ``email`` claim, else its ``sub`` (stable and unique at the
+    provider); never the display name, which anyone may choose. Streamlit verifies the token
+    and keeps it in a signed cookie (https://docs.streamlit.io/develop/api-reference/user/st.login).
+    """
     if not _auth_configured():
         return None
     if not st.user.is_logged_in:
@@ -82,7 +90,36 @@ def _login_gate() -> str | None:
         st.write("Sign in to continue.")
         st.button("Sign in", on_click=st.login, type="primary")
         st.stop()
-    return str(st.user.get("email") or st.user.get("name") or "signed-in user")
+    identity = str(st.user.get("email") or st.user.get("sub") or "").strip()
+    if not identity:
+        st.error("Your sign-in provider sent neither an email nor a subject; ask an admin.")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    return identity
+
+
+def configured_admins() -> frozenset[str]:
+    """Admins named in config: ``TUNELAB_ADMINS`` (env) and ``TUNELAB_ADMINS`` in secrets."""
+    from lib.access.service import parse_admins
+
+    names: set[str] = set(parse_admins(os.environ.get("TUNELAB_ADMINS")))
+    try:
+        value = st.secrets.get("TUNELAB_ADMINS")
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        value = None
+    if value:
+        names |= parse_admins(value if isinstance(value, str) else _strings(value))
+    return frozenset(names)
+
+
+def _strings(value: Iterable[object]) -> list[str]:
+    return [str(v) for v in value]
+
+
+def _signed_in_actor(engine: Engine, identity: str) -> Actor:
+    from lib.access.service import actor_for
+
+    return actor_for(engine, identity, admins=configured_admins())
 
 
 def _leave_pages_folder_mode() -> None:
@@ -114,9 +151,10 @@ def guard(*, title: str | None = None) -> Context:
         st.error(f"Tunelab could not open its store: {type(exc).__name__}: {exc}")
         st.stop()
     user = _login_gate()
+    signed_in = _signed_in_actor(engine, user) if user else None
     from lib.shell.sidebar import render_sidebar
 
-    reviewer = render_sidebar(logged_in_user=user)
+    reviewer = render_sidebar(logged_in_user=user, actor=signed_in)
     if title:
         st.title(title)
-    return Context(engine=engine, reviewer=reviewer, logged_in_user=user)
+    return Context(engine=engine, reviewer=reviewer, logged_in_user=user, signed_in=signed_in)

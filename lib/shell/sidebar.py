@@ -1,10 +1,17 @@
-"""The shared sidebar: who is working (remembered in the URL) and where the data lives."""
+"""The shared sidebar: who is working and where the data lives.
+
+Signed in, it shows the verified identity and its role. In local mode (no sign-in
+configured) it says so, and the typed name (remembered in the URL) is recorded as unverified.
+"""
 
 from __future__ import annotations
+
+import ipaddress
 
 import streamlit as st
 
 from lib.core.db import database_url
+from lib.core.identity import Actor
 
 REVIEWER_KEY = "reviewer_name"  # the text box's key
 REVIEWER_KEPT_KEY = "_reviewer_name_kept"  # not a widget key: survives page changes
@@ -34,16 +41,38 @@ def _keep_reviewer() -> None:
     st.session_state[REVIEWER_KEPT_KEY] = st.session_state.get(REVIEWER_KEY, "")
 
 
-def render_sidebar(*, logged_in_user: str | None) -> str | None:
+def _loopback_only() -> bool:
+    address = str(st.get_option("server.address") or "").strip()
+    if address in ("localhost", ""):
+        return address == "localhost"
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def render_sidebar(*, logged_in_user: str | None, actor: Actor | None = None) -> str | None:
     """Draw the sidebar once per rerun; return the reviewer name every change records."""
     reviewer: str | None
     with st.sidebar:
         if logged_in_user:
+            from lib.access.service import role_of
+
             st.caption("Signed in as")
             st.text(logged_in_user)
+            if actor is not None:
+                st.caption(f"Role: {role_of(actor)}")
             st.button("Sign out", on_click=st.logout, key="sidebar_logout")
             reviewer = logged_in_user
         else:
+            st.caption(
+                "Local mode: no sign-in is configured, names are typed and shown as unverified."
+            )
+            if not _loopback_only():
+                st.warning(
+                    "This server listens beyond this machine without sign-in: anyone who "
+                    "reaches it can act as anyone. Configure sign-in (README: Deploy for a team)."
+                )
             # Streamlit drops a widget's state when a page without that widget runs, and each
             # page's sidebar box is a widget of its own: the name is kept under a plain key and
             # put back into the box on every page (the URL remembers it across reloads).
