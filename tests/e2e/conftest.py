@@ -50,7 +50,15 @@ def free_port() -> int:
 class AppServer:
     """A ``streamlit run app.py`` subprocess in its own process group (engine included)."""
 
-    def __init__(self, data_dir: Path, *, samples: bool = True, env: dict | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        samples: bool = True,
+        env: dict | None = None,
+        address: str | None = "127.0.0.1",
+        args: list[str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -64,6 +72,8 @@ class AppServer:
         full_env["TUNELAB_ENGINE_AUTOSTART"] = "1"  # as a user's app: the engine starts with it
         full_env.update(env or {})
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+        # address None: whatever .streamlit/config.toml says (the test of the default binding).
+        where = ["--server.address", address] if address else []
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -73,8 +83,8 @@ class AppServer:
                 "app.py",
                 "--server.port",
                 str(self.port),
-                "--server.address",
-                "127.0.0.1",
+                *where,
+                *(args or []),
                 "--server.headless",
                 "true",
                 "--browser.gatherUsageStats",
