@@ -1,5 +1,9 @@
 """Access use cases: who is who, roles, reviewers' datasets, review queues, activity.
 
+What this records as the author is ``Actor.label``: the verified identity when signed in, the
+typed name marked "(unverified)" in local mode, so history never passes a typed name off as a
+verified one.
+
 Every function takes the store, the ids it acts on and the acting :class:`Actor`, checks the
 role with ``require``, owns its transaction and returns a typed result. Signed-in people get
 their role from here (:func:`actor_for`): an admin named in config, else the role an admin
@@ -106,8 +110,8 @@ def grant_role(
             f"{target} is an admin named in the configuration (TUNELAB_ADMINS); change it there"
         )
     with engine.begin() as conn:
-        roles.set_role(conn, target, new_role, by=who.name)
-        log_activity(conn, person=who.name, action="granted role", detail=f"{target}: {new_role}")
+        roles.set_role(conn, target, new_role, by=who.label)
+        log_activity(conn, person=who.label, action="granted role", detail=f"{target}: {new_role}")
     return Grant(target, new_role, who.name, None)
 
 
@@ -168,10 +172,10 @@ def assign_dataset(
     people = _people(reviewers)
     with engine.begin() as conn:
         name = _dataset_name(conn, dataset_id)
-        added = sum(roles.assign(conn, dataset_id, p, by=who.name) for p in people)
+        added = sum(roles.assign(conn, dataset_id, p, by=who.label) for p in people)
         log_activity(
             conn,
-            person=who.name,
+            person=who.label,
             action="assigned dataset",
             dataset_id=dataset_id,
             dataset_name=name,
@@ -188,7 +192,7 @@ def unassign_dataset(engine: Engine, actor: Actor | None, dataset_id: int, revie
         if removed:
             log_activity(
                 conn,
-                person=who.name,
+                person=who.label,
                 action="unassigned dataset",
                 dataset_id=dataset_id,
                 dataset_name=name,
@@ -256,13 +260,13 @@ def create_queue(
             overlap=overlap,
             scope=selection.describe(),
             rows=queues.plan(ids, people, overlap),
-            by=who.name,
+            by=who.label,
         )
         for person in people:
-            roles.assign(conn, dataset_id, person, by=who.name)
+            roles.assign(conn, dataset_id, person, by=who.label)
         log_activity(
             conn,
-            person=who.name,
+            person=who.label,
             action="created review queue",
             dataset_id=dataset_id,
             dataset_name=dataset_name,
@@ -374,7 +378,7 @@ def submit_label(
         labels = [v for v in by.values() if v is not None]
         agreed = len(labels) == len(by) and len(set(labels)) == 1
         if agreed:
-            queues.mark_settled(conn, queue_id, example_id, text, by=who.name)
+            queues.mark_settled(conn, queue_id, example_id, text, by=who.label)
     if not agreed:
         return LabelResult(settled=False, revision_version=None)
     reason = (
@@ -382,7 +386,7 @@ def submit_label(
         if info.overlap == 1
         else f"review queue {info.name}: {len(by)} reviewers agreed ({', '.join(sorted(by))})"
     )
-    row = _write_label(engine, example_id, text, author=who.name, reason=reason)
+    row = _write_label(engine, example_id, text, author=who.label, reason=reason)
     return LabelResult(settled=True, revision_version=row.version)
 
 
@@ -404,9 +408,9 @@ def settle(
                 f"You cannot settle example {example_id}: you labelled it yourself; "
                 "a third person settles"
             )
-        queues.mark_settled(conn, queue_id, example_id, text, by=who.name)
+        queues.mark_settled(conn, queue_id, example_id, text, by=who.label)
     return _write_label(
-        engine, example_id, text, author=who.name, reason=f"review queue {info.name}: settled"
+        engine, example_id, text, author=who.label, reason=f"review queue {info.name}: settled"
     )
 
 
@@ -482,7 +486,7 @@ def record(
     with engine.begin() as conn:
         log_activity(
             conn,
-            person=actor.name,
+            person=actor.label,
             action=action,
             dataset_id=dataset_id,
             dataset_name=dataset_name,
