@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from lib.core.text import plot_text, plot_texts
+
 MAX_BARS = 40
 
 
 def label_distribution_figure(counts: dict[str, int], *, title: str = "") -> go.Figure:
     """A bar chart of examples per label, most common first (labels shown verbatim as text)."""
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_BARS]
-    labels = [repr(label) if label != label.strip() or not label else label for label, _ in items]
+    labels = plot_texts(
+        repr(label) if label != label.strip() or not label else label for label, _ in items
+    )
     figure = go.Figure(
         go.Bar(
             x=labels,
@@ -21,7 +25,7 @@ def label_distribution_figure(counts: dict[str, int], *, title: str = "") -> go.
         )
     )
     figure.update_layout(
-        title=title or None,
+        title=plot_text(title) if title else None,
         xaxis_title="label",
         yaxis_title="examples",
         xaxis={"type": "category"},

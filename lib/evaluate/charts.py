@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
+from lib.core.text import plot_text, plot_texts
 from lib.evaluate.metric_charts import candidate_colours
 from lib.evaluate.metrics import INVALID, Calibration, CoveragePoint
 
@@ -33,15 +34,18 @@ def confusion_figure(
         total = sum(row)
         z.append([(v / total if total else 0.0) if normalise else float(v) for v in row])
     text = [[f"{v:.2f}" if normalise else f"{int(v)}" for v in row] for row in z]
+    # Labels, model names and tokens are user text: escaped for plotly's HTML-ish labels; the
+    # clicked cell's customdata keeps the raw labels.
+    shown_columns, shown_rows = plot_texts(columns), plot_texts(rows)
     heat = go.Heatmap(
-        z=z, x=columns, y=rows, text=text, texttemplate="%{text}", colorscale="Blues",
+        z=z, x=shown_columns, y=shown_rows, text=text, texttemplate="%{text}", colorscale="Blues",
         hoverinfo="skip", zmin=0, zmax=1 if normalise else None, showscale=False,
     )  # fmt: skip
     xs, ys, custom, hover = [], [], [], []
     for i, gold in enumerate(rows):
         for j, predicted in enumerate(columns):
-            xs.append(predicted)
-            ys.append(gold)
+            xs.append(plot_text(predicted))
+            ys.append(plot_text(gold))
             custom.append([gold, predicted])
             hover.append(text[i][j])
     # Invisible but clickable: "none" (not "skip") keeps plotly's click and select events.
@@ -53,12 +57,12 @@ def confusion_figure(
     )  # fmt: skip
     fig = go.Figure([heat, overlay])
     fig.update_layout(
-        title=title, xaxis_title="predicted", yaxis_title="gold", height=420,
+        title=plot_text(title), xaxis_title="predicted", yaxis_title="gold", height=420,
         margin={"l": 60, "r": 20, "t": 50, "b": 50}, clickmode="event+select",
     )  # fmt: skip
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=columns)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=shown_columns)
     fig.update_yaxes(
-        type="category", categoryorder="array", categoryarray=rows, autorange="reversed"
+        type="category", categoryorder="array", categoryarray=shown_rows, autorange="reversed"
     )
     return fig
 
@@ -83,11 +87,11 @@ def token_bars(tops: Mapping[str, Sequence[tuple[str, float]]], *, title: str) -
     colours = candidate_colours(list(tops))
     for model, top in tops.items():
         fig.add_bar(
-            name=model, x=[repr(t) for t, _ in top], y=[p for _, p in top], marker_color=colours[model],
+            name=plot_text(model), x=plot_texts(repr(t) for t, _ in top), y=[p for _, p in top], marker_color=colours[model],
             text=[f"{p:.4f}" for _, p in top], textposition="outside",
         )  # fmt: skip
     fig.update_layout(
-        title=title, barmode="group", yaxis={"range": [0, 1.1], "title": "probability"},
+        title=plot_text(title), barmode="group", yaxis={"range": [0, 1.1], "title": "probability"},
         xaxis_title="token", height=380, margin={"t": 50, "b": 50},
     )  # fmt: skip
     return fig
@@ -101,7 +105,7 @@ def confidence_histogram(
     for model, values in confidences.items():
         fig.add_histogram(
             x=list(values),
-            name=model,
+            name=plot_text(model),
             marker_color=colours[model],
             xbins={"start": 0, "end": 1.0001, "size": 1 / bins},
             opacity=0.6,
@@ -124,7 +128,7 @@ def reliability_diagram(calibrations: Mapping[str, Calibration]) -> go.Figure:
         fig.add_scatter(
             line={"color": colours[model]},
             x=[b.confidence for b in used], y=[b.accuracy for b in used], mode="lines+markers",
-            name=f"{model} (ECE {cal.ece:.3f})", text=[f"{b.count} examples" for b in used],
+            name=plot_text(f"{model} (ECE {cal.ece:.3f})"), text=[f"{b.count} examples" for b in used],
         )  # fmt: skip
     fig.update_layout(
         title="Reliability diagram", xaxis={"range": [0, 1], "title": "mean confidence"},
@@ -142,7 +146,7 @@ def coverage_figure(
         fig.add_scatter(
             line={"color": colours[model]},
             x=[p.coverage for p in points], y=[p.accuracy for p in points], mode="lines+markers",
-            name=model, text=[f"threshold {p.threshold:.2f}" for p in points],
+            name=plot_text(model), text=[f"threshold {p.threshold:.2f}" for p in points],
         )  # fmt: skip
     fig.update_layout(
         title="Coverage vs accuracy (answer only above a confidence threshold)",
@@ -166,7 +170,7 @@ def win_rate_figure(rates: Mapping[str, tuple[float, float, float]]) -> go.Figur
     models = list(rates)
     fig = go.Figure(
         go.Bar(
-            x=models, y=[rates[m][0] for m in models],
+            x=plot_texts(models), y=[rates[m][0] for m in models],
             error_y={"type": "data", "symmetric": False,
                      "array": [rates[m][2] - rates[m][0] for m in models],
                      "arrayminus": [rates[m][0] - rates[m][1] for m in models]},

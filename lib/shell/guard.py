@@ -17,6 +17,7 @@ import streamlit as st
 from lib.core.db import database_url, get_engine
 from lib.core.errors import UserError
 from lib.core.identity import Actor, Role, local_actor
+from lib.shell.messages import show_error
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -144,11 +145,11 @@ def guard(*, title: str | None = None) -> Context:
     try:
         engine = _store(database_url())
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         st.stop()
     except Exception as exc:  # noqa: BLE001 - a person must see a sentence, not a traceback
         log.exception("opening the store failed")
-        st.error(f"Tunelab could not open its store: {type(exc).__name__}: {exc}")
+        show_error(f"Tunelab could not open its store: {type(exc).__name__}: {exc}")
         st.stop()
     user = _login_gate()
     signed_in = _signed_in_actor(engine, user) if user else None

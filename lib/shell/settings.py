@@ -22,6 +22,7 @@ from lib.providers.service import (
     save_context_limits,
     save_prices,
 )
+from lib.shell.messages import show_caption, show_success
 from lib.shell.widgets import run_action
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def _records(edited: Any) -> list[dict[str, Any]]:
 def price_table_editor(engine: Engine, table: PriceTable, actor: Actor | None) -> None:
     """The editable price table (US dollars per 1M tokens)."""
     with st.expander("Price table (US dollars per 1M tokens; editable)"):
-        st.caption(table.caption())
+        show_caption(table.caption())
         edited = st.data_editor(table_rows(table), num_rows="dynamic", key="price_editor")
         cols = st.columns(2)
         read_on = cols[0].text_input("Prices read on", table.read_on, key="price_read_on")
@@ -62,7 +63,7 @@ def price_table_editor(engine: Engine, table: PriceTable, actor: Actor | None) -
             _flash_and_rerun("Built-in prices restored.")
         message = st.session_state.pop(PRICE_FLASH_KEY, None)
         if message:
-            st.success(message)
+            show_success(message)
 
 
 def _flash_and_rerun(message: str) -> None:
@@ -83,7 +84,7 @@ def price_editor(engine: Engine, actor: Actor | None) -> None:
 def context_limits_editor(engine: Engine, actor: Actor | None) -> None:
     """The per-model context-limit table, editable (stored in the settings)."""
     with st.expander("Context limits per model"):
-        st.caption(CONTEXT_LIMITS_SOURCE)
+        show_caption(CONTEXT_LIMITS_SOURCE)
         table = run_action(lambda: context_limits(engine, actor=actor))
         if table is None:
             return
@@ -100,4 +101,4 @@ def context_limits_editor(engine: Engine, actor: Actor | None) -> None:
             )
             if saved is not None:
                 st.cache_data.clear()
-        st.caption(f"Defaults: {len(DEFAULT_CONTEXT_LIMITS)} models; unknown models use 16,385.")
+        show_caption(f"Defaults: {len(DEFAULT_CONTEXT_LIMITS)} models; unknown models use 16,385.")

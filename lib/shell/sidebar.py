@@ -12,6 +12,7 @@ import streamlit as st
 
 from lib.core.db import database_url
 from lib.core.identity import Actor
+from lib.shell.messages import show_caption
 
 REVIEWER_KEY = "reviewer_name"  # the text box's key
 REVIEWER_KEPT_KEY = "_reviewer_name_kept"  # not a widget key: survives page changes
@@ -61,7 +62,7 @@ def render_sidebar(*, logged_in_user: str | None, actor: Actor | None = None) ->
             st.caption("Signed in as")
             st.text(logged_in_user)
             if actor is not None:
-                st.caption(f"Role: {role_of(actor)}")
+                show_caption(f"Role: {role_of(actor)}")
             st.button("Sign out", on_click=st.logout, key="sidebar_logout")
             reviewer = logged_in_user
         else:

@@ -116,11 +116,13 @@ def build_figure(series: CostSeries, *, caption: str = "") -> Any:
     """A plotly line chart of both cumulative costs, with the break-even day marked."""
     import plotly.graph_objects as go
 
+    from lib.core.text import plot_text
+
+    # Model names are user text: escaped for plotly's HTML-ish legend.
+    base_name, tuned_name = plot_text(series.base_label), plot_text(series.fine_tuned_label)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=series.days, y=series.base, mode="lines", name=series.base_label))
-    fig.add_trace(
-        go.Scatter(x=series.days, y=series.fine_tuned, mode="lines", name=series.fine_tuned_label)
-    )
+    fig.add_trace(go.Scatter(x=series.days, y=series.base, mode="lines", name=base_name))
+    fig.add_trace(go.Scatter(x=series.days, y=series.fine_tuned, mode="lines", name=tuned_name))
     last_day = series.days[-1] if series.days else 0
     if series.break_even_day is not None and series.break_even_day <= last_day:
         fig.add_vline(
@@ -138,7 +140,7 @@ def build_figure(series: CostSeries, *, caption: str = "") -> Any:
     )
     if caption:
         fig.add_annotation(
-            text=caption,
+            text=plot_text(caption),
             xref="paper",
             yref="paper",
             x=0,

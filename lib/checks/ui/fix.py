@@ -12,6 +12,7 @@ from lib.checks.ui.diff import diff_html
 from lib.checks.ui.run import PREVIEW_KEY
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo
+from lib.shell.messages import show_caption
 from lib.shell.widgets import run_action
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def render_fix_panel(engine: Engine, info: DatasetInfo, *, model: str, actor: Ac
     else:
         st.write(f"{preview.n_changed:,} examples change, {preview.n_dropped:,} are removed.")
         for sample in preview.samples:
-            st.caption(f"Row {sample['row']}: removed on red, added on green")
+            show_caption(f"Row {sample['row']}: removed on red, added on green")
             st.html(diff_html(sample["before"], sample["after"]))
             with st.expander(f"Row {sample['row']} before and after in full"):
                 before, after = st.columns(2)

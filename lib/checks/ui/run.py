@@ -9,7 +9,7 @@ import streamlit as st
 from lib.checks.service import SEVERITIES, SEVERITY_HELP, CheckReport, check_dataset
 from lib.core.identity import Actor
 from lib.shell.marked import marked
-from lib.shell.messages import plain
+from lib.shell.messages import md, plain, show_caption
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -45,7 +45,7 @@ def model_picker() -> str:
 def render_tokens(tokens: dict[str, Any]) -> None:
     about = " (approximate: tokenizer files unavailable)" if tokens["approximate"] else ""
     st.subheader("Tokens")
-    st.caption(f"{tokens['encoding']}{about}; context limit {tokens['context_limit']:,} tokens")
+    show_caption(f"{tokens['encoding']}{about}; context limit {tokens['context_limit']:,} tokens")
     cols = st.columns(5)
     cols[0].metric("Total", f"{tokens['total']:,}")
     cols[1].metric("Median / example", f"{tokens['median']:,}")
@@ -69,12 +69,12 @@ def render_findings(findings: list[dict[str, Any]]) -> None:
             n_rows = len(finding["rows"])
             rows = f" · {n_rows:,} row{'' if n_rows == 1 else 's'}" if n_rows else ""
             label = plain(finding.get("title") or finding["check"]) + rows
-            with st.expander(label, expanded=severity == "error"):
+            with st.expander(md(label), expanded=severity == "error"):
                 st.markdown(marked(finding["message"]))
-                st.caption(f"Check: {finding['check']}")
+                show_caption(f"Check: {finding['check']}")
                 if n_rows:
                     shown = ", ".join(str(r) for r in finding["rows"][:50])
-                    st.caption(f"Rows: {shown}{' …' if n_rows > 50 else ''}")
+                    show_caption(f"Rows: {shown}{' …' if n_rows > 50 else ''}")
                 cols = st.columns(2)
                 if finding["example_ids"] and cols[0].button(
                     f"Review these {len(finding['example_ids']):,} examples", key=f"review_{key}"

@@ -10,6 +10,7 @@ from lib.checks.ui.fix import render_fix_panel, render_other_fixes, render_undo_
 from lib.checks.ui.leakage import render_leakage
 from lib.checks.ui.run import checked, model_picker, render_findings, render_tokens
 from lib.core.identity import Actor
+from lib.shell.messages import show_success
 from lib.shell.settings import context_limits_editor
 from lib.shell.widgets import dataset_picker, run_action
 
@@ -23,7 +24,7 @@ def render_screen(engine: Engine, actor: Actor | None) -> None:
         return
     model = model_picker()
     if message := st.session_state.pop("checks_applied", None):
-        st.success(message)
+        show_success(message)
     report = run_action(lambda: checked(engine, info.id, info.data_version, model, actor))
     if report is None:
         return

@@ -15,6 +15,7 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.datasets.io import Inspection
 from lib.datasets.io.mapping import CHAT_FIELDS, COMPLETION_FIELDS, parse_template
+from lib.shell.messages import show_caption
 
 TARGETS = {"prompt/completion": COMPLETION_FIELDS, "chat": CHAT_FIELDS}
 JOINER = "\n\n"  # between two columns picked for one field
@@ -133,5 +134,5 @@ def pick_columns(inspection: Inspection) -> Choice:
     )
     drop = tuple(column for column in chosen if column not in used)
     if len(drop) < len(chosen):
-        st.caption("Columns a field uses are kept: " + ", ".join(c for c in chosen if c in used))
+        show_caption("Columns a field uses are kept: " + ", ".join(c for c in chosen if c in used))
     return Choice(mapping or None, drop)

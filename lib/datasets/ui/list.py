@@ -18,6 +18,7 @@ from lib.datasets.service import (
     rename_dataset,
 )
 from lib.datasets.stats import imbalance_ratio, label_distribution_figure
+from lib.shell.messages import md, show_caption, show_info, show_success, show_warning
 from lib.shell.widgets import (
     SELECTED_DATASET_KEY,
     cached_datasets,
@@ -69,13 +70,13 @@ def _details(info: DatasetInfo, counts: dict[str, int]) -> None:
         facts.append(f"encoding {source['encoding']}")
     if source.get("sheet"):
         facts.append(f"sheet {source['sheet']}")
-    st.caption(" · ".join(facts))
+    show_caption(" · ".join(facts))
     if source.get("mapping"):
         st.caption("Column mapping used on import:")
         st.code("\n".join(f"{k} = {v!r}" for k, v in source["mapping"].items()), language=None)
     unknown = info.meta.get("unknown_keys") or {}
     if unknown:
-        st.info(
+        show_info(
             "Kept with the examples but not used for training: "
             + ", ".join(f"{k} ({n:,} rows)" for k, n in unknown.items())
         )
@@ -86,9 +87,9 @@ def _details(info: DatasetInfo, counts: dict[str, int]) -> None:
             key=f"labels_chart_{info.id}",
         )
         if ratio and ratio >= 5:
-            st.caption(f"The largest class is {ratio:.0f}× the smallest.")
+            show_caption(f"The largest class is {ratio:.0f}× the smallest.")
     elif counts:
-        st.caption(
+        show_caption(
             f"{len(counts):,} distinct completions: a generation dataset, not classification."
         )
 
@@ -102,13 +103,13 @@ def _manage(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
                 st.session_state[_FLASH_KEY] = f"Renamed to “{renamed.name}”."
                 st.rerun()
     if st.session_state.get(_CONFIRM_DELETE_KEY) == info.id:
-        st.warning(
+        show_warning(
             f"Delete “{info.name}” with its {info.n_examples:,} examples, their history and its "
             "snapshots? This cannot be undone."
         )
         yes, no = st.columns(2)
         confirmed = yes.button(
-            f"Yes, delete “{info.name}”", type="primary", key=f"delete_yes_{info.id}"
+            f"Yes, delete “{md(info.name)}”", type="primary", key=f"delete_yes_{info.id}"
         )
         if confirmed and run_action(lambda: delete_dataset(engine, info.id, actor=actor)):
             st.session_state.pop(_CONFIRM_DELETE_KEY, None)
@@ -126,7 +127,7 @@ def _manage(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
 def render_list(engine: Engine, actor: Actor | None) -> None:
     flash = st.session_state.pop(_FLASH_KEY, None)
     if flash:
-        st.success(flash)
+        show_success(flash)
     infos = cached_datasets(engine, actor)
     if not infos:
         st.info("No datasets yet: upload a file above.")
@@ -170,7 +171,7 @@ def _raw_rows(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     rows = _first_rows(engine, info.id, info.data_version, actor)
     if not rows:
         return
-    st.caption(f"The first {len(rows)} examples as stored")
+    show_caption(f"The first {len(rows)} examples as stored")
     st.dataframe(
         pd.DataFrame(
             [

@@ -14,6 +14,7 @@ from lib.core.examples import SCHEMA_LABELS
 from lib.core.identity import Actor
 from lib.datasets.service import Inspection, import_upload, inspect_upload, suggest_name
 from lib.datasets.ui.columns import pick_columns
+from lib.shell.messages import show_caption, show_error, show_info, show_success, show_warning
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -64,23 +65,25 @@ def _detected(inspection: Inspection) -> None:
     cols[1].metric("Encoding", inspection.encoding or "—")
     cols[2].metric("Rows", f"{inspection.n_rows:,}")
     cols[3].metric("Schema", inspection.schema_label if inspection.schema else "needs mapping")
-    st.caption("Columns: " + ", ".join(inspection.columns) if inspection.columns else "No columns")
+    show_caption(
+        "Columns: " + ", ".join(inspection.columns) if inspection.columns else "No columns"
+    )
     for warning in inspection.warnings:
-        st.warning(warning)
+        show_warning(warning)
     if inspection.unknown_keys:
         listed = ", ".join(f"{k} ({n:,} rows)" for k, n in inspection.unknown_keys.items())
-        st.info(f"Kept with the examples but not used for training: {listed}")
+        show_info(f"Kept with the examples but not used for training: {listed}")
 
 
 def _raw_rows(inspection: Inspection) -> None:
-    st.caption(f"The file's first {min(RAW_ROWS, len(inspection.preview_raw))} rows as read")
+    show_caption(f"The file's first {min(RAW_ROWS, len(inspection.preview_raw))} rows as read")
     st.dataframe(_text_frame(inspection.preview_raw[:RAW_ROWS]), hide_index=True, width="stretch")
 
 
 def _mapped_rows(inspection: Inspection, n: int) -> None:
     shown = inspection.preview_examples[:n]
     label = SCHEMA_LABELS[inspection.schema] if inspection.schema else ""
-    st.caption(f"The first {len(shown)} examples as they will be stored ({label})")
+    show_caption(f"The first {len(shown)} examples as they will be stored ({label})")
     st.dataframe(_text_frame(shown), hide_index=True, width="stretch")
 
 
@@ -93,7 +96,7 @@ def render_import(engine: Engine, actor: Actor | None) -> None:
     )
     last = st.session_state.pop(_LAST_IMPORT_KEY, None)
     if last:
-        st.success(last)
+        show_success(last)
     if uploaded is None:
         return
     data = uploaded.getvalue()
@@ -119,7 +122,7 @@ def render_import(engine: Engine, actor: Actor | None) -> None:
             else base
         )
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         if base is not None:
             _raw_rows(base)
         return
@@ -156,7 +159,7 @@ def render_import(engine: Engine, actor: Actor | None) -> None:
                     actor=actor,
                 )
         except UserError as exc:
-            st.error(f"Nothing was imported. {exc}")
+            show_error(f"Nothing was imported. {exc}")
             return
         st.session_state[_LAST_IMPORT_KEY] = (
             f"Imported {summary.n_examples:,} examples into “{summary.name}” "

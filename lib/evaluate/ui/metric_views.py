@@ -9,6 +9,7 @@ import streamlit as st
 from lib.evaluate import browse, charts, metric_charts, metrics
 from lib.evaluate import results as res
 from lib.evaluate.intervals import ClassIntervals
+from lib.shell.messages import show_caption, show_warning
 
 HEADLINE = ("accuracy", "macro F1")
 
@@ -92,7 +93,7 @@ def per_class(data: res.EvalData) -> None:
         },
         key="res_per_class_table",
     )
-    st.caption(
+    show_caption(
         "Brackets: 95% bootstrap intervals (seeded, the same as in the report). Invalid answers: "
         + ", ".join(f"{m}: {r.invalid}" for m, r in reports.items())
         + " · failed requests (not scored): "
@@ -148,7 +149,7 @@ def probabilities(data: res.EvalData) -> None:
         ),
     )
     shown = browse.matching(data, filters)
-    st.caption(f"{len(shown):,} of {len(data.examples):,} examples")
+    show_caption(f"{len(shown):,} of {len(data.examples):,} examples")
     if not shown:
         st.info("No example matches these filters.")
         return
@@ -190,7 +191,7 @@ def compare_warning(data: res.EvalData, other: res.EvalData) -> None:
     overlap = res.example_overlap(data, other)
     if overlap.same:
         return
-    st.warning(
+    show_warning(
         f"These runs were scored on different examples: {overlap.shared:,} shared, "
         f"{overlap.only_first:,} only in run {data.run.id}, {overlap.only_second:,} only in "
         f"run {other.run.id}. Their metrics are not directly comparable."

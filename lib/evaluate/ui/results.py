@@ -22,6 +22,7 @@ from lib.evaluate.service import (
     win_rates,
 )
 from lib.evaluate.ui import metric_views as views
+from lib.shell.messages import show_caption, show_info, show_success
 from lib.shell.widgets import run_action
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def confusion(data: res.EvalData) -> None:
             cell = charts.selected_cell(event)
             if cell:
                 st.session_state["res_cell"] = (model, *cell)
-    st.caption(charts.CLICK_HINT)
+    show_caption(charts.CLICK_HINT)
     chosen = st.session_state.get("res_cell")
     if chosen and chosen[0] in data.by_model:
         model, gold, predicted = chosen
@@ -196,9 +197,9 @@ def suspicious(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
             lambda: flag_for_review(engine, [p for _, p in found[: int(top_n)]], actor=actor)
         )
         if done:
-            st.success(f"Flagged {done.flagged} examples for review (one undoable batch).")
+            show_success(f"Flagged {done.flagged} examples for review (one undoable batch).")
             if done.skipped_no_lineage:
-                st.info(
+                show_info(
                     f"{done.skipped_no_lineage} examples came from an uploaded file and have no dataset to go back to."
                 )
     if actor is None:

@@ -27,7 +27,7 @@ from lib.evaluate.service import (
 )
 from lib.evaluate.ui import failures
 from lib.providers.service import base_of, providers
-from lib.shell.messages import ui_secrets
+from lib.shell.messages import md, show_error, show_success, show_warning, ui_secrets
 from lib.shell.progress import progress_text
 from lib.shell.widgets import run_action
 from lib.snapshots.service import snapshot_list
@@ -65,7 +65,7 @@ def pick_testset(engine: Engine, actor: Actor | None) -> TestSet | None:
                 engine, int(snap_id), split, f"{engine.url}|{by_id[snap_id].created_at}", actor
             )
         except UserError as exc:
-            st.error(str(exc))
+            show_error(str(exc))
             return None
     upload = st.file_uploader(
         "Test file (chat or prompt/completion: JSONL, JSON, CSV, XLSX …)", key="eval_upload"
@@ -75,7 +75,7 @@ def pick_testset(engine: Engine, actor: Actor | None) -> TestSet | None:
     try:
         return testset_from_file(upload.getvalue(), file_name=upload.name)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         return None
 
 
@@ -95,7 +95,7 @@ def pick_models(engine: Engine, actor: Actor | None) -> list[ModelSpec]:
     try:
         found = _models_of(engine, name, actor)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         found = []
     ids = [model for model, _ in found]
     labels = dict(found)
@@ -193,7 +193,7 @@ def _shots_pool(engine: Engine, testset: TestSet | None, actor: Actor | None) ->
                 engine, snapshot_id, "train", f"{engine.url}|{snapshot_id}", actor
             )
         except UserError as exc:
-            st.error(str(exc))
+            show_error(str(exc))
             return None
     upload = st.file_uploader("Training file the demonstrations come from", key="eval_shots_file")
     if upload is None:
@@ -201,7 +201,7 @@ def _shots_pool(engine: Engine, testset: TestSet | None, actor: Actor | None) ->
     try:
         return testset_from_file(upload.getvalue(), file_name=upload.name)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         return None
 
 
@@ -221,7 +221,7 @@ def watch_batches(engine: Engine, run_id: int, actor: Actor | None) -> None:
         try:
             check_batches(engine, run_id, secrets=ui_secrets(), actor=actor)
         except Exception as exc:  # noqa: BLE001 - the provider may be unreachable for a while
-            st.warning(f"Could not check the batches: {type(exc).__name__}: {exc}")
+            show_warning(f"Could not check the batches: {type(exc).__name__}: {exc}")
     st.dataframe(batch_table(engine, run_id, actor=actor), hide_index=True)
 
 
@@ -313,7 +313,7 @@ def _watch(engine: Engine, actor: Actor | None) -> None:
     if status is None:
         return
     run, progress = status.run, status.progress
-    st.subheader(f"Run {run.id}: {run.name}")
+    st.subheader(f"Run {run.id}: {md(run.name)}")
     show_progress(progress)
     if progress.status == "batch":
         watch_batches(engine, run_id, actor)
@@ -343,7 +343,7 @@ def _watch(engine: Engine, actor: Actor | None) -> None:
             concurrency=int(st.session_state.get("eval_concurrency", 8)),
         )  # fmt: skip
     if not live and not progress.pending:
-        st.success(
+        show_success(
             f"Finished: {progress.done:,} answers, {progress.failed:,} failed (left out of the "
             "metrics). Open Results to see the metrics."
         )

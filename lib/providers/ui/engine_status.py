@@ -6,6 +6,7 @@ import streamlit as st
 
 from lib.core.identity import Actor
 from lib.providers.service import engine_status, start_engine
+from lib.shell.messages import show_error, show_success
 
 
 @st.fragment
@@ -15,9 +16,9 @@ def render_engine_status(actor: Actor | None) -> None:
     st.subheader("Built-in engine")
     if state.running:
         where = "an engine started outside the app" if state.external else f"process {state.pid}"
-        st.success(f"Running at {state.base_url} ({where}). It stops when the app stops.")
+        show_success(f"Running at {state.base_url} ({where}). It stops when the app stops.")
     elif state.external:
-        st.error(f"No engine answers at {state.base_url} (TUNELAB_ENGINE_URL).")
+        show_error(f"No engine answers at {state.base_url} (TUNELAB_ENGINE_URL).")
     else:
         st.info("Not running. It starts with the app, or when a screen first needs it.")
         if st.button("Start the built-in engine", key="engine_start"):
@@ -25,7 +26,7 @@ def render_engine_status(actor: Actor | None) -> None:
                 try:
                     start_engine(actor=actor)
                 except Exception as exc:  # noqa: BLE001 - the reason is shown, not a traceback
-                    st.error(f"The built-in engine did not start: {exc}")
+                    show_error(f"The built-in engine did not start: {exc}")
                     return
             st.rerun(scope="fragment")
     if state.log_path:

@@ -30,7 +30,15 @@ from lib.providers.service import (
     save_provider,
     the_default,
 )
-from lib.shell.messages import plain, ui_secrets
+from lib.shell.messages import (
+    md,
+    plain,
+    show_caption,
+    show_error,
+    show_success,
+    show_warning,
+    ui_secrets,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -46,7 +54,7 @@ NO_PRESET = "(none)"
 def _flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(plain(message))
+        show_success(message)
 
 
 def _can(config: ProviderConfig) -> str:
@@ -101,7 +109,7 @@ def render_providers(engine: Engine, actor: Actor | None) -> None:
         try:
             make_default(engine, config.name, actor=actor)
         except UserError as exc:
-            st.error(plain(exc))
+            show_error(exc)
         else:
             st.session_state[FLASH_KEY] = f"{config.name} is now the default provider."
             st.rerun()
@@ -114,7 +122,7 @@ def render_providers(engine: Engine, actor: Actor | None) -> None:
     if tested and tested[0] == config.name:
         (st.success if tested[1] else st.error)(plain(tested[2]))
     if config.kind == "engine":
-        st.caption(
+        show_caption(
             f"{ENGINE_NAME}: runs on this machine, needs no key and no internet; it trains "
             "small real models in seconds (see each model's description)."
         )
@@ -125,18 +133,15 @@ def _confirm_removal(engine: Engine, actor: Actor | None) -> None:
     name = st.session_state.get(REMOVE_KEY)
     if not name:
         return
-    st.warning(
-        plain(
-            f"Remove the provider {name}? Its jobs stay in the list; its key variable is not "
-            "touched."
-        )
+    show_warning(
+        f"Remove the provider {name}? Its jobs stay in the list; its key variable is not touched."
     )
     cols = st.columns(2)
     if cols[0].button("Yes, remove it", key="providers_remove_yes", type="primary"):
         try:
             remove_provider(engine, name, actor=actor)
         except UserError as exc:
-            st.error(plain(exc))
+            show_error(exc)
             return
         st.session_state.pop(REMOVE_KEY, None)
         st.session_state[FLASH_KEY] = f"Removed {name}."
@@ -159,7 +164,7 @@ def render_form(engine: Engine, actor: Actor | None) -> None:
     current: ProviderConfig | None = None
     if editing:
         current = next((c for c in providers(engine, actor=actor) if c.name == editing), None)
-    st.subheader(f"Edit {editing}" if current else "Add a provider")
+    st.subheader(f"Edit {md(editing)}" if current else "Add a provider")
     template: ProviderConfig | None = current
     preset_name = NO_PRESET
     if current is None:
@@ -247,7 +252,7 @@ def render_form(engine: Engine, actor: Actor | None) -> None:
                 engine, config, replaces=current.name if current else None, actor=actor
             )
         except UserError as exc:
-            st.error(plain(exc))
+            show_error(exc)
             return
         st.session_state.pop(EDIT_KEY, None)
         st.session_state[FLASH_KEY] = (

@@ -16,6 +16,7 @@ from lib.review import service
 from lib.review.diff import state_diff
 from lib.review.merge import Conflict
 from lib.review.ui.state import conflicts, drop_conflict, notify, push_conflict
+from lib.shell.messages import show_caption, show_error
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -61,7 +62,7 @@ def conflict_dialog(engine: Engine, actor: Actor | None) -> None:
         st.write("Changed on both sides — choose for each:")
     for choice in choices:
         with st.container(border=True):
-            st.caption(choice.label)
+            show_caption(choice.label)
             left, right = st.columns(2)
             left.caption("Yours")
             left.text(choice.mine or "(empty)")
@@ -87,7 +88,7 @@ def conflict_dialog(engine: Engine, actor: Actor | None) -> None:
             _finish(conflict, result)
             st.rerun()
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
     st.caption(
         "Keep mine saves your changes and keeps every change of theirs you did not touch; "
         "where you both changed the same thing, yours wins. Keep theirs saves nothing."

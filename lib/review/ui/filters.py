@@ -13,6 +13,7 @@ from lib.datasets.service import DatasetInfo
 from lib.review import query, service
 from lib.review.service import STATUSES
 from lib.review.ui.state import CURRENT_KEY, IDS_FROM_OTHER_SCREENS
+from lib.shell.messages import md
 
 _ANY = "any"
 
@@ -39,7 +40,7 @@ def render_filters(info: DatasetInfo, overview: service.Overview) -> query.Filte
     ids = state.get(IDS_FROM_OTHER_SCREENS)
     if ids:
         left, right = st.columns([4, 1])
-        left.info(f"Showing the {len(ids):,} examples another screen sent here.")
+        left.info(md(f"Showing the {len(ids):,} examples another screen sent here."))
         right.button("Show all examples", key="review_clear_ids", on_click=_clear_ids)
     more = [k for k in ("review_f_min", "review_f_max") if state.get(k) is not None] + [
         k for k in ("review_f_comment", "review_f_find") if state.get(k, _ANY) != _ANY

@@ -36,6 +36,7 @@ from lib.review.ui.state import (
     show_notice,
     the_pass,
 )
+from lib.shell.messages import show_caption, show_info, show_warning
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -319,7 +320,7 @@ def _messages_editor(engine: Engine, shown: Shown, actor: Actor | None) -> None:
                 st.text(content_text(content))
             for extra in ("tool_calls", "tool_call_id", "name", "weight", "function_call"):
                 if extra in message:
-                    st.caption(extra.replace("_", " "))
+                    show_caption(extra.replace("_", " "))
                     st.code(
                         json.dumps(message[extra], ensure_ascii=False, indent=2), language="json"
                     )
@@ -453,21 +454,21 @@ def render_focus(
         prefix=f"rv_{example.id}_{base_version}_{_gen(example.id)}",
     )
     source = example.source_row if example.source_row is not None else "—"
-    st.caption(
+    show_caption(
         f"Source row {source} · id {example.id} · version {example.version} · status "
         f"{example.status}"
         + (f" · last change by {example.updated_by}" if example.updated_by else "")
         + f" — this pass: {len(p['seen']):,} of {view.matching:,} matching seen"
     )
     if not view.in_filter:
-        st.info(f"Example {example.id} does not match the filters (any more).")
+        show_info(f"Example {example.id} does not match the filters (any more).")
     if actor is None:
-        st.warning(NO_REVIEWER_HINT)
+        show_warning(NO_REVIEWER_HINT)
     _actions(engine, shown, actor, draft is not None)
     if overview.label_choices and info.schema in ("completion", "chat"):
         _label_picker(engine, shown, actor, overview.label_choices)
     if draft and draft.base_version != example.version:
-        st.warning(
+        show_warning(
             f"Someone saved this example (version {example.version}) after you started editing "
             f"version {draft.base_version}. Saving shows what each of you changed."
         )
@@ -498,7 +499,7 @@ def render_focus(
             height=300,
         )
     _text_area(engine, shown, actor, "comment", "Comment", shown.start_comment, height=68)
-    st.caption(
+    show_caption(
         "Keys: "
         + " · ".join(f"{name.replace('_', ' ')} {key}" for name, key in SHORTCUTS.items())
         + ". A shortcut pressed while typing keeps the typing. Unsaved typing is kept for you."

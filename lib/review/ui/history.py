@@ -10,9 +10,9 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo
 from lib.review import service
-from lib.review.guidelines import safe_markdown
 from lib.review.service import ExampleRow
 from lib.review.ui.state import NO_REVIEWER_HINT, notify
+from lib.shell.messages import show_caption, show_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -38,7 +38,7 @@ def render_history(engine: Engine, example: ExampleRow, actor: Actor | None) -> 
             st.markdown(f"**Version {rev.version}**")
             st.text(f"{rev.created_at:%Y-%m-%d %H:%M:%S} UTC · {rev.author} · {rev.reason}")
             for diff in entry.diffs:
-                st.caption(f"{diff.field} — before [-removed-] · after {{+added+}}")
+                show_caption(f"{diff.field} — before [-removed-] · after {{+added+}}")
                 left, right = st.columns(2)
                 left.code(diff.before or "(empty)", language=None, wrap_lines=True)
                 right.code(diff.after or "(empty)", language=None, wrap_lines=True)
@@ -60,7 +60,7 @@ def render_history(engine: Engine, example: ExampleRow, actor: Actor | None) -> 
                 args=(engine, target, None, actor),
             )
         if entries and actor is None:
-            st.caption(NO_REVIEWER_HINT)
+            show_caption(NO_REVIEWER_HINT)
 
 
 def _save_guidelines(engine: Engine, dataset_id: int, key: str, actor) -> None:
@@ -75,12 +75,12 @@ def render_guidelines(engine: Engine, info: DatasetInfo, actor: Actor | None) ->
     text = service.guidelines(engine, info.id, actor=actor)
     st.subheader("Guidelines")
     if text.strip():
-        st.markdown(safe_markdown(text))
+        show_text(text)
     else:
         st.caption("No guidelines for this dataset yet.")
     with st.expander("Edit guidelines"):
         key = f"rv_guidelines_{info.id}"
-        st.text_area("Guidelines (markdown)", value=text, key=key, height=200)
+        st.text_area("Guidelines", value=text, key=key, height=200)
         st.button(
             "Save guidelines",
             key="rv_guidelines_save",
@@ -89,4 +89,4 @@ def render_guidelines(engine: Engine, info: DatasetInfo, actor: Actor | None) ->
             args=(engine, info.id, key, actor),
         )
         if actor is None:
-            st.caption(NO_REVIEWER_HINT)
+            show_caption(NO_REVIEWER_HINT)

@@ -19,6 +19,7 @@ from lib.review.ui.samples import render_double_review, render_random_sample
 from lib.review.ui.state import NO_REVIEWER_HINT, conflicts, overview_of
 from lib.review.ui.table import render_table
 from lib.shell.guard import Context
+from lib.shell.messages import show_info
 from lib.shell.widgets import dataset_picker
 
 
@@ -40,7 +41,7 @@ def render_review(ctx: Context) -> None:
             text=f"{overview.reviewed:,} of {overview.total:,} reviewed ({counts})",
         )
     if actor is None:
-        st.info(NO_REVIEWER_HINT)
+        show_info(NO_REVIEWER_HINT)
     if mode == "Table":
         # The table needs the full width (its text columns); the guidelines sit above it.
         with st.expander("Guidelines", expanded=False):

@@ -19,6 +19,7 @@ from lib.datasets.service import DatasetInfo
 from lib.review import sampling, service
 from lib.review.service import ExampleRow
 from lib.review.ui.state import NO_REVIEWER_HINT, notify, show_notice
+from lib.shell.messages import md, show_caption, show_warning
 from lib.shell.widgets import run_action
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def show_example(example: ExampleRow, schema: str, *, hide_answer: bool = False)
             messages = messages[:-1]
         for message in messages:
             if isinstance(message, dict):
-                st.caption(str(message.get("role", "?")))
+                show_caption(str(message.get("role", "?")))
                 st.text(str(message.get("content") or ""))
                 if message.get("tool_calls"):
                     st.code(
@@ -117,7 +118,7 @@ def render_random_sample(engine: Engine, info: DatasetInfo, actor: Actor | None)
                 lambda: service.draw_sample(engine, info.id, n=int(n), seed=int(seed), actor=actor)
             )
         if actor is None:
-            st.caption(NO_REVIEWER_HINT)
+            show_caption(NO_REVIEWER_HINT)
     sample = _pick_sample(engine, info, "random", actor)
     if sample is None:
         st.info("No sample yet: draw one above.")
@@ -131,7 +132,7 @@ def render_random_sample(engine: Engine, info: DatasetInfo, actor: Actor | None)
     if estimate is not None:
         label = "Estimated error rate of the whole dataset" if prog.done else "Error rate so far"
         st.metric(label, f"{estimate.estimate:.1%}", help="rejected or flagged ÷ reviewed")
-        st.caption(
+        show_caption(
             f"95% Wilson interval: {estimate.low:.1%} – {estimate.high:.1%} "
             f"({prog.errors:,} rejected or flagged of {prog.reviewed:,} reviewed; "
             f"{sample.population:,} examples when drawn)"
@@ -142,7 +143,7 @@ def render_random_sample(engine: Engine, info: DatasetInfo, actor: Actor | None)
         return
     example = view.example
     source = example.source_row if example.source_row is not None else "—"
-    st.caption(
+    show_caption(
         f"Sample item {view.position + 1} of {prog.n} · source row {source} · id {example.id} · "
         f"version {example.version}"
     )
@@ -168,7 +169,7 @@ def render_random_sample(engine: Engine, info: DatasetInfo, actor: Actor | None)
             args=(engine, sample.id, target, outcome, comment_key, actor),
         )
     if actor is None:
-        st.caption(NO_REVIEWER_HINT)
+        show_caption(NO_REVIEWER_HINT)
 
 
 def _give_label(
@@ -231,9 +232,9 @@ def render_double_review(
     if sample is None:
         st.info("No double review yet.")
         return
-    st.caption(f"Reviewers: {', '.join(sample.reviewers)}")
+    show_caption(f"Reviewers: {', '.join(sample.reviewers)}")
     if actor is None:
-        st.warning(NO_REVIEWER_HINT)
+        show_warning(NO_REVIEWER_HINT)
         return
     view = service.double_review_view(engine, sample.id, actor=actor)
     show_notice()
@@ -262,7 +263,7 @@ def _label_next(
     overview: service.Overview,
 ) -> None:
     source = example.source_row if example.source_row is not None else "—"
-    st.caption(
+    show_caption(
         f"Source row {source} · id {example.id} (its current label is hidden so that yours is "
         "independent)"
     )
@@ -340,14 +341,14 @@ def _agreement(
         example = service.example(engine, dispute.example_id, actor=actor)
         with st.container(border=True):
             source = example.source_row if example.source_row is not None else "—"
-            st.caption(f"Source row {source} · id {example.id} · version {example.version}")
+            show_caption(f"Source row {source} · id {example.id} · version {example.version}")
             show_example(example, info.schema, hide_answer=True)
             st.text(" · ".join(f"{r}: {lab}" for r, lab in dispute.labels.items()))
             options = list(dict.fromkeys(dispute.labels.values()))
             choice_key = f"review_dr_settle_{example.id}"
             other_key = f"review_dr_settle_other_{example.id}"
             left, mid, right = st.columns([2, 2, 1], vertical_alignment="bottom")
-            left.radio("Settle as", options, key=choice_key, horizontal=True)
+            left.radio("Settle as", options, format_func=md, key=choice_key, horizontal=True)
             mid.text_input("or another label", key=other_key)
             right.button(
                 "Settle",

@@ -17,6 +17,7 @@ from lib.review import query, service
 from lib.review.merge import Conflict
 from lib.review.service import ExampleRow
 from lib.review.ui.place import CURRENT_KEY, MODE_KEY
+from lib.shell.messages import show_toast
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -120,7 +121,7 @@ def show_notice() -> None:
         return
     kind, text = notice
     if kind == "success":
-        st.toast(text)  # a passing note: it must not push the example down the screen
+        show_toast(text)  # a passing note: it must not push the example down the screen
         return
     {"warning": st.warning, "error": st.error}.get(kind, st.info)(text)
 

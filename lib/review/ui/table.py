@@ -21,6 +21,7 @@ from lib.review.ui.state import (
     page_of,
     push_conflict,
 )
+from lib.shell.messages import md, show_caption, show_error, show_success, show_toast, show_warning
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -59,7 +60,7 @@ def _save_edits(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     if not edits or not shown:
         return
     if actor is None:
-        st.warning(f"Your table edits are not saved yet. {NO_REVIEWER_HINT}")
+        show_warning(f"Your table edits are not saved yet. {NO_REVIEWER_HINT}")
         return
     cell_edits = []
     for index, values in sorted(edits.items(), key=lambda kv: int(kv[0])):
@@ -68,7 +69,7 @@ def _save_edits(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     try:
         result = service.save_table_edits(engine, info.id, info.schema, cell_edits, actor=actor)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         return
     for conflict in result.conflicts:
         push_conflict(conflict)
@@ -76,7 +77,7 @@ def _save_edits(engine: Engine, info: DatasetInfo, actor: Actor | None) -> None:
     if result.problems:
         st.session_state["review_table_problems"] = result.problems
     if result.saved:
-        st.toast(f"Saved {result.saved} row{'s' if result.saved != 1 else ''}.")
+        show_toast(f"Saved {result.saved} row{'s' if result.saved != 1 else ''}.")
     st.rerun()
 
 
@@ -112,7 +113,7 @@ def _pager(total: int, locked: bool) -> tuple[int, int]:
         f"Page (of {n_pages:,})", min_value=1, max_value=n_pages, key=PAGE_KEY, disabled=locked
     )
     mid.selectbox("Rows per page", query.PAGE_SIZES, key=PAGE_SIZE_KEY, disabled=locked)
-    right.caption(f"{total:,} matching examples")
+    right.caption(md(f"{total:,} matching examples"))
     return (int(number) - 1) * size, size
 
 
@@ -123,7 +124,7 @@ def render_table(
     _save_edits(engine, info, actor)
     drafts_notice(engine, info, actor)
     for problem in st.session_state.pop("review_table_problems", []):
-        st.error(problem)
+        show_error(problem)
     offset, size = _pager_offsets()
     result = page_of(engine, info, filters, offset, size)
     total = result.total
@@ -215,10 +216,12 @@ def render_bulk(
                 st.session_state["review_bulk_pending"] = ((info.id, filters, action), n)
                 pending = st.session_state["review_bulk_pending"]
             except UserError as exc:
-                st.error(str(exc))
+                show_error(str(exc))
         if pending:
             n = pending[1]
-            st.write(f"This will {action.describe()} on **{n:,}** examples (one undoable batch).")
+            st.write(
+                f"This will {md(action.describe())} on **{n:,}** examples (one undoable batch)."
+            )
             if st.button(
                 f"Confirm: change {n:,} examples",
                 key="review_bulk_confirm",
@@ -231,11 +234,11 @@ def render_bulk(
                     )
                     st.session_state.pop("review_bulk_pending", None)
                     st.session_state["review_bulk_last"] = batch
-                    st.success(f"Changed {changed:,} examples.")
+                    show_success(f"Changed {changed:,} examples.")
                 except UserError as exc:
-                    st.error(str(exc))
+                    show_error(str(exc))
             if actor is None:
-                st.caption(NO_REVIEWER_HINT)
+                show_caption(NO_REVIEWER_HINT)
         last = st.session_state.get("review_bulk_last")
         if last and st.button(
             "Undo the last bulk action", key="review_bulk_undo", disabled=actor is None
@@ -245,4 +248,4 @@ def render_bulk(
                 st.session_state.pop("review_bulk_last", None)
                 st.success("Undone.")
             except UserError as exc:
-                st.error(str(exc))
+                show_error(str(exc))

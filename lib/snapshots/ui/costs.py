@@ -11,6 +11,7 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.core.pricing import PriceTable, table_rows
 from lib.providers.service import price_table
+from lib.shell.messages import show_caption, show_error
 from lib.shell.settings import price_table_editor
 from lib.shell.widgets import run_action
 from lib.snapshots.cost_chart import Scenario, build_figure, inference_series
@@ -67,11 +68,11 @@ def render_costs(engine: Engine, snap: SnapshotInfo, actor: Actor | None) -> Non
     epochs: int | str = AUTO if auto else int(fixed)
     estimate = _estimate(engine, snap.id, model, epochs, table, _table_key(table), actor)
     if isinstance(estimate, str):
-        st.error(estimate)
+        show_error(estimate)
     else:
         for line in estimate.lines():
             st.text(line)
-        st.caption(estimate.price_caption)
+        show_caption(estimate.price_caption)
         _chart(table, model, estimate)
     price_table_editor(engine, table, actor)
 
@@ -131,4 +132,4 @@ def _chart(table: PriceTable, model: str, estimate: CostEstimate) -> None:
         st.text("The fine-tuned model does not pay for itself with these numbers.")
     else:
         st.text(f"Break-even after {series.break_even_day:,.1f} days.")
-    st.caption(table.caption())
+    show_caption(table.caption())

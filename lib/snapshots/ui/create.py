@@ -9,6 +9,7 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo
+from lib.shell.messages import show_caption, show_info, show_success, show_warning
 from lib.shell.widgets import run_action
 from lib.snapshots.service import (
     BALANCE_MODES,
@@ -92,14 +93,14 @@ def render_create(engine: Engine, info: DatasetInfo, actor: Actor | None) -> Non
     )
     plan = _plan(engine, info.id, info.data_version, options, actor)
     if isinstance(plan, str):
-        st.warning(plan)
+        show_warning(plan)
         return
     if stratify and not plan.split.stratified:
         st.caption("This data is not classification-like, so the split is random (not stratified).")
     _preview(plan)
     name = st.text_input("Snapshot name (optional)", key="snap_name", max_chars=300)
     if actor is None:
-        st.info(NO_NAME_HINT)
+        show_info(NO_NAME_HINT)
     if st.button("Create snapshot", type="primary", disabled=actor is None, key="snap_create"):
         created = run_action(
             lambda: create_snapshot(
@@ -113,7 +114,7 @@ def render_create(engine: Engine, info: DatasetInfo, actor: Actor | None) -> Non
         )
         if created is not None:
             st.session_state[SELECTED_SNAPSHOT_KEY] = created.id
-            st.success(f"Snapshot {created.id} created: {created.n_examples:,} examples.")
+            show_success(f"Snapshot {created.id} created: {created.n_examples:,} examples.")
 
 
 def _preview(plan: SnapshotPlan) -> None:
@@ -125,4 +126,4 @@ def _preview(plan: SnapshotPlan) -> None:
         st.caption("Examples per class in each split (before confirming):")
         st.dataframe(counts_rows(plan.counts), hide_index=True)
     for note in plan.split.notes:
-        st.caption(f"Note: {note}.")
+        show_caption(f"Note: {note}.")

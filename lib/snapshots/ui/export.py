@@ -9,6 +9,7 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo, ExportFile, dataset_file, formats_for
+from lib.shell.messages import show_caption, show_error
 from lib.snapshots.service import SPLIT_CHOICES, SnapshotInfo, snapshot_file
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _export_dataset(
 
 def _download(result: ExportFile | str, *, key: str) -> None:
     if isinstance(result, str):
-        st.error(result)
+        show_error(result)
         return
     st.text(f"{result.file_name} · {len(result.data):,} bytes")
     st.download_button(
@@ -94,7 +95,7 @@ def render_exports(engine: Engine, snap: SnapshotInfo, actor: Actor | None) -> N
     split = cols[1].selectbox(
         "Split", splits, format_func=SPLIT_LABELS.__getitem__, key="snap_export_split"
     )
-    st.caption(formats[key].help)
+    show_caption(formats[key].help)
     system = None
     if snap.schema == "completion" and key in ("chat", "llamafactory"):
         system = st.text_input(

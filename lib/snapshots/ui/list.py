@@ -8,6 +8,7 @@ import streamlit as st
 
 from lib.core.identity import Actor
 from lib.datasets.service import DatasetInfo
+from lib.shell.messages import show_caption
 from lib.shell.widgets import run_action
 from lib.snapshots.service import SnapshotInfo, counts_rows, delete_snapshot, snapshot_list
 from lib.snapshots.ui.create import SELECTED_SNAPSHOT_KEY
@@ -61,7 +62,7 @@ def render_list(engine: Engine, info: DatasetInfo, actor: Actor | None) -> Snaps
     if snap.settings.get("stratified"):
         st.dataframe(counts_rows(snap.counts), hide_index=True)
     for note in snap.settings.get("notes", []):
-        st.caption(f"Note: {note}.")
+        show_caption(f"Note: {note}.")
     _delete_panel(engine, snap, actor)
     return snap
 

@@ -14,6 +14,7 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.providers.service import ProviderConfig, provider_models, providers, the_default
+from lib.shell.messages import show_error, show_warning
 from lib.synth import demo
 from lib.synth.plan import (
     DEFAULT_NEAR_DUPLICATE,
@@ -88,7 +89,7 @@ def values_inputs(used: list[str]) -> dict[str, list[str]]:
         try:
             values[name] = parse_values(text, name=name)
         except UserError as exc:
-            st.error(str(exc))
+            show_error(str(exc))
             values[name] = []
     return values
 
@@ -131,7 +132,7 @@ def values_from_dataset(engine: Engine, used: list[str], actor: Actor | None) ->
         try:
             fields = field_names(engine, int(dataset_id), actor=actor)
         except UserError as exc:
-            st.error(str(exc))
+            show_error(str(exc))
             return
         # The callback reads the field and placeholder from session state.
         c2.selectbox("Field (its distinct values)", fields, key="synth_fill_field")
@@ -166,7 +167,7 @@ def provider_and_model(engine: Engine, actor: Actor | None) -> tuple[ProviderCon
     try:
         models = _models(name, config, actor)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         models = []
     if config.kind == "engine" and ENGINE_MODEL in models:
         models.remove(ENGINE_MODEL)
@@ -177,7 +178,7 @@ def provider_and_model(engine: Engine, actor: Actor | None) -> tuple[ProviderCon
     if choice == other:
         model = c2.text_input("Model id (e.g. a deployment name)", key=f"synth_model_id_{name}")
     if config.kind == "engine":
-        st.warning(ENGINE_NOTE)
+        show_warning(ENGINE_NOTE)
     return config, (model or "").strip()
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.providers.service import ProviderConfig
+from lib.shell.messages import md, show_caption, show_error, show_info, show_success, show_warning
 from lib.shell.messages import ui_secrets as secrets
 from lib.shell.progress import progress_text
 from lib.shell.widgets import SELECTED_DATASET_KEY, run_action
@@ -52,22 +53,22 @@ def show_plan(
         plan = make_plan(spec)
         estimate = plan_estimate(engine, plan, config, actor=actor)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         return None
     st.text(estimate.summary())
-    st.caption(estimate.token_note)
-    st.caption(estimate.cost_note)
+    show_caption(estimate.token_note)
+    show_caption(estimate.cost_note)
     reused = reused_answers(engine, plan, actor=actor)
     if reused:
-        st.info(
+        show_info(
             f"{reused:,} of these {plan.n_requests:,} requests were answered before: their stored "
             "answers are reused (free, and the same texts). Change the seed under Advanced for "
             "fresh samples."
         )
     for warning in plan.warnings:
-        st.warning(warning)
+        show_warning(warning)
     preview = plan.preview(n=PREVIEW_ROWS)
-    st.caption(f"Preview of the first {len(preview)} combinations (sample 1):")
+    show_caption(f"Preview of the first {len(preview)} combinations (sample 1):")
     st.dataframe(
         [
             {**row.values, "training prompt": row.training_prompt, "seed": row.seed}
@@ -130,10 +131,10 @@ def watch(engine: Engine, *, actor: Actor | None, concurrency: int) -> None:
     try:
         state = synthetic_status(engine, run_id, actor=actor)
     except UserError as exc:
-        st.error(str(exc))
+        show_error(str(exc))
         return
     run, progress, live = state.run, state.progress, state.live
-    st.subheader(f"Run {run.id}: {run.name}")
+    st.subheader(f"Run {run.id}: {md(run.name)}")
     st.progress(progress.fraction, text=progress_text(progress))
     status = progress.status
     if status == "interrupted" or (status == "running" and not live):
@@ -178,10 +179,10 @@ def open_result(engine: Engine, actor: Actor | None) -> None:
         return
     message = st.session_state.pop("synth_made", None)
     if message:
-        st.success(message)
+        show_success(message)
     rows = new_examples(engine, dataset_id, limit=PREVIEW_RESULT_ROWS, actor=actor)
     if rows:
-        st.caption(f"The first {len(rows)} examples of the new dataset:")
+        show_caption(f"The first {len(rows)} examples of the new dataset:")
         st.dataframe(
             [
                 {"prompt": r.prompt, "completion": r.completion, "status": r.status,
@@ -204,7 +205,7 @@ def earlier_runs(engine: Engine, actor: Actor | None) -> None:
             st.caption("No synthetic runs yet.")
         for run in runs:
             label = f"Run {run.id} · {run.status} · {run.name}"
-            if st.button(label, key=f"synth_pick_{run.id}"):
+            if st.button(md(label), key=f"synth_pick_{run.id}"):
                 st.session_state[RUN_KEY] = run.id
                 st.session_state.pop(OPEN_KEY, None)
                 st.rerun()

@@ -15,7 +15,14 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.providers.service import capabilities, providers, the_provider
-from lib.shell.messages import plain, ui_secrets
+from lib.shell.messages import (
+    show_caption,
+    show_error,
+    show_info,
+    show_success,
+    show_warning,
+    ui_secrets,
+)
 from lib.shell.try_model import render_try
 from lib.train.progress import job_progress
 from lib.train.service import (
@@ -70,7 +77,7 @@ def jobs_frame(jobs: list[JobRow]) -> pd.DataFrame:
 def render_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(plain(message))
+        show_success(message)
 
 
 def _statuses(jobs: list[JobRow]) -> list[tuple[int, str]]:
@@ -135,7 +142,7 @@ def _actions(engine: Engine, detail: JobDetail, actor: Actor | None) -> None:
         try:
             row = cancel_or_pause(engine, job.id, wanted, secrets=ui_secrets(), actor=actor)
         except UserError as exc:
-            st.error(plain(exc))
+            show_error(exc)
             return
         st.session_state[FLASH_KEY] = f"Job {job.id}: {wanted} requested; now {row.status_label}."
         st.rerun()
@@ -163,13 +170,13 @@ def _charts(detail: JobDetail) -> None:
         fig = metrics_figure(detail.metrics, kind=kind, smoothing=smoothing)
         if fig is not None:
             col.plotly_chart(fig, key=f"jobs_chart_{kind}_{detail.job.id}")
-    st.caption(f"Metrics from the {detail.metrics_source}.")
+    show_caption(f"Metrics from the {detail.metrics_source}.")
 
 
 def _summary(detail: JobDetail) -> None:
     job = detail.job
     if detail.problem:
-        st.warning(plain(f"Showing the last known state. {detail.problem}"))
+        show_warning(f"Showing the last known state. {detail.problem}")
     cols = st.columns(4)
     cols[0].metric("Status", job.status_label)
     cols[1].metric("Trained tokens", f"{job.trained_tokens:,}" if job.trained_tokens else "—")
@@ -178,7 +185,7 @@ def _summary(detail: JobDetail) -> None:
     st.text(f"Provider job id: {job.provider_job_id or '(not created yet)'}")
     st.text(f"Base model: {job.base_model} · method: {job.method}")
     if job.error:
-        st.error(plain(f"Error: {job.error}"))
+        show_error(f"Error: {job.error}")
     if job.fine_tuned_model:
         st.caption("Resulting model (copy it with the button at the right of the box)")
         st.code(job.fine_tuned_model, language=None)
@@ -273,10 +280,10 @@ def render_models(engine: Engine, actor: Actor | None) -> None:
     try:
         models = model_list(engine, name, secrets=ui_secrets(), actor=actor)
     except UserError as exc:
-        st.error(plain(exc))
+        show_error(exc)
         return
     if not models:
-        st.info(plain(f"{name} has no fine-tuned models."))
+        show_info(f"{name} has no fine-tuned models.")
         return
     frame = pd.DataFrame(
         [
@@ -299,13 +306,13 @@ def render_models(engine: Engine, actor: Actor | None) -> None:
     pending = st.session_state.get(DELETE_KEY)
     if pending:
         provider, model = pending
-        st.warning(plain(f"Delete {model} from {provider}? This cannot be undone."))
+        show_warning(f"Delete {model} from {provider}? This cannot be undone.")
         cols = st.columns(2)
         if cols[0].button("Yes, delete it", type="primary", key="jobs_delete_yes"):
             try:
                 message = delete_model(engine, provider, model, secrets=ui_secrets(), actor=actor)
             except UserError as exc:
-                st.error(plain(exc))
+                show_error(exc)
                 return
             st.session_state.pop(DELETE_KEY, None)
             st.session_state[FLASH_KEY] = message

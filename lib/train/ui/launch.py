@@ -25,7 +25,14 @@ from lib.providers.service import (
     providers,
     the_default,
 )
-from lib.shell.messages import plain, ui_secrets
+from lib.shell.messages import (
+    show_caption,
+    show_error,
+    show_info,
+    show_success,
+    show_warning,
+    ui_secrets,
+)
 from lib.snapshots.service import SnapshotInfo, snapshot_list
 from lib.train.service import (
     LaunchRequest,
@@ -81,7 +88,7 @@ def pick_provider(engine: Engine, actor: Actor | None) -> ProviderConfig | None:
     )
     config = next(c for c in trainable if c.name == chosen)
     if config.kind == "openai":
-        st.warning(WIND_DOWN_TEXT)
+        show_warning(WIND_DOWN_TEXT)
     return config
 
 
@@ -99,7 +106,7 @@ def pick_model(config: ProviderConfig, actor: Actor | None) -> str:
     caps = capabilities(config)
     options: list[ModelInfo] = []
     if isinstance(found, str):
-        st.error(plain(found))
+        show_error(found)
     else:
         options = [m for m in found if m.fine_tunable]
         if caps.continue_training:
@@ -123,7 +130,7 @@ def pick_method(config: ProviderConfig, snapshot: SnapshotInfo) -> str | None:
     allowed = ("supervised", "dpo") if snapshot.schema == "preference" else ("supervised",)
     methods = [m for m in capabilities(config).methods if m in allowed]
     if not methods:
-        st.error(plain(f"{config.name} cannot train on {snapshot.schema} examples."))
+        show_error(f"{config.name} cannot train on {snapshot.schema} examples.")
         return None
     return st.radio(
         "Method",
@@ -258,7 +265,7 @@ def render_confirm(
         actor,
     )
     if isinstance(ready, str):
-        st.error(plain(ready))
+        show_error(ready)
         return
     st.subheader("Before you launch")
     st.text(ready.summary())
@@ -267,7 +274,7 @@ def render_confirm(
     if ready.estimate is not None:
         for line in ready.estimate.lines():
             st.text(line)
-        st.caption(ready.estimate.price_caption)
+        show_caption(ready.estimate.price_caption)
     else:
         st.text(ready.estimate_problem or "No estimate.")
     override = False
@@ -278,11 +285,9 @@ def render_confirm(
     plan = launch_plan(engine, request, actor=actor)
     key, first = plan.key, plan.existing
     if first is not None and first.provider_job_id:
-        st.info(
-            plain(
-                f"A job with exactly these settings exists: job {first.id} "
-                f"({first.provider_job_id}, {first.status_label})."
-            )
+        show_info(
+            f"A job with exactly these settings exists: job {first.id} "
+            f"({first.provider_job_id}, {first.status_label})."
         )
         if st.checkbox("Launch another job with the same settings", key="train_again"):
             key = plan.again_key
@@ -291,7 +296,7 @@ def render_confirm(
         reasons.append("Enter your name in the sidebar first: a launch records who started it.")
     blocked = [r for r in reasons if r]
     for reason in blocked:
-        st.warning(plain(reason))
+        show_warning(reason)
     pending = bool(st.session_state.get(PENDING_KEY))
     st.button(
         "Launch fine-tuning job",
@@ -347,9 +352,9 @@ def render_result(settings: dict[str, object]) -> None:
         st.session_state.pop(RESULT_KEY, None)
         return
     if "error" in result:
-        st.error(plain(result["error"]))
+        show_error(result["error"])
         return
-    st.success(plain(f"{result['message']} Follow it on Jobs & models (job {result['job_id']})."))
+    show_success(f"{result['message']} Follow it on Jobs & models (job {result['job_id']}).")
     try:
         st.page_link("pages/jobs.py", label="Open Jobs & models", icon=":material/work_history:")
     except StreamlitAPIException:  # the page ran without the app's navigation (a deep link)
