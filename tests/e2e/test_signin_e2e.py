@@ -209,3 +209,56 @@ def test_double_review_stays_blind_until_settled(team_server: AppServer, browser
     for page in pages.values():
         page.context.close()
     store.dispose()
+
+
+# Tables that reads fill (a cache of computed findings), not changes anyone made.
+DERIVED = {"check_findings"}
+
+
+def _fingerprint(engine) -> dict[str, int]:  # noqa: ANN001
+    """Rows per table and the examples' versions: any change made anywhere shows here."""
+    import sqlalchemy as sa
+
+    out: dict[str, int] = {}
+    with engine.connect() as conn:
+        for name in sa.inspect(conn).get_table_names():
+            if name in DERIVED:
+                continue
+            out[name] = conn.execute(sa.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+        out["example versions"] = conn.execute(
+            sa.text("SELECT COALESCE(SUM(version), 0) FROM examples")
+        ).scalar_one()
+    return out
+
+
+MAIN_BUTTONS = (
+    '[data-testid="stMain"] button[data-testid^="stBaseButton"]'
+    ':not([data-testid="stBaseButton-elementToolbar"]):visible'
+)
+
+
+def test_a_viewer_finds_no_way_to_change_anything(team_server: AppServer, page) -> None:  # noqa: ANN001
+    """Signed in without a role: every button on every page is pressed; nothing changes."""
+    from tests.e2e.test_injection_e2e import PAGES
+
+    sign_in(page, team_server.url, "val@example.com")
+    assert "Role: viewer" in page.locator('[data-testid="stSidebar"]').inner_text()
+    store = _store(team_server)
+    before = _fingerprint(store)
+    for path in PAGES:
+        page.goto(f"{team_server.url}/{path}")
+        wait_for_idle(page)
+        for i in range(40):
+            buttons = page.locator(MAIN_BUTTONS)
+            if i >= buttons.count():
+                break
+            button = buttons.nth(i)
+            if button.is_enabled():
+                button.click(timeout=10_000)
+                wait_for_idle(page)
+        assert_no_exception(page)
+    assert _fingerprint(store) == before
+    page.goto(f"{team_server.url}/team")
+    wait_for_idle(page)
+    page.get_by_text("only admins manage the team").wait_for()
+    store.dispose()
