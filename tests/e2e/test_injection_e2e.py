@@ -129,14 +129,14 @@ def _seed_store(server: AppServer) -> None:
         for row, text in zip(rows, EVIL * 2, strict=False):
             update_example(
                 store,
-                Change(example_id=row.id, expected_version=row.version, comment=text, status="flagged"),
+                Change(
+                    example_id=row.id, expected_version=row.version, comment=text, status="flagged"
+                ),
                 author=REVIEWER,
                 reason=text,
             )
         set_guidelines(store, info.id, "\n\n".join(EVIL))
-        start_double_review(
-            store, info.id, n=5, seed=1, reviewers=(REVIEWER, IMG), author=REVIEWER
-        )
+        start_double_review(store, info.id, n=5, seed=1, reviewers=(REVIEWER, IMG), author=REVIEWER)
         create_snapshot(store, info.id, author=REVIEWER, name=HTML_LINK)
     finally:
         store.dispose()

@@ -54,7 +54,7 @@ def render_my_queue(engine: Engine, actor: Actor | None) -> None:
         queue.labelled / total if total else 1.0, text=f"{queue.labelled} of {total} labelled"
     )
     if queue.info.overlap > 1:
-        st.caption(
+        show_caption(
             f"Each example goes to {queue.info.overlap} reviewers. You do not see their labels, "
             "and they do not see yours, until the example is settled."
         )
