@@ -86,6 +86,19 @@ def _assert_safe(page, where: str, problems: list[str] | None = None) -> None:  
     problems.extend(found)
 
 
+def _settle(page) -> None:  # noqa: ANN001
+    """Wait until the page has drawn its title and finished running, spinners included."""
+    page.locator("h1").first.wait_for()
+    for _ in range(2):
+        wait_for_idle(page)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=stSpinner], [data-testid=stSkeleton]')",
+            timeout=120_000,
+        )
+        page.wait_for_timeout(500)
+    wait_for_idle(page)
+
+
 def _open_everything(page) -> None:  # noqa: ANN001
     """Open each tab and expander of the page, so that what they show is checked too."""
     for i in range(page.locator('[data-testid="stExpander"] summary').count()):
@@ -137,7 +150,10 @@ def _seed_store(server: AppServer) -> None:
             )
         set_guidelines(store, info.id, "\n\n".join(EVIL))
         start_double_review(store, info.id, n=5, seed=1, reviewers=(REVIEWER, IMG), author=REVIEWER)
-        create_snapshot(store, info.id, author=REVIEWER, name=HTML_LINK)
+        # Half the examples held out: enough for Results to treat the labels as classes.
+        create_snapshot(
+            store, info.id, author=REVIEWER, name=HTML_LINK, train=0.4, valid=0.1, test=0.5
+        )
     finally:
         store.dispose()
 
@@ -158,10 +174,19 @@ def test_user_text_is_text_on_every_page(tmp_path, page) -> None:  # noqa: ANN00
         page.get_by_text("Imported 40 examples").wait_for()
         _assert_safe(page, "import message", problems_before)
         _seed_store(server)
+        # An evaluation of the evil labels, so that Results draws them in every chart.
+        page.goto(f"{server.url}/evaluate?reviewer=Ana")
+        wait_for_idle(page)
+        page.get_by_role("button", name="Run evaluation").click()
+        page.get_by_text("Finished:").wait_for(timeout=240_000)
+        _assert_safe(page, "evaluate (finished)", problems_before)
         problems: list[str] = problems_before
         for path in PAGES:
             page.goto(f"{server.url}/{path}")
-            wait_for_idle(page)
+            _settle(page)
+            if path == "results":
+                page.get_by_role("tab", name="Confusion matrices").wait_for(timeout=120_000)
+                wait_for_idle(page)
             _assert_safe(page, path or "datasets", problems)
             _open_everything(page)
             _assert_safe(page, f"{path or 'datasets'} (expanded)", problems)
@@ -178,13 +203,22 @@ def test_user_text_is_text_on_every_page(tmp_path, page) -> None:  # noqa: ANN00
             if SHOTS:
                 page.screenshot(path=f"{SHOTS}/{path or 'datasets'}.png", full_page=True)
         assert not problems, "\n".join(dict.fromkeys(problems))
+        # The confusion matrix names the classes as typed.
+        page.goto(f"{server.url}/results")
+        _settle(page)
+        page.get_by_role("tab", name="Confusion matrices").click()
+        wait_for_idle(page)
+        page.locator('[data-testid="stPlotlyChart"] g.ytick text').first.wait_for()
+        gold = page.locator('[data-testid="stPlotlyChart"] g.ytick text').all_text_contents()
+        assert set(EVIL) <= {t.strip() for t in gold}, gold
         # Shown as typed: the column names in the import facts, the labels on the chart.
         page.goto(server.url)
-        wait_for_idle(page)
+        _settle(page)
+        page.locator('[data-testid="stPlotlyChart"] g.xtick text').first.wait_for()
         body = page.locator("body").inner_text().replace("\u2060", "")
         for text in (MD_LINK, HTML_LINK):
             assert text in body, f"{text} is not shown literally on the Datasets page"
-        ticks = page.locator('[data-testid="stPlotlyChart"] .xtick text').all_text_contents()
+        ticks = page.locator('[data-testid="stPlotlyChart"] g.xtick text').all_text_contents()
         assert sorted(ticks) == sorted(EVIL)
     finally:
         server.stop()
