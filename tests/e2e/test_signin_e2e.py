@@ -262,3 +262,36 @@ def test_a_viewer_finds_no_way_to_change_anything(team_server: AppServer, page) 
     wait_for_idle(page)
     page.get_by_text("only admins manage the team").wait_for()
     store.dispose()
+
+
+def test_a_reviewer_cannot_launch_a_job(team_server: AppServer, page) -> None:  # noqa: ANN001
+    """The Fine-tune screen, signed in as a reviewer: the launch is refused, no job is written."""
+    import sqlalchemy as sa
+
+    from lib.access import service
+    from tests.e2e.helpers import snapshot_sample_reviews
+
+    store = _store(team_server)
+    boss = service.actor_for(store, ADMIN, admins=[ADMIN])
+    service.grant_role(store, boss, "rita@example.com", "reviewer", admins=[ADMIN])
+    snapshot_sample_reviews(team_server.data_dir, name="reviewer launch")
+    sign_in(page, team_server.url, "rita@example.com", path="train")
+    review = page.get_by_role("button", name="Review checks and cost")
+    review.wait_for(timeout=120_000)
+    review.click()
+    wait_for_idle(page)
+    override = page.get_by_text("I have read the warnings and want to launch anyway")
+    if override.count():
+        override.click()
+        wait_for_idle(page)
+    launch = page.get_by_role("button", name="Launch fine-tuning job")
+    launch.wait_for()
+    if launch.is_enabled():
+        launch.click()
+        wait_for_idle(page)
+        page.get_by_text("You cannot launch a fine-tuning job").first.wait_for()
+    assert_no_exception(page)
+    with store.connect() as conn:
+        jobs = conn.execute(sa.text("SELECT COUNT(*) FROM train_jobs")).scalar_one()
+    assert jobs == 0
+    store.dispose()
