@@ -26,6 +26,7 @@ FEATURES = frozenset(
         "runner",
         "evaluate",
         "synth",
+        "access",
     }
 )
 # What reaches the store below a service: never imported by a screen.

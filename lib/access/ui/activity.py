@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.access import service
 from lib.core.identity import Actor, Role
 from lib.shell.messages import show_caption, show_info
 from lib.shell.widgets import cached_datasets, run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 _EVERYONE = "Everyone"
 

@@ -6,13 +6,17 @@ shown by its prompt (its stored label may be a colleague's settled decision, so 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.access import service
 from lib.core.identity import Actor, Role
 from lib.shell.messages import md, show_caption, show_info, show_text
 from lib.shell.widgets import run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 _QUEUE_KEY = "my_queue_id"
 _NEW_LABEL = "Another label…"

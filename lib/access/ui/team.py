@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import streamlit as st
-from sqlalchemy.engine import Engine
 
 from lib.access import service
 from lib.access.service import Selection
 from lib.core.identity import Actor, Role
 from lib.shell.messages import show_caption, show_info, show_success
 from lib.shell.widgets import dataset_picker, run_action
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 _FLASH = "team_flash"
 
