@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lib.core.activity import log_activity
 from lib.core.identity import Actor, Role, require, require_read
 from lib.datasets.io import Inspection, inspect_source, read_examples
 from lib.datasets.io.mapping import unescape
@@ -298,8 +299,17 @@ def delete_dataset(engine: Engine, dataset_id: int, *, actor: Actor | None) -> D
     """Delete a dataset with its examples, history and snapshots."""
     from lib.datasets import repo
 
-    require(actor, Role.ADMIN, action="delete a dataset")
+    who = require(actor, Role.ADMIN, action="delete a dataset")
     with engine.connect() as conn:
         info = repo.get_dataset(conn, dataset_id)
     repo.delete_dataset(engine, dataset_id)
+    with engine.begin() as conn:  # the dataset's own rows are gone: the log keeps who and when
+        log_activity(
+            conn,
+            person=who.label,
+            action="deleted dataset",
+            dataset_id=info.id,
+            dataset_name=info.name,
+            detail=f"{info.n_examples:,} examples",
+        )
     return DeletedDataset(id=info.id, name=info.name, n_examples=info.n_examples)

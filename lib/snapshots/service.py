@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from lib.core.activity import log_activity
 from lib.core.identity import Actor, Role, require, require_read
 from lib.core.pricing import PriceTable
 from lib.datasets.service import ExportFile, ExportOptions, ExportSource, export_bytes
@@ -172,8 +173,16 @@ def create_snapshot(
 
 def delete_snapshot(engine: Engine, snapshot_id: int, *, actor: Actor | None) -> DeletedSnapshot:
     """Delete a snapshot and its frozen rows (the dataset is not touched)."""
-    require(actor, Role.TRAINER, action="delete a snapshot")
+    who = require(actor, Role.TRAINER, action="delete a snapshot")
     with engine.connect() as conn:
         info = repo.get_snapshot(conn, snapshot_id)
     repo.delete_snapshot(engine, snapshot_id)
+    with engine.begin() as conn:  # the snapshot's own row is gone: the log keeps who and when
+        log_activity(
+            conn,
+            person=who.label,
+            action="deleted snapshot",
+            dataset_id=info.dataset_id,
+            detail=info.name,
+        )
     return DeletedSnapshot(id=info.id, name=info.name)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from lib.core.activity import log_activity
 from lib.core.identity import Actor, Role, require, require_read
 from lib.providers.service import ProviderConfig, get_provider
 from lib.train import models, repo, watch
@@ -209,6 +210,11 @@ def delete_model(
     actor: Actor | None,
 ) -> str:
     """Delete a fine-tuned model at its provider (admin: it cannot be undone)."""
-    require(actor, Role.ADMIN, action="delete a fine-tuned model")
+    who = require(actor, Role.ADMIN, action="delete a fine-tuned model")
     get_provider(engine, provider)
-    return models.delete_model(engine, provider, model, secrets=secrets)
+    deleted = models.delete_model(engine, provider, model, secrets=secrets)
+    with engine.begin() as conn:
+        log_activity(
+            conn, person=who.label, action="deleted model", detail=f"{model} on {provider}"
+        )
+    return deleted

@@ -205,3 +205,14 @@ def test_activity_names_who_did_what(any_db: sa.Engine, admin: Actor) -> None:
     assert all(e.dataset == "reviews" for e in only_ana)
     with pytest.raises(PermissionDeniedError):
         service.activity(any_db, ana, service.ActivityFilter())
+
+
+def test_a_deleted_dataset_stays_in_the_activity(any_db: sa.Engine, admin: Actor) -> None:
+    from lib.datasets import service as datasets
+
+    ds = make_completion_dataset(any_db, n=3, name="gone soon")
+    datasets.delete_dataset(any_db, ds, actor=admin)
+    entries = service.activity(any_db, admin, service.ActivityFilter(dataset_id=ds))
+    assert [(e.person, e.action, e.dataset, e.detail) for e in entries] == [
+        ("boss@example.com", "deleted dataset", "gone soon", "3 examples")
+    ]
