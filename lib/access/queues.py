@@ -151,18 +151,18 @@ def create(
     rows: list[dict],
     by: str,
 ) -> int:
-    queue_id = int(
-        conn.execute(
-            review_queues.insert().values(
-                dataset_id=dataset_id,
-                name=name,
-                overlap=overlap,
-                scope=scope,
-                created_by=by,
-                created_at=utcnow(),
-            )
-        ).inserted_primary_key[0]
-    )
+    key = conn.execute(
+        review_queues.insert().values(
+            dataset_id=dataset_id,
+            name=name,
+            overlap=overlap,
+            scope=scope,
+            created_by=by,
+            created_at=utcnow(),
+        )
+    ).inserted_primary_key
+    assert key is not None
+    queue_id = int(key[0])
     conn.execute(queue_assignments.insert(), [{**row, "queue_id": queue_id} for row in rows])
     return queue_id
 

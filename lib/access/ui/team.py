@@ -94,9 +94,10 @@ def _datasets(engine: Engine, actor: Actor) -> None:
                 _done(f"Assigned {info.name} to {added} more reviewer(s).")
     if current:
         gone = st.selectbox("Unassign", current, index=None, key="team_unassign")
-        clicked = gone and st.button("Unassign", key="team_unassign_btn")
-        if clicked and run_action(lambda: service.unassign_dataset(engine, actor, info.id, gone)):
-            _done(f"{gone} no longer reviews {info.name}.")
+        if gone is not None and st.button("Unassign", key="team_unassign_btn"):
+            person: str = gone
+            if run_action(lambda: service.unassign_dataset(engine, actor, info.id, person)):
+                _done(f"{person} no longer reviews {info.name}.")
 
 
 def _queues(engine: Engine, actor: Actor, admins: frozenset[str]) -> None:
@@ -207,30 +208,26 @@ def _report(engine: Engine, actor: Actor, queue_id: int) -> None:
 def _disagreements(engine: Engine, actor: Actor, report: service.QueueReport) -> None:
     st.markdown(f"**Disagreements to settle** ({len(report.disagreements)})")
     for d in report.disagreements[:50]:
-        with st.container(border=True):
-            example = run_action(
-                lambda d=d: service.queue_example_for_admin(
-                    engine, actor, report.info.id, d.example_id
-                )
-            )
-            if example is not None:
-                st.text(example.prompt)
-            st.dataframe(
-                [{"Reviewer": who, "Label": label} for who, label in d.labels.items()],
-                hide_index=True,
-            )
-            if actor.name in d.labels:
-                show_caption("You labelled this example: a third person settles it.")
-                continue
-            options = sorted(set(d.labels.values()))
-            pick = st.selectbox(
-                "Settle with", options, key=f"settle_{report.info.id}_{d.example_id}"
-            )
-            if st.button("Settle", key=f"settle_btn_{report.info.id}_{d.example_id}"):
-                row = run_action(
-                    lambda d=d, pick=pick: service.settle(
-                        engine, actor, report.info.id, d.example_id, pick
-                    )
-                )
-                if row is not None:
-                    _done(f"Example {d.example_id} settled as {pick}.")
+        _disagreement(engine, actor, report.info.id, d)
+
+
+def _disagreement(engine: Engine, actor: Actor, queue_id: int, d: service.Disagreement) -> None:
+    with st.container(border=True):
+        example = run_action(
+            lambda: service.queue_example_for_admin(engine, actor, queue_id, d.example_id)
+        )
+        if example is not None:
+            st.text(example.prompt)
+        st.dataframe(
+            [{"Reviewer": who, "Label": label} for who, label in d.labels.items()],
+            hide_index=True,
+        )
+        if actor.name in d.labels:
+            show_caption("You labelled this example: a third person settles it.")
+            return
+        options = sorted(set(d.labels.values()))
+        pick: str = st.selectbox("Settle with", options, key=f"settle_{queue_id}_{d.example_id}")
+        if st.button("Settle", key=f"settle_btn_{queue_id}_{d.example_id}"):
+            row = run_action(lambda: service.settle(engine, actor, queue_id, d.example_id, pick))
+            if row is not None:
+                _done(f"Example {d.example_id} settled as {pick}.")
