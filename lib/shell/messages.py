@@ -13,10 +13,10 @@ on a colleague's screen. So:
   message that mixes our own emphasis with user text);
 - ``plot_text(text)`` escapes user text for a plotly label, legend or hover text.
 
-Markdown escaping follows CommonMark's backslash escapes (any ASCII punctuation may be
-escaped, https://spec.commonmark.org/0.31.2/#backslash-escapes); escaping ``$``/``:``/``[`` also stops
-Streamlit's own extensions (maths, colours, icons); bare URLs and ``www.`` names are kept
-from turning into links by an invisible word joiner (see ``WORD_JOINER``).
+Markdown escaping puts a backslash (CommonMark's escape) before exactly the characters that
+Markdown, GFM or Streamlit's extensions (maths, colours, icons) would interpret, so ordinary
+messages read unchanged; bare URLs and ``www.`` names are kept from turning into links by an
+invisible word joiner (see ``WORD_JOINER``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,16 @@ import streamlit as st
 
 from lib.core.text import plot_text, plot_texts  # noqa: F401 - one place for chart labels
 
-# Every ASCII punctuation character: CommonMark allows a backslash before each of them.
-_PUNCT = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
-
+# What Markdown (CommonMark + GFM) and Streamlit's extensions would interpret, and only that,
+# so that a message still reads (and compares) as written. A backslash before an ASCII
+# punctuation character shows it literally (https://spec.commonmark.org/0.31.2/#backslash-escapes).
+_SPECIAL = re.compile(
+    r"[\\`*\[\]<|~$&]"  # escapes, code, emphasis, links/images, HTML, tables, strike, maths, entities
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # emphasis underscores (snake_case stays as is)
+    r"|:(?=[A-Za-z][\w+\-/]*:)"  # :emoji: and :material/icon: shortcodes
+    r"|^[ \t]*(?:[#>+=-]|\d+[.)])",  # headings, quotes, lists, rules at a line start
+    re.MULTILINE,
+)
 
 # Streamlit turns bare URLs and www. names in rendered text into links even when their
 # punctuation is escaped; an invisible WORD JOINER (U+2060) after "scheme:" and "www" breaks
@@ -41,10 +48,15 @@ WORD_JOINER = "\u2060"
 _AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9+.-]:)(?=//)|(?<=\bwww)(?=\.)")
 
 
+def _escape(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return found[:-1] + "\\" + found[-1]
+
+
 def md(text: object) -> str:
     """``text`` escaped so that Markdown shows every character as typed, on one paragraph."""
     unlinked = _AUTOLINK.sub(WORD_JOINER, str(text))
-    escaped = _PUNCT.sub(r"\\\1", unlinked)
+    escaped = _SPECIAL.sub(_escape, unlinked)
     # A line break in user text stays a line break (two spaces + newline is a hard break);
     # blank lines would otherwise start paragraphs, lists or code blocks.
     return "  \n".join(line for line in escaped.splitlines() or [""])
