@@ -188,7 +188,7 @@ def apply_fix(
         )
     fix = fixes.get_fix(name)
     n = preview_fix(view, name, **params).n_total
-    batch = fixes.apply_fix(engine, view, name, author=who.name, **params)
+    batch = fixes.apply_fix(engine, view, name, author=who.label, **params)
     return AppliedFix(batch_id=batch, title=fix.title, n_examples=n)
 
 
@@ -197,7 +197,7 @@ def undo_fix(engine: Engine, batch_id: int, *, actor: Actor | None) -> int | Non
     from lib.core.example_store import undo_batch
 
     who = require(actor, Role.REVIEWER, action="undo a change")
-    return undo_batch(engine, batch_id, author=who.name)
+    return undo_batch(engine, batch_id, author=who.label)
 
 
 # --- for other features (review's "has findings" filter) ----------------------------------

@@ -261,7 +261,7 @@ def start_evaluation(
         engine,
         tests,
         models,
-        created_by=who.name,
+        created_by=who.label,
         task=task,
         top_k=top_k,
         batch=batch,
@@ -300,7 +300,7 @@ def flag_for_review(
 ) -> SentToReview:
     """Flag the examples behind these predictions "check label" (one undoable batch)."""
     who = require(actor, Role.REVIEWER, action="send examples to review")
-    return send_to_review(engine, found, author=who.name)
+    return send_to_review(engine, found, author=who.label)
 
 
 def vote(

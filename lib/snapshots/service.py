@@ -164,7 +164,7 @@ def create_snapshot(
     return repo.create_snapshot(
         engine,
         dataset_id,
-        author=who.name,
+        author=who.label,
         name=name,
         expected_data_version=expected_data_version,
         **options.as_kwargs(),  # type: ignore[arg-type]

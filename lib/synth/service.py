@@ -144,7 +144,7 @@ def start_synthetic(
 ) -> int:
     """Store the run and start it in the background; its id."""
     who = require(actor, Role.TRAINER, action="generate synthetic data")
-    run_id = runs.create_synthetic_run(engine, spec, created_by=who.name)
+    run_id = runs.create_synthetic_run(engine, spec, created_by=who.label)
     runs.start(engine, run_id, options=runner.RunOptions(concurrency=concurrency), secrets=secrets)
     return run_id
 
@@ -173,7 +173,7 @@ def finish_run(
 ) -> SynthResult:
     """Make the run's dataset (once) and flag its duplicates for review."""
     who = require(actor, Role.TRAINER, action="create a dataset from a synthetic run")
-    return runs.finish(engine, run_id, author=who.name, allow_partial=allow_partial)
+    return runs.finish(engine, run_id, author=who.label, allow_partial=allow_partial)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,4 +200,4 @@ def resume_and_wait(
     )
     if progress.status != "done" or progress.failed or progress.pending:
         return ResumedSynthetic(progress, None)
-    return ResumedSynthetic(progress, runs.finish(engine, run_id, author=who.name))
+    return ResumedSynthetic(progress, runs.finish(engine, run_id, author=who.label))

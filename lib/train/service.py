@@ -181,7 +181,7 @@ def launch_job(
         engine,
         request,
         key=key,
-        author=who.name,
+        author=who.label,
         secrets=secrets,
         override_warnings=override_warnings,
         ready=ready,
