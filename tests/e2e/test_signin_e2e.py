@@ -47,17 +47,37 @@ REVIEWERS = ("ana@example.com", "bea@example.com")
 
 def _store(server: AppServer):  # noqa: ANN202
     from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
 
-    return create_engine_for(f"sqlite:///{server.data_dir / 'tunelab.db'}")
+    engine = create_engine_for(f"sqlite:///{server.data_dir / 'tunelab.db'}")
+    migrate(engine)  # the app may not have opened its store yet; migrating twice is harmless
+    return engine
 
 
 def _dataset_id(engine, name: str) -> int:  # noqa: ANN001
+    """A sample dataset's id, once the app has loaded the samples (on its first page view)."""
+    import time
+
     from lib.datasets.repo import find_dataset
 
-    with engine.connect() as conn:
-        found = find_dataset(conn, name)
-    assert found is not None
+    deadline = time.monotonic() + 120
+    while True:
+        with engine.connect() as conn:
+            found = find_dataset(conn, name)
+        if found is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert found is not None, f"the app did not load {name}"
     return found.id
+
+
+def _first_view(server: AppServer, browser) -> None:  # noqa: ANN001
+    """Open the app once so that it creates its store and loads the samples."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url)
+    page.get_by_role("button", name="Sign in").wait_for(timeout=120_000)
+    context.close()
 
 
 def _pick(page, label: str, option: str) -> None:  # noqa: ANN001
@@ -154,6 +174,19 @@ def test_reviewer_labels_and_the_revision_names_them(team_server: AppServer, bro
     store.dispose()
 
 
+def _open_my_labels(page) -> None:  # noqa: ANN001
+    summary = page.locator('[data-testid="stExpander"] summary').filter(
+        has_text="My labels in this queue"
+    )
+    summary.wait_for()
+    if summary.get_attribute("aria-expanded") != "true":
+        summary.click()
+        wait_for_idle(page)
+    page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"] table').first.wait_for(
+        state="attached"
+    )
+
+
 def _grid_text(page) -> str:  # noqa: ANN001
     """The data grid's cells as text (the grid draws on a canvas; its a11y table holds them)."""
     return page.locator('[data-testid="stDataFrame"] table').first.inner_text()
@@ -163,6 +196,7 @@ def test_double_review_stays_blind_until_settled(team_server: AppServer, browser
     from lib.access import service
     from tests.e2e.helpers import SAMPLE_REVIEWS
 
+    _first_view(team_server, browser)
     store = _store(team_server)
     boss = service.actor_for(store, ADMIN, admins=[ADMIN])
     for person in REVIEWERS:
@@ -191,16 +225,14 @@ def test_double_review_stays_blind_until_settled(team_server: AppServer, browser
     wait_for_idle(bea)
     _pick(bea, "Queue", "Double review")
     bea.get_by_text("0 of 2 labelled").wait_for()
-    bea.get_by_text("My labels in this queue").click()
-    wait_for_idle(bea)
+    _open_my_labels(bea)
     assert "ana-thinks-odd" not in bea.locator("body").inner_text()
     assert "ana-thinks-odd" not in _grid_text(bea)
     _label_next(bea, "bea-thinks-even")
     ana.reload()
     wait_for_idle(ana)
     _pick(ana, "Queue", "Double review")
-    ana.get_by_text("My labels in this queue").click()
-    wait_for_idle(ana)
+    _open_my_labels(ana)
     assert "bea-thinks-even" not in ana.locator("body").inner_text() + _grid_text(ana)
     # The admin sees both labels side by side and settles.
     report = service.queue_report(store, boss, queue.id)
@@ -264,13 +296,14 @@ def test_a_viewer_finds_no_way_to_change_anything(team_server: AppServer, page) 
     store.dispose()
 
 
-def test_a_reviewer_cannot_launch_a_job(team_server: AppServer, page) -> None:  # noqa: ANN001
+def test_a_reviewer_cannot_launch_a_job(team_server: AppServer, browser, page) -> None:  # noqa: ANN001
     """The Fine-tune screen, signed in as a reviewer: the launch is refused, no job is written."""
     import sqlalchemy as sa
 
     from lib.access import service
     from tests.e2e.helpers import snapshot_sample_reviews
 
+    _first_view(team_server, browser)
     store = _store(team_server)
     boss = service.actor_for(store, ADMIN, admins=[ADMIN])
     service.grant_role(store, boss, "rita@example.com", "reviewer", admins=[ADMIN])
