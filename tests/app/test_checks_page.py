@@ -87,7 +87,9 @@ def test_findings_preview_apply_and_undo(store) -> None:
         row.data["completion"].startswith(" ") for row in iter_examples(engine, dataset_id)
     )
     with engine.connect() as conn:
-        assert list_batches(conn, dataset_id)[1].undone_by == "Ana"
+        assert (
+            list_batches(conn, dataset_id)[1].undone_by == "Ana (unverified)"
+        )  # a typed name, local mode
 
 
 def test_apply_needs_a_reviewer_name(store) -> None:

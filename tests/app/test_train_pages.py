@@ -77,7 +77,7 @@ def test_review_then_launch_once(snapshot):
     _run(at)
     assert any("Launched job ftjob-" in s.value for s in at.success), _texts(at)
     (job,) = _jobs()
-    assert job.created_by == "Ana" and job.suffix == "apptest"
+    assert job.created_by == "Ana (unverified)" and job.suffix == "apptest"
     # A second press (a double click, a rerun) finds the same job.
     at.button(key="train_launch").click()
     _run(at)
