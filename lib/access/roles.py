@@ -9,7 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from lib.access.tables import dataset_reviewers, user_roles
+from lib.access.tables import user_roles
+from lib.core.assignments import dataset_reviewers, person_key
 from lib.core.identity import Role
 from lib.core.tables import utcnow
 
@@ -25,7 +26,7 @@ class Grant:
 
 def normalise(person: str) -> str:
     """People are named by their verified email or subject; emails compare case-insensitively."""
-    return person.strip().lower() if "@" in person else person.strip()
+    return person_key(person)
 
 
 def parse_admins(value: str | Iterable[str] | None) -> frozenset[str]:

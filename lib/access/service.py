@@ -28,6 +28,7 @@ from lib.access.queues import (
     Selection,
 )
 from lib.access.roles import Grant, normalise, parse_admins
+from lib.core import assignments
 from lib.core.activity import log_activity
 from lib.core.errors import UserError
 from lib.core.example_store import Change, ExampleRow, get_example, update_example
@@ -122,33 +123,14 @@ def may_review(engine: Engine, actor: Actor | None, dataset_id: int) -> bool:
     """May ``actor`` edit examples of the dataset and give verdicts on them?
 
     Local mode, trainers and admins: every dataset. Reviewers: the datasets assigned to them
-    (directly or through a review queue). Viewers and nobody: none.
+    (directly, or by a review queue, which assigns its dataset). Viewers and nobody: none.
     """
-    if actor is None or not actor.can(Role.REVIEWER):
-        return False
-    if actor.local or actor.can(Role.TRAINER):
-        return True
-    with engine.connect() as conn:
-        if roles.is_assigned(conn, dataset_id, actor.name):
-            return True
-        return any(q.dataset_id == dataset_id for q in queues.queues_of(conn, actor.name))
+    return assignments.may_review(engine, actor, dataset_id)
 
 
 def require_review(engine: Engine, actor: Actor | None, dataset_id: int, *, action: str) -> Actor:
     """``require`` for edits and verdicts: the reviewer role and the dataset assigned."""
-    who = require(actor, Role.REVIEWER, action=action)
-    if not may_review(engine, who, dataset_id):
-        with engine.connect() as conn:
-            name = conn.execute(
-                datasets.select()
-                .with_only_columns(datasets.c.name)
-                .where(datasets.c.id == dataset_id)
-            ).scalar_one_or_none()
-        raise PermissionDeniedError(
-            f"You cannot {action}: the dataset {name or dataset_id} is not assigned to "
-            f"{who.name}. An admin assigns datasets on the Team screen."
-        )
-    return who
+    return assignments.require_review(engine, actor, dataset_id, action=action)
 
 
 def reviewers_of(engine: Engine, actor: Actor | None, dataset_id: int) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lib.core.activity import activity_log
+from lib.core.assignments import dataset_reviewers
 from lib.core.tables import metadata
 
 user_roles = sa.Table(
@@ -19,20 +20,6 @@ user_roles = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("granted_by", sa.String(200), nullable=False),
     sa.Column("granted_at", sa.DateTime, nullable=False),
-)
-
-dataset_reviewers = sa.Table(
-    "dataset_reviewers",
-    metadata,
-    sa.Column(
-        "dataset_id",
-        sa.Integer,
-        sa.ForeignKey("datasets.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("person", sa.String(200), primary_key=True),
-    sa.Column("assigned_by", sa.String(200), nullable=False),
-    sa.Column("assigned_at", sa.DateTime, nullable=False),
 )
 
 review_queues = sa.Table(
