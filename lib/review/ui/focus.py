@@ -36,7 +36,7 @@ from lib.review.ui.state import (
     show_notice,
     the_pass,
 )
-from lib.shell.messages import show_caption, show_info, show_warning
+from lib.shell.messages import md, show_caption, show_info, show_warning
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -405,12 +405,12 @@ def _label_picker(
     cols = st.columns(len(picked))
     for i, (col, choice) in enumerate(zip(cols, picked, strict=True)):
         col.button(
-            choice.plain,
+            md(choice.plain),  # a label is user text: shown as written
             key=f"rv_label_{i}",
             shortcut=str(i + 1),
             disabled=actor is None,
             width="stretch",
-            help=f"Label {choice.spelled!r}, approve and go on (key {i + 1})",
+            help=md(f"Label {choice.spelled!r}, approve and go on (key {i + 1})"),
             on_click=_act,
             args=(engine, shown, actor, "approved", True, choice.spelled),
         )
