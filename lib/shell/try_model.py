@@ -15,7 +15,7 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.evaluate.service import MAX_ANSWER_TOKENS, TryAnswer, try_model
 from lib.providers.service import providers, the_default
-from lib.shell.messages import plain, ui_secrets
+from lib.shell.messages import plain, show_caption, ui_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -79,7 +79,7 @@ def alternatives_figure(answer: TryAnswer, position: int) -> go.Figure:
 
 
 def _show(answer: TryAnswer, key: str) -> None:
-    st.caption(
+    show_caption(
         f"{answer.model} on {answer.provider} · {answer.completion_tokens} answer tokens · "
         f"{answer.seconds:.1f} s · stopped: {answer.finish_reason or '—'}"
     )
