@@ -257,6 +257,12 @@ def _fingerprint(engine) -> dict[str, int]:  # noqa: ANN001
             if name in DERIVED:
                 continue
             out[name] = conn.execute(sa.text(f'SELECT COUNT(*) FROM "{name}"')).scalar_one()
+        # The store's own id, claimed once by the first launch check (a read): not a change.
+        from lib.train.request import STORE_ID_SETTING
+
+        out["app_settings"] = conn.execute(
+            sa.text("SELECT COUNT(*) FROM app_settings WHERE key != :k"), {"k": STORE_ID_SETTING}
+        ).scalar_one()
         out["example versions"] = conn.execute(
             sa.text("SELECT COALESCE(SUM(version), 0) FROM examples")
         ).scalar_one()
