@@ -16,7 +16,14 @@ import streamlit as st
 from lib.core.errors import UserError
 from lib.core.identity import Actor
 from lib.migrate import service as migrate
-from lib.shell.messages import plain, ui_secrets
+from lib.shell.messages import (
+    show_caption,
+    show_error,
+    show_info,
+    show_success,
+    show_warning,
+    ui_secrets,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -36,9 +43,9 @@ def _try(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except UserError as exc:
-        st.error(plain(exc))
+        show_error(exc)
     except Exception as exc:  # noqa: BLE001 - a person gets a sentence
-        st.error(plain(f"Something went wrong: {type(exc).__name__}: {exc}"))
+        show_error(f"Something went wrong: {type(exc).__name__}: {exc}")
     return None
 
 
@@ -81,7 +88,7 @@ def _inventory(engine: Engine, actor: Actor | None) -> tuple[Any, migrate.ModelR
     models = _try(lambda: migrate.inventory(engine, config, secrets=ui_secrets(), actor=actor))
     if not models:
         if models is not None:
-            st.info(f"{name} has no fine-tuned models.")
+            show_info(f"{name} has no fine-tuned models.")
         return config, None
     st.dataframe(inventory_frame(models), hide_index=True, width="stretch")
     ids = [m.id for m in models]
@@ -150,7 +157,7 @@ def _attach(
     actor: Actor | None,
 ) -> None:
     """A file the provider deleted: say so, and take a local copy instead."""
-    st.warning(plain(f"{config.name} no longer has the {role} file {file_id}."))
+    show_warning(f"{config.name} no longer has the {role} file {file_id}.")
     upload = st.file_uploader(
         f"Attach a local copy of the {role} file", key=f"migrate_local_{role}"
     )
@@ -268,7 +275,7 @@ def _retrain(engine: Engine, lineage: list[migrate.Lineage], actor: Actor | None
     else:
         st.text(ready.estimate_problem or "No estimate.")
     if ready.errors:
-        st.error(f"{ready.errors} check(s) failed on the data; fix them on the Checks screen.")
+        show_error(f"{ready.errors} check(s) failed on the data; fix them on the Checks screen.")
     request = migrate.train.LaunchRequest(
         snapshot_id=snaps[0].id, provider=provider, model=base,
         hyperparameters={"n_epochs": int(epochs)}, suffix="moved",
@@ -364,7 +371,7 @@ def _comparison(engine: Engine, run_id: int, reference: str, actor: Actor | None
     } for m, a in result.agreements.items()]), hide_index=True, width="stretch")  # fmt: skip
     for m, a in result.agreements.items():
         if a.disagreements:
-            st.caption(f"Where {m} and the reference differ")
+            show_caption(f"Where {m} and the reference differ")
             st.dataframe(pd.DataFrame([{"example": d.example, "gold": d.gold, "reference": d.reference, "candidate": d.candidate}
                                        for d in a.disagreements]), hide_index=True, width="stretch")  # fmt: skip
     html = migrate.report_html(engine, run_id, reference=reference, actor=actor)
@@ -375,7 +382,7 @@ def _comparison(engine: Engine, run_id: int, reference: str, actor: Actor | None
 def render_screen(engine: Engine, actor: Actor | None) -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(plain(message))
+        show_success(message)
     st.subheader("1. Inventory")
     config, model = _inventory(engine, actor)
     if model is None:
