@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from lib.core.assignments import require_review
 from lib.core.errors import NotFoundError, StaleVersionError, UserError
 from lib.core.example_store import (  # noqa: F401 - STATUSES, ExampleRow: for the screens
     STATUSES,
@@ -59,6 +60,28 @@ def _may_read(actor: Actor | None) -> None:
 
 def _reviewer(actor: Actor | None, action: str) -> str:
     return require(actor, Role.REVIEWER, action=action).name
+
+
+def _editor(
+    engine: Engine,
+    actor: Actor | None,
+    action: str,
+    *,
+    dataset_id: int | None = None,
+    example_id: int | None = None,
+) -> str:
+    """The reviewer role AND the dataset assigned to them (trainers, admins and local mode may
+    edit every dataset); the dataset is found from the example when only that is named."""
+    who = require(actor, Role.REVIEWER, action=action)
+    if dataset_id is None and example_id is not None:
+        with engine.connect() as conn:
+            try:
+                dataset_id = get_example(conn, example_id).dataset_id
+            except NotFoundError:
+                dataset_id = None  # the action itself says the example is gone
+    if dataset_id is not None:
+        require_review(engine, who, dataset_id, action=action)
+    return who.name
 
 
 # ---------------------------------------------------------------- results
@@ -302,7 +325,7 @@ def save(
     longer matches ``filters`` (the set the reviewer was working through when it was drawn).
     A successful save clears the reviewer's draft of it.
     """
-    who = _reviewer(actor, "save a review")
+    who = _editor(engine, actor, "save a review", dataset_id=dataset_id)
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     with engine.connect() as conn:
@@ -365,7 +388,7 @@ def resolve_conflict(
     """Write the three-way merge of a refused save: my fields, their fields, and for fields
     both changed the side ``picks`` names (mine when not named: "keep mine"). If it changed
     yet again, the result carries the new conflict against the newest version."""
-    who = _reviewer(actor, "resolve a conflict")
+    who = _editor(engine, actor, "resolve a conflict", example_id=conflict.example_id)
     merged = three_way(conflict, picks)
     reason = "conflict: kept mine" if not picks else "conflict: merged"
     try:
@@ -389,7 +412,7 @@ def conflict_choices(conflict: Conflict) -> tuple[FieldConflict, ...]:
 
 def keep_theirs(engine: Engine, conflict: Conflict, *, actor: Actor | None) -> ActionResult:
     """Drop my side: nothing is written, my draft of it is discarded."""
-    who = _reviewer(actor, "resolve a conflict")
+    who = _editor(engine, actor, "resolve a conflict", example_id=conflict.example_id)
     with engine.begin() as conn:
         drafts.delete(conn, who, conflict.example_id)
     return ActionResult(True, f"Kept their version of example {conflict.example_id}.")
@@ -403,7 +426,7 @@ def revert(
     actor: Actor | None,
 ) -> ActionResult:
     """Put an example back to its state after ``revision_id`` (None: as imported)."""
-    who = _reviewer(actor, "revert an example")
+    who = _editor(engine, actor, "revert an example", example_id=target.example_id)
     try:
         if revision_id is None:
             updated = restore_original(
@@ -421,7 +444,7 @@ def revert(
 
 
 def change_guidelines(engine: Engine, dataset_id: int, text: str, *, actor: Actor | None) -> None:
-    _reviewer(actor, "edit the guidelines")
+    _editor(engine, actor, "edit the guidelines", dataset_id=dataset_id)
     set_guidelines(engine, dataset_id, text)
 
 
@@ -442,7 +465,7 @@ def keep_draft(
     A draft that equals what it started from is removed (returns None). A draft started on an
     older version keeps that older base, so saving it later merges instead of overwriting.
     """
-    who = _reviewer(actor, "keep a draft")
+    who = _editor(engine, actor, "keep a draft", dataset_id=dataset_id)
     with engine.begin() as conn:
         existing = drafts.get(conn, who, target.example_id)
         if existing is not None:
@@ -474,7 +497,7 @@ def keep_draft(
 
 
 def discard_draft(engine: Engine, example_id: int, *, actor: Actor | None) -> None:
-    who = _reviewer(actor, "discard a draft")
+    who = _editor(engine, actor, "discard a draft", example_id=example_id)
     with engine.begin() as conn:
         drafts.delete(conn, who, example_id)
 
@@ -500,7 +523,7 @@ def save_table_edits(
     actor: Actor | None,
 ) -> TableSave:
     """Save table rows, each against the version its row showed; stale rows become conflicts."""
-    who = _reviewer(actor, "save table edits")
+    who = _editor(engine, actor, "save table edits", dataset_id=dataset_id)
     saved, conflicts, problems = 0, [], []
     for edit in edits:
         try:
@@ -544,7 +567,7 @@ def bulk_apply(
     expected_count: int,
     actor: Actor | None,
 ) -> tuple[int | None, int]:
-    who = _reviewer(actor, "change examples in bulk")
+    who = _editor(engine, actor, "change examples in bulk", dataset_id=dataset_id)
     return bulk.apply(
         engine, dataset_id, filters, action, author=who, expected_count=expected_count
     )
@@ -575,7 +598,7 @@ def samples_of(
 
 
 def draw_sample(engine: Engine, dataset_id: int, *, n: int, seed: int, actor: Actor | None) -> int:
-    who = _reviewer(actor, "draw a review sample")
+    who = _editor(engine, actor, "draw a review sample", dataset_id=dataset_id)
     return sampling.draw_sample(engine, dataset_id, n=n, seed=seed, author=who)
 
 
@@ -601,7 +624,7 @@ def sample_verdict(
     actor: Actor | None,
 ) -> ActionResult:
     """A verdict on the sampled example the reviewer saw (refused if it changed meanwhile)."""
-    who = _reviewer(actor, "give a verdict")
+    who = _editor(engine, actor, "give a verdict", example_id=target.example_id)
     with engine.connect() as conn:
         now = get_example(conn, target.example_id)
         if sampling.outcome_of(conn, sample_id, target.example_id) is not None:
@@ -668,7 +691,7 @@ def start_double_review(
     reviewers: tuple[str, ...],
     actor: Actor | None,
 ) -> int:
-    who = _reviewer(actor, "start a double review")
+    who = _editor(engine, actor, "start a double review", dataset_id=dataset_id)
     return agreement.start_double_review(
         engine, dataset_id, n=n, seed=seed, reviewers=reviewers, author=who
     )
@@ -678,7 +701,7 @@ def give_label(
     engine: Engine, sample_id: int, example_id: int, label: str, *, actor: Actor | None
 ) -> ActionResult:
     """My own (blind) label of one sampled example."""
-    who = _reviewer(actor, "label an example")
+    who = _editor(engine, actor, "label an example", example_id=example_id)
     agreement.set_label(engine, sample_id, example_id, reviewer=who, label=label)
     return ActionResult(True, f"Your label of example {example_id} is kept.")
 
@@ -687,7 +710,7 @@ def settle(
     engine: Engine, sample_id: int, target: Target, label: str, *, actor: Actor | None
 ) -> ActionResult:
     """A third person settles a disagreement on the example they saw (a revision)."""
-    who = _reviewer(actor, "settle a disagreement")
+    who = _editor(engine, actor, "settle a disagreement", example_id=target.example_id)
     with engine.connect() as conn:
         now = get_example(conn, target.example_id)
     if now.version != target.version:
