@@ -19,12 +19,12 @@ from lib.core.convert import (
     FALLBACK_SEPARATOR,
     SEPARATOR_CANDIDATES,
 )
+from lib.core.examples import labels_are_classification
 
 MIN_EXAMPLES_HINT = 100
 LONG_EXAMPLE_CHARS = 10_000
 MAX_PROMPT_PREFIX = 12  # a longer common prompt prefix is worth removing
 MIN_COMPLETION_PREFIX = 5  # a common completion prefix this long is worth removing
-CLASSIFICATION_THRESHOLD = 3  # fewer unique completions than n / 3 → classification
 MAX_VALID_EXAMPLES = 1000
 SPLIT_SEED = 42
 
@@ -134,7 +134,7 @@ def task_type(prompts: list[str], completions: list[str]) -> str:
     """open-ended generation / classification / conditional generation (prepare_data's rule)."""
     if not any(prompts):
         return "open-ended generation"
-    if len(set(completions)) < len(completions) / CLASSIFICATION_THRESHOLD:
+    if labels_are_classification(completions):
         return "classification"
     return "conditional generation"
 

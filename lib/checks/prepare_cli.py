@@ -23,6 +23,7 @@ from lib.checks.prepare import (
 from lib.checks.prepare_chat import analyse_chat
 from lib.checks.view import view_from_examples
 from lib.core.errors import UserError
+from lib.core.examples import labels_are_classification
 from lib.core.tokens import DEFAULT_MODEL
 
 HELP = "analyse a file and write a fixed copy ready for fine-tuning (successor of prepare_data)"
@@ -211,7 +212,7 @@ def _prepare_messages(
         print("\nNo examples are left; nothing was written")
         return 1
     labels = view_from_datas_labels(schema, datas)
-    classification = 0 < len(set(labels)) < len(labels) / rules.CLASSIFICATION_THRESHOLD
+    classification = labels_are_classification(labels)
     split = classification and ask(
         "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
     )

@@ -14,7 +14,7 @@ Schemas:
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -147,6 +147,9 @@ MAX_LABEL_WORDS = 6
 def is_classification(*, n_examples: int, labels: Collection[str]) -> bool:
     """Whether the distinct ``labels`` (stripped completions) of ``n_examples`` are classes.
 
+    The one copy of the rule: the app (datasets, checks, snapshots, evaluation) and the built-in
+    engine's trainer all ask it, so they never disagree on what a task is.
+
     prepare_data's rule — fewer unique completions than n/3 — plus one of ours: most of the
     distinct completions are short. A support bot's 48 canned answers over 240 conversations
     pass the n/3 rule, but they are sentences a model writes, not labels it picks; showing them
@@ -157,6 +160,38 @@ def is_classification(*, n_examples: int, labels: Collection[str]) -> bool:
         return False
     long = sum(1 for label in labels if len(label.split()) > MAX_LABEL_WORDS)
     return long * 2 <= n_labels
+
+
+def labels_are_classification(labels: Sequence[str | None]) -> bool:
+    """:func:`is_classification` over a list of completions (one per example)."""
+    distinct = {label.strip() for label in labels if label and label.strip()}
+    return is_classification(n_examples=len(labels), labels=distinct)
+
+
+# The cookbook's default-epochs rule (OpenAI's "Data preparation and analysis for chat model
+# fine-tuning"): 3 epochs, changed so that examples × epochs lands in 100..25,000, 1..25 epochs.
+TARGET_EPOCHS = 3
+MIN_TARGET_EXAMPLES = 100
+MAX_TARGET_EXAMPLES = 25_000
+MIN_DEFAULT_EPOCHS = 1
+MAX_DEFAULT_EPOCHS = 25
+
+
+def default_epochs(n_examples: int) -> int:
+    """Epochs for ``n_epochs="auto"``: the cookbook's rule, with its integer division.
+
+    ``MIN_TARGET_EXAMPLES // n`` rounds *down* (31 examples → 100 // 31 = 3 epochs), as the
+    cookbook's code does. The cost estimate and the built-in engine's trainer both call this, so
+    an estimate bills the epochs a job will run.
+    """
+    if n_examples <= 0:
+        raise ValueError("n_examples must be positive")
+    epochs = TARGET_EPOCHS
+    if n_examples * TARGET_EPOCHS < MIN_TARGET_EXAMPLES:
+        epochs = min(MAX_DEFAULT_EPOCHS, MIN_TARGET_EXAMPLES // n_examples)
+    elif n_examples * TARGET_EPOCHS > MAX_TARGET_EXAMPLES:
+        epochs = max(MIN_DEFAULT_EPOCHS, MAX_TARGET_EXAMPLES // n_examples)
+    return epochs
 
 
 def unknown_keys(schema: str, data: dict[str, Any]) -> tuple[str, ...]:

@@ -11,6 +11,12 @@ model costs per request; ``base_*`` are the untuned base model's rates (the few-
 the inference cost chart). ``None`` means not known / not offered. ``train_tokens_per_second``
 drives the rough time estimate (not a price; an observed order of magnitude, editable too).
 
+Every estimate reads this one table: training (snapshots), evaluation and synthetic data, and
+the runner's "cost so far". A model's request rates come from :meth:`PriceTable.rates`: a
+fine-tuned model (``ft:…``) at its own rates, a base model at the ``base_*`` rates, and with the
+Batch API the ``batch_*`` columns (a base model's batch rate is its rate × ``BATCH_DISCOUNT``,
+OpenAI's published 50 % off).
+
 The default rows are OpenAI's published rates as Tunelab's authors read them (``PRICES_READ_ON``);
 OpenAI stops new fine-tuning jobs on 2027-01-06 (design.md §7). Azure OpenAI bills fine-tuned
 deployments per hosting hour as well as per token and its rates vary by region, so it has no
@@ -20,13 +26,15 @@ default rows: add the ones from your Azure price sheet.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from lib.core.errors import UserError
-from lib.core.tokens import base_model
+from lib.core.tokens import base_model, is_fine_tuned
 
 PRICES_SETTING = "prices.table"
 PRICES_READ_ON = "2025-06"
@@ -44,6 +52,11 @@ PRICE_FIELDS = (
     "train_tokens_per_second",
 )
 MILLION = 1_000_000
+BATCH_DISCOUNT = 0.5  # the Batch API's price against a normal request
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}")  # gpt-4o-2024-08-06, gpt-3.5-turbo-0125
+
+# The runner's ``price(model, prompt_tokens, completion_tokens)`` in dollars.
+PriceFunction = Callable[[str, int, int], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,25 @@ class ModelPrice:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def rates(self, *, fine_tuned: bool, batch: bool = False) -> tuple[float, float] | None:
+        """(input, output) dollars per million tokens of one request, or None when not known."""
+        if fine_tuned:
+            pair = (self.batch_input, self.batch_output) if batch else (self.input, self.output)
+            if batch and None in pair and None not in (self.input, self.output):
+                pair = (_half(self.input), _half(self.output))
+        else:
+            pair = (self.base_input, self.base_output)
+            if batch:
+                pair = (_half(pair[0]), _half(pair[1]))
+        rate_in, rate_out = pair
+        if rate_in is None or rate_out is None:
+            return None
+        return (rate_in, rate_out)
+
+
+def _half(value: float | None) -> float | None:
+    return None if value is None else round(value * BATCH_DISCOUNT, 6)
+
 
 @dataclass(frozen=True, slots=True)
 class PriceTable:
@@ -88,7 +120,8 @@ class PriceTable:
         return [r.key for r in self.rows if not trainable or r.training is not None]
 
     def find(self, model: str, *, provider: str | None = None) -> ModelPrice | None:
-        """The row for ``provider/model``, ``model`` or a fine-tuned name of it (``ft:…``)."""
+        """The row for ``provider/model``, ``model``, a fine-tuned name of it (``ft:…``) or its
+        undated alias (``gpt-4o-mini`` → ``gpt-4o-mini-2024-07-18``)."""
         if provider is None and "/" in model:
             provider, model = model.split("/", 1)
         name = base_model(model)
@@ -97,14 +130,50 @@ class PriceTable:
             if row.model == name:
                 return row
         prefixed = [r for r in candidates if name.startswith(r.model)]
-        return max(prefixed, key=lambda r: len(r.model)) if prefixed else None
+        if prefixed:
+            return max(prefixed, key=lambda r: len(r.model))
+        dated = [
+            r
+            for r in candidates
+            if r.model.startswith(name + "-") and _DATED.fullmatch(r.model[len(name) + 1 :])
+        ]
+        return max(dated, key=lambda r: r.model) if dated else None
+
+    def rates(
+        self, model: str, *, provider: str | None = None, batch: bool = False
+    ) -> tuple[float, float] | None:
+        """(input, output) dollars per million tokens of a request to ``model``, or None."""
+        if provider is None and "/" in model:
+            provider, model = model.split("/", 1)
+        row = self.find(model, provider=provider)
+        if row is None:
+            return None
+        return row.rates(fine_tuned=is_fine_tuned(model), batch=batch)
+
+    def cost_function(
+        self, free_models: Collection[str] = frozenset(), *, batch: bool = False
+    ) -> PriceFunction:
+        """The runner's ``price(model, prompt_tokens, completion_tokens)`` ("cost so far").
+
+        ``free_models`` (the built-in engine's) cost nothing whatever their name; a model whose
+        price is unknown counts as 0 (the estimate before the run says it is unknown).
+        """
+
+        def price(model: str, prompt_tokens: int, completion_tokens: int) -> float:
+            if model in free_models:
+                return 0.0
+            rates = self.rates(model, batch=batch)
+            if rates is None:
+                return 0.0
+            return (prompt_tokens * rates[0] + completion_tokens * rates[1]) / MILLION
+
+        return price
 
 
 def _row(
     provider: str, model: str, *values: float | None, tps: float, note: str = ""
 ) -> ModelPrice:
     training, ft_in, ft_cached, ft_out, base_in, base_cached, base_out = values
-    half = lambda v: None if v is None else round(v / 2, 6)  # noqa: E731 - batch = 50 % off
     return ModelPrice(
         provider=provider,
         model=model,
@@ -112,8 +181,8 @@ def _row(
         input=ft_in,
         cached_input=ft_cached,
         output=ft_out,
-        batch_input=half(ft_in),
-        batch_output=half(ft_out),
+        batch_input=_half(ft_in),
+        batch_output=_half(ft_out),
         base_input=base_in,
         base_cached_input=base_cached,
         base_output=base_out,

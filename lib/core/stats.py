@@ -16,16 +16,20 @@ Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
 
 @dataclass(frozen=True, slots=True)
 class Interval:
+    """A point estimate and its interval (Wilson, bootstrap, paired bootstrap)."""
+
     estimate: float
     low: float
     high: float
 
 
-def wilson_interval(k: int, n: int, *, z: float = Z_95) -> Interval:
+def wilson_interval(k: float, n: int, *, z: float = Z_95) -> Interval:
     """The Wilson score interval for k successes in n trials.
 
     Chosen over the normal approximation because it stays inside [0, 1] and behaves well for
-    0 of n and small samples, which is exactly what a short review sample gives.
+    0 of n and small samples, which is exactly what a short review sample gives. The one copy:
+    review's error-rate estimate and evaluation's blind A/B win rates both call it. ``k`` may be
+    fractional (a tie counts half a win).
     """
     if n <= 0:
         raise ValueError("a Wilson interval needs at least one trial")

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.core.examples import default_epochs
 from lib.core.paths import tiktoken_cache_dir
 
 O200K = "o200k_base"
@@ -37,13 +38,6 @@ APPROX_CHARS_PER_TOKEN = 4
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 TOKENS_REPLY_PRIMING = 3
-
-# Cookbook's epochs rule.
-TARGET_EPOCHS = 3
-MIN_TARGET_EXAMPLES = 100
-MAX_TARGET_EXAMPLES = 25_000
-MIN_DEFAULT_EPOCHS = 1
-MAX_DEFAULT_EPOCHS = 25
 
 # Fewer examples than this: a job is refused (error) / likely too few to learn from (warning).
 MIN_EXAMPLES_ERROR = 10
@@ -72,6 +66,8 @@ DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 FALLBACK_CONTEXT_LIMIT = 16_385  # the cookbook's limit, for models the table does not know
 CONTEXT_LIMITS_SETTING = "tokens.context_limits"
 
+# Models trained and queried with prompt/completion (the legacy completions API), not chat.
+LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
 _CL100K_PREFIXES = ("gpt-4-", "gpt-3.5", "gpt-35", "babbage-002", "davinci-002", "text-embedding")
 _BPE_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 
@@ -79,14 +75,27 @@ _BPE_URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken
 def base_model(model: str) -> str:
     """The base model of a fine-tuned name: ``ft:gpt-4o-mini-2024-07-18:org::abc`` → gpt-4o-mini…
 
-    Also accepts the legacy ``<base>:ft-<org>-<date>`` form.
+    The one parser of fine-tuned model names (tokenizer, prices, request kind, wind-down notes
+    all call it). Also accepts the legacy ``<base>:ft-<org>-<date>`` form; any other name is
+    returned as it is (stripped), and so is an ``ft:`` name without a base.
     """
     name = (model or "").strip()
     if name.startswith("ft:"):
-        return name[3:].split(":", 1)[0]
+        return name[3:].split(":", 1)[0] or name
     if ":ft-" in name:
         return name.split(":ft-", 1)[0]
     return name
+
+
+def is_legacy_completion_model(model: str) -> bool:
+    """Whether ``model`` (or the base of a fine-tuned one) takes prompt/completion requests."""
+    return base_model(model) in LEGACY_COMPLETION_MODELS
+
+
+def is_fine_tuned(model: str) -> bool:
+    """Whether ``model`` names a fine-tuned model (``ft:<base>:…`` or the legacy form)."""
+    name = (model or "").strip()
+    return name.startswith("ft:") or ":ft-" in name
 
 
 def encoding_name(model: str) -> str:
@@ -318,7 +327,7 @@ class TokenStats:
             "billed_tokens_per_epoch": billing_tokens_per_epoch(
                 self.per_example, limit=self.context_limit
             ),
-            "epochs": estimate_epochs(n) if n else 0,
+            "epochs": default_epochs(n) if n else 0,
         }
 
 
@@ -397,27 +406,6 @@ def save_context_limits(engine: Any, table: Mapping[str, int]) -> None:
 
 
 # --- epochs and billing (pure; the cost estimate calls these) ------------------------------------
-
-
-def estimate_epochs(
-    n_examples: int,
-    *,
-    target_epochs: int = TARGET_EPOCHS,
-    min_target_examples: int = MIN_TARGET_EXAMPLES,
-    max_target_examples: int = MAX_TARGET_EXAMPLES,
-    min_epochs: int = MIN_DEFAULT_EPOCHS,
-    max_epochs: int = MAX_DEFAULT_EPOCHS,
-) -> int:
-    """The cookbook's default epochs: 3, raised or lowered so that examples × epochs lands in
-    100..25,000, clamped to 1..25 epochs."""
-    if n_examples <= 0:
-        raise ValueError("n_examples must be positive")
-    epochs = target_epochs
-    if n_examples * target_epochs < min_target_examples:
-        epochs = min(max_epochs, min_target_examples // n_examples)
-    elif n_examples * target_epochs > max_target_examples:
-        epochs = max(min_epochs, max_target_examples // n_examples)
-    return epochs
 
 
 def billing_tokens_per_epoch(token_counts: Iterable[int], *, limit: int) -> int:

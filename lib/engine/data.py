@@ -40,12 +40,6 @@ class TrainingData:
     format: str = "chat"  # or "completion", "preference"
 
 
-def is_classification(completions: Sequence[str]) -> bool:
-    """The legacy ``prepare_data`` rule: a classification task has fewer unique completions
-    than a third of the examples."""
-    return len(set(completions)) < len(completions) / 3
-
-
 def chat_input_text(messages: Sequence[dict[str, Any]]) -> str:
     """The text a model reads from a conversation: its system, developer and user messages.
 

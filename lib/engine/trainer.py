@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from lib.engine.data import DataError, TrainingData, is_classification
+from lib.core.examples import default_epochs, labels_are_classification
+from lib.engine.data import DataError, TrainingData
 from lib.engine.models import CHAR_NGRAMS_MAX_EXAMPLES, LinearClassifier, RetrievalModel
 
 BASE_LEARNING_RATE = 0.3
@@ -54,11 +55,7 @@ def resolve_hyperparameters(
     DPO's beta 0.1."""
     epochs = requested.get("n_epochs", "auto")
     if epochs in (None, "auto"):
-        epochs = 3
-        if n_examples * epochs < 100:
-            epochs = min(25, math.ceil(100 / n_examples))
-        elif n_examples * epochs > 25_000:
-            epochs = max(1, 25_000 // n_examples)
+        epochs = default_epochs(n_examples)
     batch = requested.get("batch_size", "auto")
     if batch in (None, "auto"):
         batch = max(1, min(MAX_BATCH_SIZE, round(n_examples * 0.01)))
@@ -327,13 +324,14 @@ def build_trainer(
     base = snapshot["model"] if snapshot is not None else start
     trainer: ClassifierTrainer | RetrievalTrainer
     if train.rejected and (
-        isinstance(base, RetrievalModel) or not is_classification(train.outputs + train.rejected)
+        isinstance(base, RetrievalModel)
+        or not labels_are_classification(train.outputs + train.rejected)
     ):
         raise DataError(
             "The built-in engine trains DPO on classification data only (few distinct "
             "outputs, starting from a base model or a fine-tuned classifier)."
         )
-    if is_classification(train.outputs) and not isinstance(base, RetrievalModel):
+    if labels_are_classification(train.outputs) and not isinstance(base, RetrievalModel):
         if base is None:
             labels = sorted(set(train.outputs) | set(train.rejected))
             counts = np.array([max(train.outputs.count(lab), 0.5) for lab in labels])

@@ -8,7 +8,6 @@ against scikit-learn on fixed predictions.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
+
+from lib.core.stats import Interval
 
 INVALID = "(invalid)"
 
@@ -158,13 +159,6 @@ def classification_report(
 # ----------------------------------------------------------------------------- uncertainty
 
 
-@dataclass(frozen=True, slots=True)
-class Interval:
-    value: float
-    low: float
-    high: float
-
-
 def bootstrap_ci(
     gold: Sequence[str],
     pred: Sequence[str],
@@ -261,18 +255,6 @@ def mcnemar(
         return McNemar(b, c, float(min(b, c)), min(1.0, p), True)
     statistic = (abs(b - c) - 1) ** 2 / (b + c)
     return McNemar(b, c, float(statistic), float(stats.chi2.sf(statistic, 1)), False)
-
-
-def wilson_interval(wins: int, n: int, *, confidence: float = 0.95) -> Interval:
-    """Wilson score interval of a proportion (win rates of blind A/B votes)."""
-    if n == 0:
-        return Interval(0.0, 0.0, 1.0)
-    z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
-    p = wins / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return Interval(p, max(0.0, centre - half), min(1.0, centre + half))
 
 
 # ----------------------------------------------------------------------------- ordinal labels

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lib.core.convert import chat_to_completion, completion_to_chat
+from lib.core.tokens import is_legacy_completion_model
 from lib.evaluate.testset import TestExample, TestSet
-from lib.providers.service import base_of
 from lib.runner.service import Request
 
 if TYPE_CHECKING:
     from lib.evaluate.recipes import Prompter, Recipe
 
-LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
 DEFAULT_TOP_K = 5
 MAX_TOP_K_CHAT = 20
 MAX_TOP_K_LEGACY = 5
@@ -82,7 +81,7 @@ class ModelSpec:
 
 def endpoint_for(model: str) -> str:
     """``"completions"`` for legacy completion models and their fine-tunes, else ``"chat"``."""
-    return "completions" if base_of(model) in LEGACY_COMPLETION_MODELS else "chat"
+    return "completions" if is_legacy_completion_model(model) else "chat"
 
 
 def stops_for(testset: TestSet) -> list[str]:

@@ -16,7 +16,7 @@ import openai
 from sqlalchemy.engine import Connection, Engine
 
 from lib.core.errors import UserError
-from lib.evaluate.prices import BATCH_DISCOUNT, cost_function, load_prices, price_per_million
+from lib.core.pricing import MILLION, PriceTable, get_price_table
 from lib.evaluate.requests import (
     DEFAULT_TOP_K,
     MAX_TOP_K_CHAT,
@@ -53,14 +53,21 @@ def _approx_tokens(body: Mapping[str, Any]) -> int:
     return max(1, len(str(text)) // 4)
 
 
+def price_table(engine: Engine) -> PriceTable:
+    """The price table every estimate reads (the defaults with the user's edits)."""
+    with engine.connect() as conn:
+        return get_price_table(conn)
+
+
 def estimate_cost(
     requests: list[runner.Request],
     *,
     free_models: set[str],
-    table: Mapping[str, tuple[float, float, float, float]] | None = None,
+    table: PriceTable,
     batch: bool = False,
 ) -> CostEstimate:
-    """An upper-bound estimate before running (output = max_tokens for every request)."""
+    """An upper-bound estimate before running (output = max_tokens for every request), at the
+    rates of the one price table (``get_price_table``) that the user edits in the app."""
     prompt = completion = 0
     dollars = 0.0
     unknown: set[str] = set()
@@ -69,17 +76,16 @@ def estimate_cost(
         prompt, completion = prompt + p, completion + c
         if request.model in free_models:
             continue
-        per_million = price_per_million(request.model, table=table)
-        if per_million is None:
+        rates = table.rates(request.model, batch=batch)
+        if rates is None:
             unknown.add(request.model)
             continue
-        dollars += (p * per_million[0] + c * per_million[1]) / 1e6
-    factor = BATCH_DISCOUNT if batch else 1.0
+        dollars += (p * rates[0] + c * rates[1]) / MILLION
     return CostEstimate(
         len(requests),
         prompt,
         completion,
-        None if unknown else dollars * factor,
+        None if unknown else dollars,
         tuple(sorted(unknown)),
     )
 
@@ -256,11 +262,12 @@ def clients_for_run(
 def _runner_args(engine: Engine, run_id: int, secrets: Mapping[str, Any] | None) -> dict[str, Any]:
     with engine.connect() as conn:
         run = runner.get_run(conn, run_id)
+        table = get_price_table(conn)
     client_for, free = clients_for_run(engine, run.settings, secrets=secrets)
     batch = bool(run.settings.get("batch"))
     return {
         "client_for": client_for,
-        "price": cost_function(free, table=load_prices(engine), batch=batch),
+        "price": table.cost_function(free, batch=batch),
     }
 
 

@@ -18,7 +18,6 @@ from lib.core.errors import UserError
 from lib.core.identity import Actor, Role, require, require_read
 from lib.evaluate import results, runs, testset, votes
 from lib.evaluate.compare import CandidateCost
-from lib.evaluate.prices import load_prices
 from lib.evaluate.reference import Agreement, Disagreement
 from lib.evaluate.requests import ModelSpec
 from lib.evaluate.results import EvalData, Prediction
@@ -151,7 +150,7 @@ def evaluation_plan(
     settings, requests = runs.plan(tests, models, task=task, top_k=top_k, shots_from=shots_from)
     free = {m.model for m in models if m.provider == ENGINE_NAME}
     estimate = runs.estimate_cost(
-        requests, free_models=free, table=load_prices(engine), batch=batch
+        requests, free_models=free, table=runs.price_table(engine), batch=batch
     )
     return EvaluationPlan(settings=settings, n_examples=len(tests.examples), estimate=estimate)
 

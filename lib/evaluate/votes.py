@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
+from lib.core.stats import Interval, wilson_interval
 from lib.core.tables import utcnow
-from lib.evaluate.metrics import Interval, wilson_interval
 from lib.evaluate.tables import eval_votes
 
 CHOICES = ("a", "b", "tie")
@@ -94,6 +94,6 @@ def win_rates(engine: Engine, *, run_id: int) -> list[WinRate]:
         n_a, n_b, ties = winners.count("a"), winners.count("b"), winners.count("tie")
         n = len(winners)
         for model, other, wins, losses in ((a, b, n_a, n_b), (b, a, n_b, n_a)):
-            score = round(wins + ties / 2)
+            score = wins + ties / 2
             out.append(WinRate(model, other, wins, losses, ties, wilson_interval(score, n)))
     return out

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lib.providers.service import ProviderConfig, base_of, shutdown_of
+from lib.core.tokens import base_model, is_fine_tuned
+from lib.providers.service import ProviderConfig, shutdown_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +100,13 @@ def build_inventory(
         model_id = str(model.id)
         extra = _extra(model)
         job = by_model.get(model_id)
-        tuned = model_id.startswith("ft:") or bool(extra.get("fine_tuned")) or job is not None
+        tuned = is_fine_tuned(model_id) or bool(extra.get("fine_tuned")) or job is not None
         if not tuned or extra.get("checkpoint"):
             continue
         base = str(
             (getattr(job, "model", None) if job is not None else None)
             or extra.get("base_model")
-            or base_of(model_id)
+            or base_model(model_id)
         )
         own = getattr(model, "shutdown_date", None) or extra.get("shutdown_date")
         when, source = shutdown_of(config, model_id, own=own, base=base_dates.get(base))
@@ -147,7 +148,7 @@ def gone_record(
     (its data and recording are here), its dates from our table."""
     when, source = shutdown_of(config, model_id)
     return ModelRecord(
-        id=model_id, provider=config.name, base_model=base_of(model_id),
+        id=model_id, provider=config.name, base_model=base_model(model_id),
         shutdown_date=when.isoformat() if when else None, shutdown_source=source,
         days_left=(when - today).days if when else None, job=job, job_status=None,
         training_file=files.get("training"), validation_file=files.get("validation"),

@@ -54,7 +54,7 @@ from lib.providers.config import (
     validate,
 )
 from lib.providers.errors import provider_errors, redact, translate_error
-from lib.providers.models import base_of, list_models, test_connection, wind_down_note
+from lib.providers.models import list_models, test_connection, wind_down_note
 from lib.providers.presets import PRESETS, preset
 
 __all__ = [
@@ -76,7 +76,6 @@ __all__ = [
     "ModelInfo",
     "ProviderConfig",
     "api_key",
-    "base_of",
     "base_url_of",
     "capabilities",
     "client_for",

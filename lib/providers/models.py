@@ -11,6 +11,7 @@ from typing import Any
 import openai
 
 from lib.core.errors import UserError
+from lib.core.tokens import base_model, is_fine_tuned
 from lib.providers.clients import capabilities, client_for
 from lib.providers.config import (
     ADAPTER_KINDS,
@@ -30,8 +31,7 @@ def wind_down_note(config: ProviderConfig, model_id: str, *, today: date | None 
     """A short note for OpenAI models that the self-serve fine-tuning wind-down affects."""
     if config.kind != "openai":
         return ""
-    base = base_of(model_id)
-    if base not in OPENAI_TUNABLE_BASES and not model_id.startswith("ft:"):
+    if base_model(model_id) not in OPENAI_TUNABLE_BASES and not is_fine_tuned(model_id):
         return ""
     today = today or date.today()
     if today >= OPENAI_SHUTDOWN:
@@ -69,19 +69,10 @@ def shutdown_of(
         if found is not None:
             return found, "provider"
     if config.kind == "openai" and (
-        model_id.startswith("ft:") or base_of(model_id) in OPENAI_TUNABLE_BASES
+        is_fine_tuned(model_id) or base_model(model_id) in OPENAI_TUNABLE_BASES
     ):
         return OPENAI_SHUTDOWN, "table"
     return None, ""
-
-
-def base_of(model_id: str) -> str:
-    """``ft:<base>:org:suffix:id`` → ``<base>``; any other id as is."""
-    if model_id.startswith("ft:"):
-        parts = model_id.split(":")
-        if len(parts) > 1 and parts[1]:
-            return parts[1]
-    return model_id
 
 
 def _flags(config: ProviderConfig, model: Any) -> tuple[bool, bool]:
@@ -89,12 +80,12 @@ def _flags(config: ProviderConfig, model: Any) -> tuple[bool, bool]:
     extra = getattr(model, "model_extra", None) or {}
     if config.kind in ADAPTER_KINDS:
         return bool(extra.get("fine_tunable")), bool(extra.get("fine_tuned"))
-    return _is_tunable(config, model), str(model.id).startswith("ft:")
+    return _is_tunable(config, model), is_fine_tuned(str(model.id))
 
 
 def _is_tunable(config: ProviderConfig, model: Any) -> bool:
     model_id = str(model.id)
-    if model_id.startswith("ft:"):
+    if is_fine_tuned(model_id):
         return False
     if config.kind == "engine":
         return True

@@ -48,7 +48,7 @@ from lib.providers.config import (
     list_providers,
 )
 from lib.providers.errors import provider_errors, redact, translate_error
-from lib.providers.models import as_date, base_of, list_models, shutdown_of, wind_down_note
+from lib.providers.models import as_date, list_models, shutdown_of, wind_down_note
 from lib.providers.models import test_connection as _test_connection
 
 __all__ = [
@@ -68,7 +68,6 @@ __all__ = [
     "ProviderConfig",
     "api_key",
     "as_date",
-    "base_of",
     "base_url_of",
     "capabilities",
     "check_connection",

@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
+from lib.core.examples import default_epochs
 from lib.core.pricing import MILLION, ModelPrice, PriceTable, get_price_table
 from lib.core.tokens import (
     billed_tokens,
     billing_tokens_per_epoch,
     context_limit,
     count_examples,
-    estimate_epochs,
     load_context_limits,
 )
 from lib.snapshots.repo import get_snapshot, iter_split
@@ -80,7 +80,7 @@ class CostEstimate:
 def resolve_epochs(n_examples: int, epochs: int | str) -> tuple[int, bool]:
     """``"auto"`` → the cookbook's rule; a number → checked against 1..25."""
     if epochs == AUTO or epochs is None:
-        return estimate_epochs(n_examples), True
+        return default_epochs(n_examples), True
     try:
         value = int(epochs)
     except (TypeError, ValueError):

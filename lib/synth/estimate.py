@@ -53,15 +53,9 @@ def model_rates(
     """(input, output) dollars per million tokens for generating with ``model``, or None."""
     if provider_kind == "engine":
         return (0.0, 0.0)
-    row = table.find(model, provider=provider_kind) or table.find(model, provider=provider_name)
-    if row is None:
-        return None
-    tuned = model.startswith("ft:")
-    rate_in = row.input if tuned else row.base_input
-    rate_out = row.output if tuned else row.base_output
-    if rate_in is None or rate_out is None:
-        return None
-    return (rate_in, rate_out)
+    if table.find(model, provider=provider_kind) is not None:
+        return table.rates(model, provider=provider_kind)
+    return table.rates(model, provider=provider_name)
 
 
 def price_function(rates: tuple[float, float] | None) -> Callable[[str, int, int], float]:

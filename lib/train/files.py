@@ -17,11 +17,11 @@ import openai
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
-from lib.providers.service import ProviderConfig, base_of
+from lib.core.tokens import is_legacy_completion_model
+from lib.providers.service import ProviderConfig
 from lib.snapshots.service import SnapshotInfo
 from lib.train.repo import UploadRow, add_upload, find_uploads, forget_upload
 
-LEGACY_COMPLETION_MODELS = ("babbage-002", "davinci-002")
 MAX_FILES_SCANNED = 1_000  # how far back an orphaned upload is looked for
 
 
@@ -46,7 +46,7 @@ def file_format(*, schema: str, method: str, model: str) -> str:
                 f"{schema} examples — use the supervised method"
             )
         return "preference"
-    if base_of(model) in LEGACY_COMPLETION_MODELS:
+    if is_legacy_completion_model(model):
         return "completion"
     return "chat"
 

@@ -271,7 +271,7 @@ def blind_vote(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
             pd.DataFrame(
                 [
                     {"model": r.model, "against": r.other, "wins": r.wins, "losses": r.losses,
-                     "ties": r.ties, "win rate": round(r.rate.value, 3),
+                     "ties": r.ties, "win rate": round(r.rate.estimate, 3),
                      "95% interval": f"[{r.rate.low:.3f}, {r.rate.high:.3f}]"}
                     for r in rates
                 ]
@@ -279,7 +279,7 @@ def blind_vote(engine: Engine, data: res.EvalData, actor: Actor | None) -> None:
             hide_index=True,
         )  # fmt: skip
         first = {
-            r.model: (r.rate.value, r.rate.low, r.rate.high)
+            r.model: (r.rate.estimate, r.rate.low, r.rate.high)
             for r in rates
             if r.other == rates[0].other or r.model == rates[0].other
         }

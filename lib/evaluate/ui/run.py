@@ -9,6 +9,7 @@ import streamlit as st
 
 from lib.core.errors import UserError
 from lib.core.identity import Actor
+from lib.core.tokens import base_model, is_fine_tuned
 from lib.evaluate.service import (
     ModelSpec,
     Progress,
@@ -26,7 +27,7 @@ from lib.evaluate.service import (
     testset_from_snapshot,
 )
 from lib.evaluate.ui import failures
-from lib.providers.service import base_of, providers
+from lib.providers.service import providers
 from lib.shell.messages import md, show_error, show_success, show_warning, ui_secrets
 from lib.shell.progress import progress_text
 from lib.shell.widgets import run_action
@@ -99,10 +100,10 @@ def pick_models(engine: Engine, actor: Actor | None) -> list[ModelSpec]:
         found = []
     ids = [model for model, _ in found]
     labels = dict(found)
-    tuned = [m for m in ids if m.startswith("ft:")][:1]
-    bases = [m for m in ids if not m.startswith("ft:")]
+    tuned = [m for m in ids if is_fine_tuned(m)][:1]
+    bases = [m for m in ids if not is_fine_tuned(m)]
     # the base a fine-tuned model was trained from is the fair one to compare it with
-    own_base = [m for m in bases if tuned and m == base_of(tuned[0])]
+    own_base = [m for m in bases if tuned and m == base_model(tuned[0])]
     default = (own_base or bases[:1]) + tuned
     chosen = st.multiselect(
         "Models (base and fine-tuned; the first is the reference the others are compared with)",

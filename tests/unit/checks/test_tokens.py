@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib.core import tokens
+from lib.core.examples import default_epochs
 
 
 @pytest.mark.parametrize(
@@ -75,9 +76,9 @@ def test_context_limits_table_and_user_edits(db):
 
 
 def test_epochs_rule_and_billing():
-    assert tokens.estimate_epochs(5) == 20  # 100 // 5
-    assert tokens.estimate_epochs(3) == 25  # clamped to 25
-    assert tokens.estimate_epochs(50) == 3
-    assert tokens.estimate_epochs(10_000) == 2  # 25,000 // 10,000
-    assert tokens.estimate_epochs(100_000) == 1
+    assert default_epochs(5) == 20  # 100 // 5
+    assert default_epochs(3) == 25  # clamped to 25
+    assert default_epochs(50) == 3
+    assert default_epochs(10_000) == 2  # 25,000 // 10,000
+    assert default_epochs(100_000) == 1
     assert tokens.billed_tokens([10, 20_000], epochs=3, limit=16_385) == 3 * (10 + 16_385)

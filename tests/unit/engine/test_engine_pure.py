@@ -9,7 +9,7 @@ import zlib
 
 import numpy as np
 
-from lib.engine.data import is_classification
+from lib.core.examples import labels_are_classification as is_classification
 from lib.engine.decode import generate
 from lib.engine.features import featurize
 from lib.engine.models import CandidateSession

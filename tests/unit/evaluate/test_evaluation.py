@@ -159,6 +159,8 @@ def test_generation_votes_and_scores(db: sa.Engine, engine_env: str) -> None:
     rates = {r.model: r for r in win_rates(db, run_id=run_id)}
     assert rates[shown[0]].wins == 1 and rates[shown[0]].ties == 1 and rates[shown[1]].losses == 1
     assert rates[shown[0]].votes == 2
+    # A tie counts half a win: (1 + 1/2) / 2 and (0 + 1/2) / 2.
+    assert rates[shown[0]].rate.estimate == 0.75 and rates[shown[1]].rate.estimate == 0.25
 
 
 def test_cli_json_shape_on_a_fine_tuned_engine_model(

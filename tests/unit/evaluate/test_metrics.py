@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
+from lib.core.stats import wilson_interval
 from lib.evaluate import metrics
 from lib.evaluate.metrics import INVALID
 
@@ -114,8 +115,8 @@ def test_bootstrap_interval_is_seeded_and_contains_the_value() -> None:
     one = metrics.bootstrap_ci(GOLD, PRED, metrics.accuracy_of, seed=3)
     two = metrics.bootstrap_ci(GOLD, PRED, metrics.accuracy_of, seed=3)
     assert one == two
-    assert one.low <= one.value <= one.high
-    assert one.value == pytest.approx(np.mean(np.array(GOLD) == np.array(PRED)))
+    assert one.low <= one.estimate <= one.high
+    assert one.estimate == pytest.approx(np.mean(np.array(GOLD) == np.array(PRED)))
 
 
 def test_ordinal_metrics_like_the_book() -> None:
@@ -143,8 +144,8 @@ def test_suspicious_ranking() -> None:
 
 
 def test_wilson_interval() -> None:
-    interval = metrics.wilson_interval(8, 10)
-    assert interval.value == 0.8
+    interval = wilson_interval(8, 10)
+    assert interval.estimate == 0.8
     assert interval.low == pytest.approx(0.4902, abs=1e-3)
     assert interval.high == pytest.approx(0.9433, abs=1e-3)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib import runner
-from lib.evaluate.prices import cost_function, price_per_million
+from lib.core.pricing import default_table
 from lib.evaluate.report import safe_cell
 from lib.evaluate.testset import label_set
 
@@ -65,13 +65,16 @@ def test_both_endpoints_give_the_same_stored_shape() -> None:
 
 
 def test_prices() -> None:
-    assert price_per_million("gpt-4o-mini-2024-07-18") == (0.15, 0.60)
-    assert price_per_million("ft:gpt-4o-mini-2024-07-18:org::abc") == (0.30, 1.20)
-    assert price_per_million("unknown-model") is None
-    price = cost_function({"free"})
+    table = default_table()
+    assert table.rates("gpt-4o-mini-2024-07-18") == (0.15, 0.60)
+    assert table.rates("ft:gpt-4o-mini-2024-07-18:org::abc") == (0.30, 1.20)
+    assert table.rates("ft:gpt-4o-mini-2024-07-18:org::abc", batch=True) == (0.15, 0.60)
+    assert table.rates("gpt-4o") == (2.5, 10.0)  # the undated alias of gpt-4o-2024-08-06
+    assert table.rates("unknown-model") is None
+    price = table.cost_function({"free"})
     assert price("gpt-4o-mini", 1_000_000, 0) == pytest.approx(0.15)
     assert price("free", 10**9, 10**9) == 0.0
-    assert cost_function(batch=True)("gpt-4o-mini", 1_000_000, 0) == pytest.approx(0.075)
+    assert table.cost_function(batch=True)("gpt-4o-mini", 1_000_000, 0) == pytest.approx(0.075)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from lib.core.errors import UserError
+from lib.core.examples import default_epochs
 from lib.core.pricing import (
     PRICES_READ_ON,
     ModelPrice,
@@ -15,7 +16,6 @@ from lib.core.pricing import (
     save_price_table,
     table_rows,
 )
-from lib.core.tokens import estimate_epochs
 from lib.snapshots.cost_chart import Scenario, build_figure, inference_series
 from lib.snapshots.costs import estimate_snapshot, estimate_training, format_money
 from lib.snapshots.repo import create_snapshot
@@ -40,7 +40,7 @@ PRICE = ModelPrice(
 def test_auto_epochs_follow_the_cookbook(n: int, epochs: int) -> None:
     # 3 epochs unless n × 3 leaves 100..25,000: 20 → 100 // 20 = 5; 10,000 → 25,000 // 10,000
     # = 2; 40,000 → 0, clamped to 1.
-    assert estimate_epochs(n) == epochs
+    assert default_epochs(n) == epochs
     assert estimate_training([10] * n, model="m", price=None, limit=100).epochs == epochs
 
 
