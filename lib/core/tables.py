@@ -1,4 +1,4 @@
-"""Core tables. Other areas define theirs in ``tables_<area>.py`` on the same ``metadata``.
+"""Core tables. Other areas define theirs in ``<feature>/tables.py`` on the same ``metadata``.
 
 JSON is stored as text so that SQLite and PostgreSQL hold the same bytes. Times are naive UTC.
 """
@@ -16,13 +16,6 @@ def utcnow() -> datetime:
     """Now, as the naive UTC datetime every table stores."""
     return datetime.now(UTC).replace(tzinfo=None)
 
-
-schema_migrations = sa.Table(
-    "schema_migrations",
-    metadata,
-    sa.Column("id", sa.String(200), primary_key=True),
-    sa.Column("applied_at", sa.DateTime, nullable=False),
-)
 
 datasets = sa.Table(
     "datasets",
@@ -66,8 +59,14 @@ examples = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("updated_by", sa.String(200)),
     sa.Index("ix_examples_dataset_position", "dataset_id", "position"),
-    # (dataset_id, status) and (dataset_id, label) indexes are superseded by the review
-    # migration's ix_examples_live_* ones (every query filters deleted); see m0201.
+    # Made by revision m0200_review: each starts with (dataset_id, deleted) so that counting
+    # live examples, filtering and paging are index-only scans. They superseded the
+    # (dataset_id, status) and (dataset_id, label) indexes (dropped by m0201).
+    sa.Index("ix_examples_live_position", "dataset_id", "deleted", "position"),
+    sa.Index("ix_examples_live_status", "dataset_id", "deleted", "status", "position"),
+    sa.Index("ix_examples_live_label", "dataset_id", "deleted", "label", "position"),
+    sa.Index("ix_examples_live_nchars", "dataset_id", "deleted", "n_chars", "position"),
+    sa.Index("ix_examples_live_updated", "dataset_id", "deleted", "updated_at", "position"),
 )
 
 revision_batches = sa.Table(
@@ -136,6 +135,7 @@ snapshots = sa.Table(
     sa.Column("counts", sa.Text, nullable=False),  # JSON: {split: {label: n}}
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Index("ix_snapshots_dataset", "dataset_id", "created_at"),  # revision m0150
 )
 
 snapshot_examples = sa.Table(

@@ -1,61 +1,104 @@
-"""Schema migrations: modules ``mNNNN_*.py`` applied in name order, recorded by name."""
+"""Schema migrations with Alembic: the revisions in ``versions/``, applied in order.
+
+Why Alembic and explicit DDL: a revision says what it does in ``op.create_table(...)`` /
+``op.create_index(...)`` calls written out once, so an old revision does the same thing on a
+store made years ago as on a fresh one, whatever today's table definitions say. A fresh store
+and an old one go through the same revisions.
+
+Stores made before Alembic recorded their migrations by module name in ``schema_migrations``;
+the revisions keep those names, so :func:`migrate` adopts such a store: it stamps each revision
+the store already has and runs the ones it lacks, then upgrades to the head as usual. The old
+table stays (nothing is dropped).
+
+Alembic API followed: ``alembic.command.upgrade`` / ``stamp`` with a connection passed in
+``Config.attributes`` ("Sharing a Connection across one or more programmatic migration
+commands", Alembic cookbook), ``ScriptDirectory.walk_revisions`` and
+``MigrationContext.get_current_revision``.
+"""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from lib.core import tables
-from lib.core.tables import utcnow
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+VERSION_TABLE = "alembic_version"
+LEGACY_TABLE = "schema_migrations"  # module names the migrations before Alembic recorded
+_PG_LOCK_KEY = 7_356_021_411  # pg_advisory_xact_lock: one process migrates at a time
+
+
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
 
 
 def available() -> list[str]:
-    """Every migration module name, in the order they apply."""
-    names = [m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("m")]
-    return sorted(names)
+    """Every revision, in the order they apply (oldest first)."""
+    script = ScriptDirectory.from_config(_config())
+    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def current(conn: Connection) -> str | None:
+    """The store's revision (None for an empty store or one from before Alembic)."""
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
 
 
 def applied(conn: Connection) -> set[str]:
-    if not sa.inspect(conn).has_table("schema_migrations"):
+    """The revisions the store has (every revision up to its current one)."""
+    names = available()
+    revision = current(conn)
+    if revision is None:
+        return _legacy_applied(conn)
+    return set(names[: names.index(revision) + 1])
+
+
+def _legacy_applied(conn: Connection) -> set[str]:
+    if not sa.inspect(conn).has_table(LEGACY_TABLE):
         return set()
-    return set(conn.execute(sa.select(tables.schema_migrations.c.id)).scalars())
+    rows = conn.execute(sa.text(f"SELECT id FROM {LEGACY_TABLE}")).scalars()
+    return set(rows) & set(available())
+
+
+def _lock(conn: Connection) -> None:
+    """Keep a second process out until this one commits (SQLite: BEGIN IMMEDIATE already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
+def _adopt_legacy(config: Config, conn: Connection, *, upto: str) -> None:
+    """Bring a pre-Alembic store under Alembic: stamp what it has, run what it lacks."""
+    names = available()
+    done = _legacy_applied(conn)
+    last = max((names.index(n) for n in done), default=-1)
+    for name in names[: min(last, names.index(upto)) + 1]:
+        if name in done:
+            command.stamp(config, name)
+        else:
+            command.upgrade(config, name)
 
 
 def migrate(engine: Engine, *, upto: str | None = None) -> list[str]:
-    """Apply the migrations not yet applied (up to and including ``upto``); returns their names."""
-    done: list[str] = []
+    """Upgrade the store to the head (or to ``upto``); returns the revisions that ran.
+
+    One transaction: on SQLite ``engine.begin()`` takes the write lock up front and PostgreSQL
+    takes an advisory lock, so two processes starting together migrate once.
+    """
+    target = upto or available()[-1]
     with engine.begin() as conn:
-        tables.schema_migrations.create(conn, checkfirst=True)
-    for name in available():
-        if upto is not None and name > upto:
-            break
-        with engine.begin() as conn:
-            # Re-read inside the transaction: another process may have just applied it.
-            if name in applied(conn):
-                continue
-            module = importlib.import_module(f"{__name__}.{name}")
-            module.upgrade(conn)
-            conn.execute(tables.schema_migrations.insert().values(id=name, applied_at=utcnow()))
-            done.append(name)
-    return done
-
-
-def create_tables(conn: Connection, table_list: Sequence[sa.Table]) -> None:
-    """Create the given tables (and their indexes) where they do not exist yet."""
-    tables.metadata.create_all(conn, tables=list(table_list), checkfirst=True)
-
-
-def add_column(conn: Connection, table: str, column: sa.Column) -> None:
-    """Add ``column`` to ``table`` unless it is already there."""
-    existing = {c["name"] for c in sa.inspect(conn).get_columns(table)}
-    if column.name in existing:
-        return
-    column_type = column.type.compile(dialect=conn.dialect)
-    ddl = f'ALTER TABLE {table} ADD COLUMN "{column.name}" {column_type}'
-    if column.server_default is not None:
-        ddl += f" DEFAULT {column.server_default.arg}"
-    conn.exec_driver_sql(ddl)
+        _lock(conn)
+        config = _config(conn)
+        before = applied(conn)
+        if current(conn) is None and before:
+            _adopt_legacy(config, conn, upto=target)
+        command.upgrade(config, target)
+        after = applied(conn)
+    return [name for name in available() if name in after and name not in before]

@@ -4,14 +4,29 @@
 (dataset_id, label). Every query on status or label also filters ``deleted``, so the planner
 uses ``ix_examples_live_status`` / ``ix_examples_live_label`` (dataset_id, deleted, …,
 position) instead, and the old two only cost time on every insert: an import maintained 8
-indexes per row, now 6.
+indexes per row, now 6. Only stores made before they left the table definitions have them,
+hence ``IF EXISTS`` (SQLite and PostgreSQL both accept it).
+
+Revision ID: m0201_drop_superseded_indexes
+Revises: m0200_review
 """
 
-from sqlalchemy.engine import Connection
+from __future__ import annotations
+
+from alembic import op
+
+revision = "m0201_drop_superseded_indexes"
+down_revision = "m0200_review"
+branch_labels = None
+depends_on = None
 
 SUPERSEDED = ("ix_examples_dataset_status", "ix_examples_dataset_label")
 
 
-def upgrade(conn: Connection) -> None:
+def upgrade() -> None:
     for name in SUPERSEDED:
-        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+        op.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def downgrade() -> None:
+    pass  # superseded indexes are not worth bringing back
