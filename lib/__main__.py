@@ -51,10 +51,11 @@ def _static_help(module_name: str) -> str | None:
         node.name for node in tree.body if isinstance(node, ast.FunctionDef)
     }
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else []
-        if any(isinstance(t, ast.Name) and t.id == "HELP" for t in targets):
+        if not isinstance(node, ast.Assign):
+            continue
+        if any(isinstance(t, ast.Name) and t.id == "HELP" for t in node.targets):
             try:
-                value = ast.literal_eval(node.value)  # type: ignore[union-attr]
+                value = ast.literal_eval(node.value)
             except ValueError:
                 return None
             return value if isinstance(value, str) and has_entry_points else None
@@ -92,7 +93,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             module = None
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
         if module is not None:
-            module.add_arguments(sub_parser)  # type: ignore[attr-defined]
+            module.add_arguments(sub_parser)
             sub_parser.set_defaults(_module=module)
     return parser
 

@@ -8,7 +8,7 @@ and ``parallel_tool_calls``, ``weight`` 0 or 1, content given as a list of parts
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from lib.checks.base import Check, Finding, agree, n_examples, rows_text
 from lib.checks.view import View
@@ -210,7 +210,7 @@ class MissingRole(Check):
         ]
 
 
-def _assistant_only(output: Any) -> bool:
+def _assistant_only(output: Any) -> TypeGuard[list[dict[str, Any]]]:
     return (
         isinstance(output, list)
         and len(output) == 1

@@ -89,7 +89,7 @@ def merge_conflicts(view: View) -> list[Edit]:
         key = normalise_text(prompt)
         if key:
             groups[key].append(index)
-    edits = []
+    edits: list[Edit] = []
     for indexes in groups.values():
         labels = {view.labels[i] for i in indexes}
         if len(indexes) < 2 or len(labels) < 2:

@@ -370,7 +370,7 @@ def split_positions(n: int, *, labels: list[str] | None = None) -> tuple[list[in
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C speed-up
+_quote = json.encoder.encode_basestring  # C speed-up
 
 
 def jsonl_line(record: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -66,6 +67,18 @@ def _begin_immediate(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{_IMMEDIATE_OPTION: True})
         with conn.begin():
             yield conn
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an ``INSERT`` just made.
+
+    SQLAlchemy types ``inserted_primary_key`` as optional; SQLite and PostgreSQL always report
+    it for a one-row insert, so a missing one is a bug worth a clear message, not a None.
+    """
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the database did not report the new row's id")
+    return int(key[0])
 
 
 def create_engine_for(url: str) -> Engine:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import NotFoundError, StaleVersionError, UserError
 from lib.core.examples import extract
 from lib.core.tables import datasets, examples, revision_batches, revisions, utcnow
@@ -271,7 +272,7 @@ def apply_changes(
         old_schema = _schema_of(conn, dataset_id)
         schema = new_schema or old_schema
         meta = {"schema_before": old_schema, "schema_after": schema} if new_schema else {}
-        batch_id = int(
+        batch_id = inserted_id(
             conn.execute(
                 revision_batches.insert().values(
                     dataset_id=dataset_id,
@@ -281,7 +282,7 @@ def apply_changes(
                     created_at=now,
                     meta=_dump(meta),
                 )
-            ).inserted_primary_key[0]
+            )
         )
         n_changed = 0
         for change in changes:

@@ -14,12 +14,13 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from lib.core import search
+from lib.core.db import inserted_id
 from lib.core.errors import UserError
 from lib.core.examples import Example, extract, is_classification
 from lib.core.tables import datasets, examples, utcnow
@@ -142,7 +143,7 @@ class _RowMaker:
     def __init__(self, dataset_id: int, schema: str, now: Any, deleted: Any) -> None:
         self.dataset_id, self.schema, self.now, self.deleted = dataset_id, schema, now, deleted
         self.n = 0
-        self.labels: Counter[str] = Counter()
+        self.labels: Counter[str | None] = Counter()
         self.unknown: Counter[str] = Counter()
 
     def batch(self, rows: Iterator[Example], size: int) -> list[tuple[Any, ...]]:
@@ -180,14 +181,14 @@ class _RowMaker:
                 )
             else:
                 values = _row_values(dataset_id, schema, n, example, now, deleted)
-                label = values[_LABEL_INDEX]
+                label = cast("str | None", values[_LABEL_INDEX])
             add_label(label)
             if example.unknown_keys:
                 unknown.update(example.unknown_keys)
             append(values)
         self.n = n
         self.labels.update(labels)  # counted in C; None (no label) is dropped below
-        self.labels.pop(None, None)  # type: ignore[call-overload]
+        self.labels.pop(None, None)
         return out
 
 
@@ -279,9 +280,7 @@ def import_examples(
                 updated_at=now,
             )
         )
-        key = result.inserted_primary_key
-        assert key is not None  # an INSERT of one row always has one
-        dataset_id = int(key[0])
+        dataset_id = inserted_id(result)
         insert = _Inserter(conn)
         cache_before = None
         if insert.sqlite:

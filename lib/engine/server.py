@@ -198,7 +198,7 @@ def create_app(config: EngineConfig) -> Any:
     engine.batches = BatchManager(engine)
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+    async def lifespan(app: Starlette):
         engine.jobs.start()
         engine.batches.start()
         try:

@@ -433,13 +433,13 @@ def chrf(reference: str, output: str, *, max_n: int = 6, beta: float = 2.0) -> f
     ref, out = "".join(reference.split()), "".join(output.split())
     precisions, recalls = [], []
     for n in range(1, max_n + 1):
-        r = Counter(ref[i : i + n] for i in range(len(ref) - n + 1))
-        o = Counter(out[i : i + n] for i in range(len(out) - n + 1))
-        if not r or not o:
+        ref_grams = Counter(ref[i : i + n] for i in range(len(ref) - n + 1))
+        out_grams = Counter(out[i : i + n] for i in range(len(out) - n + 1))
+        if not ref_grams or not out_grams:
             continue
-        common = sum((r & o).values())
-        precisions.append(common / sum(o.values()))
-        recalls.append(common / sum(r.values()))
+        common = sum((ref_grams & out_grams).values())
+        precisions.append(common / sum(out_grams.values()))
+        recalls.append(common / sum(ref_grams.values()))
     if not precisions:
         return float(ref == out)
     p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)

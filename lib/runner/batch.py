@@ -18,6 +18,7 @@ import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import UserError
 from lib.core.tables import utcnow
 from lib.runner.calls import ClientFor, Outcome, Price, parse_response
@@ -36,7 +37,7 @@ def _open_batches(engine: Engine, run_id: int) -> list[Any]:
         query = sa.select(runner_batches).where(
             runner_batches.c.run_id == run_id, runner_batches.c.status.in_(OPEN)
         )
-        return conn.execute(query).fetchall()
+        return list(conn.execute(query).fetchall())
 
 
 def _set(engine: Engine, row_id: int, **values: Any) -> None:
@@ -67,7 +68,7 @@ def submit_batches(engine: Engine, run_id: int, *, client_for: ClientFor) -> lis
     for (model, endpoint), rows in groups.items():
         now = utcnow()
         with engine.begin() as conn:  # the claim: written before any money is spent
-            row_id = int(
+            row_id = inserted_id(
                 conn.execute(
                     runner_batches.insert().values(
                         run_id=run_id,
@@ -78,7 +79,7 @@ def submit_batches(engine: Engine, run_id: int, *, client_for: ClientFor) -> lis
                         created_at=now,
                         updated_at=now,
                     )  # fmt: skip
-                ).inserted_primary_key[0]
+                )
             )
         lines = [
             json.dumps(

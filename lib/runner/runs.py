@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import NotFoundError, UserError
 from lib.core.tables import utcnow
 from lib.runner.calls import Request, canonical, failure_kind, full_body, request_key
@@ -101,7 +102,7 @@ def create_run(
     now = utcnow()
     salt = uuid.uuid4().hex if fresh else ""
     with engine.begin() as conn:
-        run_id = int(
+        run_id = inserted_id(
             conn.execute(
                 runner_runs.insert().values(
                     kind=kind,
@@ -113,7 +114,7 @@ def create_run(
                     created_at=now,
                     created_by=created_by or "unknown",
                 )  # fmt: skip
-            ).inserted_primary_key[0]
+            )
         )
         rows: list[dict[str, Any]] = []
         seen: set[str] = set()
@@ -252,7 +253,7 @@ def get_progress(conn: sa.Connection, run_id: int) -> Progress:
     run = conn.execute(sa.select(runner_runs).where(runner_runs.c.id == run_id)).first()
     if run is None:
         raise NotFoundError(f"run {run_id} does not exist (it may have been deleted)")
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             sa.select(runner_items.c.status, sa.func.count())
             .where(runner_items.c.run_id == run_id)
@@ -308,7 +309,7 @@ def failures(conn: sa.Connection, run_id: int) -> dict[str, tuple[int, str]]:
 def iter_results(engine: Engine, run_id: int, *, batch: int = 2_000) -> Iterator[ItemResult]:
     """Every item of a run with its answer (None while pending or failed), in run order."""
     last = -1
-    columns = [
+    columns: list[Any] = [
         runner_items,
         *[
             c

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import NotFoundError, UserError
 from lib.core.examples import is_classification
 from lib.core.tables import datasets, examples, snapshot_examples, snapshots, utcnow
@@ -267,10 +268,7 @@ def create_snapshot(
                 created_by=who,
             )
         )
-        key = result.inserted_primary_key
-        if key is None:  # every backend we support returns it; say so instead of crashing
-            raise UserError("the database did not return the new snapshot's id")
-        snapshot_id = int(key[0])
+        snapshot_id = inserted_id(result)
         _copy_rows(conn, snapshot_id, source.ids, plan.split)
         return get_snapshot(conn, snapshot_id)
 

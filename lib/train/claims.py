@@ -18,6 +18,7 @@ import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import UserError
 from lib.core.tables import utcnow
 from lib.providers.service import (
@@ -68,7 +69,7 @@ def claim(engine: Engine, request: LaunchRequest, *, key: str, author: str) -> t
     try:
         with engine.begin() as conn:
             result = conn.execute(train_jobs.insert().values(**values))
-            job_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            job_id = inserted_id(result)
         won = True
     except sa.exc.IntegrityError:
         won = False

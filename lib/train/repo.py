@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import NotFoundError
 from lib.core.tables import snapshots, utcnow
 from lib.train.tables import train_jobs, train_uploads
@@ -208,7 +209,7 @@ def add_upload(engine: Engine, **values: Any) -> UploadRow:
     values.setdefault("created_at", utcnow())
     with engine.begin() as conn:
         result = conn.execute(train_uploads.insert().values(**values))
-        upload_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        upload_id = inserted_id(result)
         row = conn.execute(sa.select(train_uploads).where(train_uploads.c.id == upload_id)).one()
     return _upload(row)
 

@@ -48,10 +48,10 @@ class DelimitedRecords:
             except StopIteration:
                 raise ReadError(self.file_name, "the file is empty") from None
             except csv.Error as exc:
-                raise _csv_error(self.file_name, reader.line_num, exc) from None  # type: ignore[attr-defined]
+                raise _csv_error(self.file_name, reader.line_num, exc) from None
             if any(cell.strip() for cell in cells):
                 break
-        self._header_line = reader.line_num  # type: ignore[attr-defined]
+        self._header_line = reader.line_num
         header = check_header(cells, file_name=self.file_name, line=self._header_line)
         self.columns = header.columns
         self._width = header.width
