@@ -15,11 +15,11 @@ from lib.evaluate import testset as tests
 from lib.evaluate.requests import ModelSpec
 from lib.snapshots.costs import estimate_snapshot, estimate_training
 from lib.snapshots.repo import create_snapshot
-from lib.synth import demo, make_plan
+from lib.synth import make_plan
 from lib.synth.estimate import estimate as synth_estimate
-from lib.synth.plan import SynthSpec
 
 from ..export.helpers import classification_rows, make_dataset
+from ..synth.test_plan import marketing_spec
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -38,14 +38,7 @@ def _estimates(db, snapshot_id: int) -> tuple[float, float, float]:
     evaluation_cost = evaluation.estimate_cost(
         requests, free_models=set(), table=evaluation.price_table(db)
     ).dollars
-    spec = SynthSpec(
-        generation_template=demo.GENERATION_TEMPLATE,
-        training_template=demo.TRAINING_TEMPLATE,
-        values=demo.values(),
-        samples=demo.SAMPLES,
-        dataset_name="m",
-        model=MODEL,
-    )
+    spec = marketing_spec(model=MODEL)
     with db.connect() as conn:
         table = get_price_table(conn)
     synth = synth_estimate(
