@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
+from lib.core.tokens import is_fine_tuned
 from lib.providers.service import (
     ADAPTER_KINDS,
     ModelInfo,
@@ -56,9 +57,7 @@ def delete_model(
     config = get_provider(engine, provider)
     if not capabilities(config).delete_models:
         raise UserError(f"{config.name} does not let Tunelab delete models")
-    if config.kind not in ADAPTER_KINDS and not model.startswith(
-        "ft:"
-    ):  # adapters ask the provider
+    if config.kind not in ADAPTER_KINDS and not is_fine_tuned(model):  # adapters ask the provider
         raise UserError(
             f"{model!r} is not a fine-tuned model; only fine-tuned models can be deleted"
         )

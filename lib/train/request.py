@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
 from lib.core.settings import claim_setting, get_setting
+from lib.core.tokens import is_fine_tuned
 from lib.providers.service import ProviderConfig, capabilities
 from lib.train.repo import JobRow
 
@@ -127,7 +128,7 @@ def validate_request(request: LaunchRequest, config: ProviderConfig) -> None:
         )
     if not request.model.strip():
         raise UserError("choose a base model (or a fine-tuned model to continue)")
-    if request.model.startswith("ft:") and not caps.continue_training:
+    if is_fine_tuned(request.model) and not caps.continue_training:
         raise UserError(f"{config.name} cannot continue training a fine-tuned model")
     suffix = request.suffix or ""
     if suffix and (len(suffix) > MAX_SUFFIX or not _SUFFIX.match(suffix)):

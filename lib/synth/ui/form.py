@@ -13,6 +13,7 @@ import streamlit as st
 
 from lib.core.errors import UserError
 from lib.core.identity import Actor
+from lib.core.tokens import is_fine_tuned
 from lib.providers.service import ProviderConfig, provider_models, providers, the_default
 from lib.shell.messages import show_error, show_warning
 from lib.synth import demo
@@ -151,7 +152,7 @@ def _models(name: str, _config: ProviderConfig, actor: Actor | None) -> list[str
     from lib.shell.messages import ui_secrets
 
     ids = [m.id for m in provider_models(_config, secrets=ui_secrets(), actor=actor)]
-    return sorted(ids, key=lambda i: i.startswith("ft:"))
+    return sorted(ids, key=is_fine_tuned)
 
 
 def provider_and_model(engine: Engine, actor: Actor | None) -> tuple[ProviderConfig, str]:
