@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from lib.core.db import inserted_id
 from lib.core.errors import NotFoundError, UserError
 from lib.core.example_store import Change, ExampleRow, update_example
 from lib.core.stats import Interval, wilson_interval
@@ -83,7 +84,7 @@ def draw_sample(
         if not ids:
             raise UserError("the dataset has no examples to sample")
         chosen = random.Random(seed).sample(ids, min(n, len(ids)))
-        sample_id = int(
+        sample_id = inserted_id(
             conn.execute(
                 review_samples.insert().values(
                     dataset_id=dataset_id,
@@ -96,7 +97,7 @@ def draw_sample(
                     created_by=who,
                     created_at=utcnow(),
                 )
-            ).inserted_primary_key[0]
+            )
         )
         conn.execute(
             review_sample_items.insert(),
