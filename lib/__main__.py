@@ -16,7 +16,7 @@ from lib.core.errors import UserError
 # ``add_arguments(parser)`` and ``run(args) -> int``; errors are raised as ``UserError``.
 SUBCOMMANDS: dict[str, str] = {
     "check": "lib.checks.cli",
-    "engine": "lib.engine.cli",
+    "engine": "lib.providers.engine_cli",
     "evaluate": "lib.evaluate.cli",
     "export": "lib.snapshots.export_cli",
     "import": "lib.datasets.cli",

@@ -18,6 +18,11 @@ def data_dir() -> Path:
     return path
 
 
+def engine_data_dir() -> Path:
+    """The built-in engine's folder (its files, jobs, models and log) for this data folder."""
+    return data_dir() / "engine"
+
+
 def tiktoken_cache_dir() -> Path | None:
     """A folder holding tiktoken's BPE files, when one is known.
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from lib.engine import completions
 from lib.engine.errors import ApiError
-from lib.engine.files_api import store_file
+from lib.engine.files import store_file
 from lib.engine.state import new_id, now
 
 log = logging.getLogger("tunelab.engine.batches")

@@ -1,4 +1,10 @@
-"""``python -m lib engine``: run the built-in OpenAI-compatible engine in the foreground."""
+"""The engine's own command line: its flags and :func:`serve`, which runs it in the foreground.
+
+Two programs use it: ``python -m lib.engine`` (the engine alone; :func:`lib.engine.local.
+start_engine` starts that) and the app's ``python -m lib engine`` subcommand
+(:mod:`lib.providers.engine_cli`, which adds the app's default data folder). Nothing here
+imports the app: errors leave as :class:`EngineCliError`, which each program reports its way.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib.core.errors import UserError
-
 HELP = "run the built-in engine (a local OpenAI-compatible server that trains small models)"
+
+
+class EngineCliError(Exception):
+    """Bad settings or a port that cannot be had: one sentence, exit status 2."""
+
+    exit_code = 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help="state folder (default: <data dir>/engine)"
+        "--data-dir", type=Path, default=None, help="state folder (files, jobs, models, log)"
     )
     parser.add_argument(
         "--max-body-mb", type=float, default=None, help="refuse larger request bodies with 413"
@@ -48,12 +58,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    from lib.core.paths import data_dir
+def serve(args: argparse.Namespace) -> int:
+    """Listen and answer until stopped; ``args.data_dir`` is required."""
     from lib.engine.config import EngineConfig
     from lib.engine.serve import build_server, listen_socket
 
-    folder = args.data_dir or data_dir() / "engine"
+    if args.data_dir is None:
+        raise EngineCliError("say where the engine keeps its state: --data-dir FOLDER")
+    folder = Path(args.data_dir)
     try:
         config = EngineConfig.from_env(
             folder,
@@ -68,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
             train_step_delay_ms=args.train_step_delay_ms,
         )
     except ValueError as exc:
-        raise UserError(f"engine settings: {exc}") from None
+        raise EngineCliError(f"engine settings: {exc}") from None
     try:
         sock = listen_socket(args.host, args.port)
     except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+        raise EngineCliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     port = sock.getsockname()[1]
     if args.port_file:
         tmp = args.port_file.with_suffix(".tmp")

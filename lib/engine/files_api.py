@@ -2,50 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lib.engine.errors import ApiError, bad_request
+from lib.engine.errors import bad_request
+from lib.engine.files import get_file, store_file
+from lib.engine.handlers import api, engine_of, int_query
 from lib.engine.schemas import FileCreateRequest
-from lib.engine.server import api, engine_of, int_query
-from lib.engine.state import State, new_id, now, paginate
+from lib.engine.state import paginate
 from lib.engine.validation import parse
-
-
-def file_not_found(file_id: str) -> ApiError:
-    return ApiError(404, f"No such File object: {file_id}", param="id", code="file_not_found")
-
-
-def store_file(state: State, *, content: bytes, filename: str, purpose: str) -> dict[str, Any]:
-    """Keep the bytes and describe them as a ``file`` object (also used for outputs)."""
-    file_id = new_id("file-")
-    path = state.file_path(file_id)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
-    obj = {
-        "id": file_id,
-        "object": "file",
-        "bytes": len(content),
-        "created_at": now(),
-        "filename": filename,
-        "purpose": purpose,
-        "status": "processed",
-        "status_details": None,
-        "expires_at": None,
-    }
-    return state.put("file", obj)
-
-
-def get_file(state: State, file_id: str) -> dict[str, Any]:
-    obj = state.get("file", file_id)
-    if obj is None:
-        raise file_not_found(file_id)
-    return obj
 
 
 @api

@@ -17,7 +17,7 @@ from typing import Any
 
 from lib.engine.data import DataError, TrainingData, parse_training_file
 from lib.engine.errors import ApiError
-from lib.engine.files_api import store_file
+from lib.engine.files import store_file
 from lib.engine.models import LinearClassifier
 from lib.engine.registry import CLASSIFIER_DESCRIPTION, OWNER, RETRIEVAL_DESCRIPTION
 from lib.engine.state import new_id, now

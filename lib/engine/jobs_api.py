@@ -13,9 +13,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from lib.engine.errors import ApiError, bad_request
+from lib.engine.handlers import Engine, api, engine_of, int_query, json_body
 from lib.engine.registry import BASE_MODELS
 from lib.engine.schemas import Hyperparameters, JobCreateRequest
-from lib.engine.server import Engine, api, engine_of, int_query, json_body
 from lib.engine.state import new_id, now, paginate
 from lib.engine.validation import parse
 

@@ -8,6 +8,7 @@ reaches OpenAI.
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import json
 import os
@@ -21,17 +22,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
-from lib.core.errors import UserError
-from lib.core.paths import REPO_ROOT
-from lib.core.paths import data_dir as tunelab_data_dir
-
 API_KEY = "tunelab-local"
 STARTUP_TIMEOUT_S = 60.0
 _STATE_FILE = "engine.json"
+# The folder holding the ``lib`` package: the child runs ``python -m lib.engine`` from there.
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-class EngineStartError(UserError):
-    """The engine did not come up; the message carries the end of its log."""
+class EngineStartError(RuntimeError):
+    """The engine did not come up; the message carries the end of its log (a sentence for
+    people: the app shows it as it is)."""
 
 
 def _healthy(base_url: str, *, data_dir: Path, timeout: float = 2.0) -> bool:
@@ -100,6 +100,24 @@ class EngineHandle:
         self.stop()
 
 
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The engine's command-line flags (the app's ``python -m lib engine`` offers them too)."""
+    from lib.engine.cli import add_arguments
+
+    add_arguments(parser)
+
+
+def serve_in_foreground(args: argparse.Namespace) -> int:
+    """Run the engine in this process until stopped (``args`` from :func:`add_engine_arguments`
+    with ``data_dir`` set); bad settings or a taken port raise :class:`EngineStartError`."""
+    from lib.engine.cli import EngineCliError, serve
+
+    try:
+        return serve(args)
+    except EngineCliError as exc:
+        raise EngineStartError(str(exc)) from None
+
+
 def start_engine(
     *,
     data_dir: Path | str,
@@ -119,7 +137,7 @@ def start_engine(
     port_file = folder / f"port-{os.getpid()}-{time.monotonic_ns()}"
     child_env = {**os.environ, **(env or {})}
     child_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH", "")) if p
+        p for p in (str(CHECKOUT), child_env.get("PYTHONPATH", "")) if p
     )
     command = [
         sys.executable, "-m", "lib.engine", "--host", host, "--port", str(port),
@@ -127,7 +145,7 @@ def start_engine(
     ]  # fmt: skip
     log = (folder / "engine.log").open("ab")
     process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+        command, cwd=CHECKOUT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=detach,
     )  # fmt: skip
     log.close()
@@ -152,14 +170,14 @@ def start_engine(
         port_file.unlink(missing_ok=True)
 
 
-def ensure_engine(*, data_dir: Path | str | None = None) -> str:
+def ensure_engine(*, data_dir: Path | str) -> str:
     """The base URL of the app's shared engine, started (detached) on first use.
 
     Its port and pid are kept in ``engine.json`` in the engine's data folder; a healthy engine
     found there is reused, so Streamlit reruns and several sessions share one engine. A lock
     file stops two sessions from starting two engines at once.
     """
-    folder = Path(data_dir) if data_dir else tunelab_data_dir() / "engine"
+    folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / _STATE_FILE
     with (folder / "engine.lock").open("w") as lock:
@@ -185,14 +203,14 @@ def ensure_engine(*, data_dir: Path | str | None = None) -> str:
         return handle.base_url
 
 
-def stop_shared_engine(*, data_dir: Path | str | None = None, timeout: float = 15.0) -> bool:
+def stop_shared_engine(*, data_dir: Path | str, timeout: float = 15.0) -> bool:
     """Stop the engine :func:`ensure_engine` started for ``data_dir`` (tests' teardown).
 
     The engine is detached on purpose so that it outlives Streamlit reruns; whoever points
     ``TUNELAB_DATA_DIR`` at a temporary folder should call this when done. Returns whether an
     engine was stopped. Only a process that answers as the engine of that folder is signalled.
     """
-    folder = Path(data_dir) if data_dir else tunelab_data_dir() / "engine"
+    folder = Path(data_dir)
     record = folder / _STATE_FILE
     try:
         known = json.loads(record.read_text())

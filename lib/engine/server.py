@@ -6,11 +6,7 @@ answer OpenAI's shapes. Every failure leaves as an :class:`ApiError` in OpenAI's
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,77 +16,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from lib.engine import completions
+from lib.engine import batches_api, completions, files_api, jobs_api
+from lib.engine.batches import BatchManager
 from lib.engine.config import EngineConfig
-from lib.engine.errors import ApiError, bad_request
+from lib.engine.dialects import mounts
+from lib.engine.errors import ApiError
+from lib.engine.handlers import Engine, api, engine_of, json_body
+from lib.engine.jobs import JobManager
 from lib.engine.middleware import BodyLimit, FaultInjector
 from lib.engine.registry import Registry
 from lib.engine.state import State
-
-log = logging.getLogger("tunelab.engine")
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-@dataclass
-class Engine:
-    """Everything the handlers share: settings, stored state, models, jobs and batches."""
-
-    config: EngineConfig
-    state: State
-    registry: Registry
-    jobs: Any = None  # lib.engine.jobs.JobManager
-    batches: Any = None  # lib.engine.batches.BatchManager
-
-
-def engine_of(request: Request) -> Engine:
-    return request.app.state.engine
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_request("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise bad_request("The request body must be a JSON object.")
-    return body
-
-
-def int_query(request: Request, name: str, *, low: int = 1, high: int = 10_000) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_request(f"'{name}' must be an integer; got {raw!r}.", param=name) from None
-    if not low <= value <= high:
-        raise bad_request(f"'{name}' must be between {low} and {high}; got {value}.", param=name)
-    return value
-
-
-def api(handler: Handler) -> Handler:
-    """Translate :class:`ApiError` (and anything unexpected) into OpenAI's error response."""
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except ApiError as exc:  # also a body over the limit (413), chunked or not
-            return JSONResponse(exc.body(), status_code=exc.status)
-        except HTTPException as exc:  # Starlette's own refusals, e.g. a malformed multipart form
-            error = ApiError(exc.status_code, str(exc.detail))
-            return JSONResponse(error.body(), status_code=error.status)
-        except Exception:  # a bug: log it, answer a clean 500 the SDK will retry
-            log.exception("engine error on %s %s", request.method, request.url.path)
-            error = ApiError(500, "The built-in engine had an internal error; see its log.")
-            return JSONResponse(error.body(), status_code=500)
-
-    wrapped.__name__ = handler.__name__
-    return wrapped
-
 
 # ---------------------------------------------------------------------------- misc
 
@@ -158,9 +93,6 @@ async def legacy_completions(request: Request) -> Response:
 
 
 def _routes() -> list[BaseRoute]:
-    from lib.engine import batches_api, files_api, jobs_api
-    from lib.engine.dialects import mounts
-
     return [
         Route("/health", health),
         Route("/v1/health", health),
@@ -189,9 +121,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def create_app(config: EngineConfig) -> Any:
     """The ASGI application: body limit → fault injector → routes; jobs resume on startup."""
-    from lib.engine.batches import BatchManager
-    from lib.engine.jobs import JobManager
-
     state = State(config.data_dir)
     engine = Engine(config=config, state=state, registry=Registry(state))
     engine.jobs = JobManager(engine)

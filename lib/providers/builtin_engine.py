@@ -14,7 +14,7 @@ import os
 import threading
 from dataclasses import dataclass
 
-from lib.core.paths import data_dir
+from lib.core.paths import engine_data_dir
 from lib.providers.config import ENGINE_URL_ENV
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def start_in_background() -> bool:
     """Start the shared engine in a thread, once per data folder; returns whether it started one."""
     if os.environ.get(ENGINE_URL_ENV, "").strip() or os.environ.get(AUTOSTART_ENV) == "0":
         return False
-    folder = str(data_dir() / "engine")
+    folder = str(engine_data_dir())
     with _lock:
         if folder in _started:
             return False
@@ -64,7 +64,7 @@ def status() -> EngineStatus:
 
     if external:
         return EngineStatus(engine_healthy(external), external, None, True, None)
-    folder = data_dir() / "engine"
+    folder = engine_data_dir()
     try:
         known = json.loads((folder / "engine.json").read_text())
         base_url, pid = str(known["base_url"]), int(known["pid"])

@@ -16,6 +16,7 @@ import httpx2
 import openai
 
 from lib.core.errors import UserError
+from lib.core.paths import engine_data_dir
 from lib.providers import adapters
 from lib.providers.config import (
     DEFAULT_AZURE_API_VERSION,
@@ -124,9 +125,12 @@ def engine_base_url() -> str:
     url = os.environ.get(ENGINE_URL_ENV, "").strip()
     if url:
         return url.rstrip("/")
-    from lib.engine.local import ensure_engine
+    from lib.engine.local import EngineStartError, ensure_engine
 
-    return ensure_engine()
+    try:
+        return ensure_engine(data_dir=engine_data_dir())
+    except EngineStartError as exc:
+        raise UserError(str(exc)) from None
 
 
 def base_url_of(config: ProviderConfig) -> str:

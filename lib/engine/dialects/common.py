@@ -23,9 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from lib.engine.errors import ApiError
-from lib.engine.files_api import store_file
+from lib.engine.files import store_file
+from lib.engine.handlers import Engine, engine_of
 from lib.engine.jobs_api import create_job_object, get_job
-from lib.engine.server import Engine, engine_of
 from lib.engine.state import now
 from lib.engine.trainer import MAX_BATCH_SIZE
 
@@ -89,7 +89,7 @@ def dialect_api(render: Renderer, *, provider: str) -> Callable[[Handler], Handl
 
 async def json_object(request: Request) -> dict[str, Any]:
     """The JSON body, or a 400 that says why not (the dialect renders it)."""
-    from lib.engine.server import json_body
+    from lib.engine.handlers import json_body
 
     return await json_body(request)
 

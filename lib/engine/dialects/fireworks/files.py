@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from lib.engine.dialects import common
 from lib.engine.dialects.fireworks.wire import NAME, api, check_id, invalid, not_found, page
 from lib.engine.errors import ApiError
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 from lib.engine.state import now
 
 # ---------------------------------------------------------------------------- datasets

@@ -17,7 +17,7 @@ from lib.engine.dialects.fireworks.wire import (
     page,
 )
 from lib.engine.errors import ApiError
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 
 # ---------------------------------------------------------------------------- models
 

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from lib.engine.dialects import common
 from lib.engine.dialects.mistral.wire import NAME, Invalid, api
 from lib.engine.errors import ApiError
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 
 # ---------------------------------------------------------------------------- files
 

@@ -25,7 +25,7 @@ from lib.engine.dialects.mistral.wire import (
     api,
 )
 from lib.engine.errors import ApiError
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 from lib.engine.state import now
 from lib.engine.tokens import count_tokens
 from lib.engine.trainer import MAX_EPOCHS, resolve_hyperparameters

@@ -19,8 +19,8 @@ from lib.engine.dialects.mistral.wire import (
     render_error,
 )
 from lib.engine.errors import ApiError
+from lib.engine.handlers import Engine
 from lib.engine.models import LinearClassifier
-from lib.engine.server import Engine
 
 # ---------------------------------------------------------------------------- models
 

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from lib.engine.dialects import common
 from lib.engine.dialects.together.wire import FILE_PURPOSES, NAME, api
 from lib.engine.errors import ApiError, bad_request
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 
 # ---------------------------------------------------------------------------- files
 

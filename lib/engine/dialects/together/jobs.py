@@ -22,7 +22,7 @@ from lib.engine.dialects.together.wire import (
     api,
 )
 from lib.engine.errors import ApiError, bad_request
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 from lib.engine.state import now
 
 # ---------------------------------------------------------------------------- requests

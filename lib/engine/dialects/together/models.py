@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from lib.engine.dialects import common
 from lib.engine.dialects.together.wire import BASE_MODELS, NAME, OWNER, api, render_error
 from lib.engine.errors import bad_request
-from lib.engine.server import Engine
+from lib.engine.handlers import Engine
 
 
 def _models(engine: Engine) -> list[dict[str, Any]]:
