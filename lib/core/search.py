@@ -25,6 +25,9 @@ results are the scan's, row for row:
 References followed: SQLite's FTS5 documentation (sqlite.org/fts5.html: the trigram tokenizer,
 external content tables and the triggers that keep them current, ``detail=none``), and
 PostgreSQL's pg_trgm documentation (index support for ``LIKE``/``ILIKE``).
+
+The table, triggers and indexes are made by the Alembic revision ``m0004_search`` (explicit
+DDL, in ``lib/core/migrations/versions``); this module reads and fills them.
 """
 
 from __future__ import annotations
@@ -51,57 +54,6 @@ _PG_TEXT = "prompt || ' ' || completion || ' ' || data"
 # A row is in the index when its dataset's indexing has passed its id (``upto``; a finished
 # dataset has ``upto`` = FINISHED, so rows added later enter too).
 FINISHED = 2**62
-_WHEN_INDEXED = (
-    "EXISTS (SELECT 1 FROM search_datasets "
-    "WHERE dataset_id = {side}.dataset_id AND {side}.id <= upto)"
-)
-_INSERT_NEW = (
-    "INSERT INTO examples_fts(rowid, prompt, completion, data) "
-    "VALUES (new.id, new.prompt, new.completion, new.data);"
-)
-_DELETE_OLD = (
-    "INSERT INTO examples_fts(examples_fts, rowid, prompt, completion, data) "
-    "VALUES ('delete', old.id, old.prompt, old.completion, old.data);"
-)
-_SQLITE_DDL = (
-    "CREATE TABLE IF NOT EXISTS search_datasets ("
-    "dataset_id INTEGER PRIMARY KEY, upto INTEGER NOT NULL DEFAULT 0)",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS examples_fts USING fts5("
-    "prompt, completion, data, content='examples', content_rowid='id', "
-    "tokenize='trigram', detail=none)",
-    f"CREATE TRIGGER IF NOT EXISTS examples_fts_insert AFTER INSERT ON examples "
-    f"WHEN {_WHEN_INDEXED.format(side='new')} BEGIN {_INSERT_NEW} END",
-    f"CREATE TRIGGER IF NOT EXISTS examples_fts_delete AFTER DELETE ON examples "
-    f"WHEN {_WHEN_INDEXED.format(side='old')} BEGIN {_DELETE_OLD} END",
-    f"CREATE TRIGGER IF NOT EXISTS examples_fts_update "
-    f"AFTER UPDATE OF prompt, completion, data ON examples "
-    f"WHEN {_WHEN_INDEXED.format(side='old')} BEGIN {_DELETE_OLD} {_INSERT_NEW} END",
-    "CREATE TRIGGER IF NOT EXISTS search_datasets_forget AFTER DELETE ON datasets "
-    "BEGIN DELETE FROM search_datasets WHERE dataset_id = old.id; END",
-)
-
-
-def install(conn: Connection) -> None:
-    """Create the search index (the migration calls this); indexes existing datasets."""
-    if conn.dialect.name == "sqlite":
-        for ddl in _SQLITE_DDL:
-            conn.exec_driver_sql(ddl)
-        ids = conn.execute(sa.text("SELECT id FROM datasets")).scalars().all()
-        for dataset_id in ids:
-            while _index_chunk(conn, int(dataset_id), rows=None):
-                pass
-    elif conn.dialect.name == "postgresql":
-        savepoint = conn.begin_nested()
-        try:
-            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except sa.exc.DBAPIError:
-            savepoint.rollback()  # no right to create it: searches stay scans
-            return
-        savepoint.commit()
-        conn.exec_driver_sql(
-            f"CREATE INDEX IF NOT EXISTS ix_examples_text_trgm "
-            f"ON examples USING gin (({_PG_TEXT}) gin_trgm_ops)"
-        )
 
 
 def _sqlite_ready(conn: Connection) -> bool:

@@ -12,7 +12,7 @@ from lib.datasets.repo import import_examples
 
 def test_review_migration_keeps_rows_and_adds_tables_and_indexes(tmp_path):
     engine = create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
-    before_review = [name for name in available() if name < "m0200"][-1]
+    before_review = available()[available().index("m0200_review") - 1]
     migrate(engine, upto=before_review)
     rows = [Example(data={"prompt": f"p{i}", "completion": " a"}, source_row=i) for i in range(3)]
     import_examples(engine, name="old", schema="completion", rows=rows)
