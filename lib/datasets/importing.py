@@ -324,6 +324,8 @@ def import_examples(
         schema=schema,
         n_examples=n,
         n_labels=len(maker.labels),
-        classification=is_classification(n_examples=n, labels=maker.labels.keys()),
+        classification=is_classification(
+            n_examples=n, labels={label for label in maker.labels if label is not None}
+        ),
         unknown_keys=dict(maker.unknown),
     )

@@ -44,8 +44,8 @@ def _error(intervals: Sequence[Interval]) -> dict[str, object]:
     return {
         "type": "data",
         "symmetric": False,
-        "array": [iv.high - iv.value for iv in intervals],
-        "arrayminus": [iv.value - iv.low for iv in intervals],
+        "array": [iv.high - iv.estimate for iv in intervals],
+        "arrayminus": [iv.estimate - iv.low for iv in intervals],
         "thickness": 1.5,
         "width": 4,
     }
@@ -63,10 +63,10 @@ def headline_figure(
         fig.add_bar(
             name=_text(model),
             x=metrics_shown,
-            y=[iv.value for iv in shown],
+            y=[iv.estimate for iv in shown],
             error_y=_error(shown),
             marker_color=colours[model],
-            text=[f"{iv.value:.3f}" for iv in shown],
+            text=[f"{iv.estimate:.3f}" for iv in shown],
             textposition="inside",
             hovertemplate="%{x}: %{y:.4f}<extra>" + _text(model) + "</extra>",
         )
@@ -104,7 +104,7 @@ def per_class_figure(
                 legendgroup=model,
                 showlegend=row == 1,
                 x=ticks,
-                y=[iv.value for iv in shown],
+                y=[iv.estimate for iv in shown],
                 error_y=_error(shown),
                 marker_color=colours[model],
                 customdata=[scores[model][label].support for label in labels],

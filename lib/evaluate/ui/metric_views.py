@@ -43,7 +43,7 @@ def headline_chart(data: res.EvalData, rows: list[res.MetricRow]) -> None:
 
 
 def _cell(iv: metrics.Interval) -> str:
-    return f"{iv.value:.3f} [{iv.low:.2f}, {iv.high:.2f}]"
+    return f"{iv.estimate:.3f} [{iv.low:.2f}, {iv.high:.2f}]"
 
 
 def per_class(data: res.EvalData) -> None:

@@ -57,13 +57,13 @@ def test_per_class_intervals_hold_the_reports_numbers() -> None:
     scores = per_class_intervals(golds, preds, LABELS)
     for label in LABELS:
         s, r = scores[label], report.per_class[label]
-        assert (s.precision.value, s.recall.value, s.f1.value, s.support) == (
+        assert (s.precision.estimate, s.recall.estimate, s.f1.estimate, s.support) == (
             r.precision,
             r.recall,
             r.f1,
             r.support,
         )
-        assert s.f1.low <= s.f1.value <= s.f1.high and s.f1.high - s.f1.low > 0.05
+        assert s.f1.low <= s.f1.estimate <= s.f1.high and s.f1.high - s.f1.low > 0.05
     assert per_class_intervals(golds, preds, LABELS) == scores  # seeded
 
 
@@ -73,7 +73,7 @@ def test_the_report_shows_the_screens_interval_in_distinct_colours() -> None:
     html = html_report(data)
     for model in data.models:
         iv = macro.intervals[model]
-        assert f"{iv.value:.4f} [{iv.low:.3f}, {iv.high:.3f}]" in html
+        assert f"{iv.estimate:.4f} [{iv.low:.3f}, {iv.high:.3f}]" in html
     colours = set(re.findall(r'"marker":\{"color":"(#[0-9A-Fa-f]{6})"', html))
     expected = set(metric_charts.candidate_colours(data.models).values())
     assert expected <= colours and len(expected) == 2
