@@ -20,16 +20,6 @@ from tests.unit.layout_rules import cycle, feature_graph, violations
 
 PENDING = frozenset(
     {
-        # Migrations create feature tables from the features' current definitions (core work).
-        "lib/core/migrations/m0100_check_findings.py: rule 1: core knows no feature, shell or page — imports lib.checks.tables",
-        "lib/core/migrations/m0200_review.py: rule 1: core knows no feature, shell or page — imports lib.review.tables",
-        "lib/core/migrations/m0300_train.py: rule 1: core knows no feature, shell or page — imports lib.train.tables",
-        "lib/core/migrations/m0400_runner.py: rule 1: core knows no feature, shell or page — imports lib.evaluate.tables",
-        "lib/core/migrations/m0400_runner.py: rule 1: core knows no feature, shell or page — imports lib.runner.tables",
-        "lib/core/migrations/m0401_runner_batches.py: rule 1: core knows no feature, shell or page — imports lib.runner.tables",
-        "lib/core/migrations/m0500_synthetic.py: rule 1: core knows no feature, shell or page — imports lib.synth.tables",
-        "lib/core/migrations/m0600_migrate.py: rule 1: core knows no feature, shell or page — imports lib.migrate.tables",
-        "lib/core/migrations/m0700_access.py: rule 1: core knows no feature, shell or page — imports lib.access.tables",
         # Access writes a queue's settled label with review's relabelling rule until
         # lib.review.service offers a relabel use case (access/review work).
         "lib/access/service.py: rule 4: access uses review only through lib.review.service — imports lib.review.edit",

@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 
 import lib.checks.tables
 import lib.evaluate.tables
+import lib.migrate.tables
 import lib.review.tables
 import lib.runner.tables
 import lib.synth.tables
