@@ -30,7 +30,15 @@ import lib.train.tables  # noqa: F401 - every table on the shared metadata
 from lib.core import example_store as ex
 from lib.core import tables
 from lib.core.db import create_engine_for
-from lib.core.migrations import LEGACY_TABLE, VERSION_TABLE, applied, available, current, migrate
+from lib.core.migrations import (
+    LEGACY_TABLE,
+    MIGRATIONS_DIR,
+    VERSION_TABLE,
+    applied,
+    available,
+    current,
+    migrate,
+)
 from lib.core.pricing import get_price_table
 from lib.datasets import repo as datasets
 from lib.evaluate import results
@@ -220,3 +228,11 @@ def ex_row(i: int) -> Any:
     from lib.core.examples import Example
 
     return Example({"prompt": f"p{i}", "completion": " yes" if i % 2 else " no"}, i + 1)
+
+
+def test_every_migration_is_an_alembic_revision() -> None:
+    """A module written the old way (``lib/core/migrations/mNNNN_*.py``) would never run."""
+    stray = sorted(p.name for p in MIGRATIONS_DIR.glob("m[0-9]*.py"))
+    assert stray == [], "move them to versions/ as Alembic revisions (see README.md there)"
+    revisions = sorted(p.stem for p in (MIGRATIONS_DIR / "versions").glob("m[0-9]*.py"))
+    assert revisions == sorted(available())  # every file is on the one chain
