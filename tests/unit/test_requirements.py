@@ -22,6 +22,8 @@ LOADED_BY_NAME = {
     "psycopg": (LIB / "core" / "db.py", "postgresql+psycopg://"),
     # Starlette parses multipart uploads (the engine's POST /v1/files) with python-multipart.
     "python-multipart": (LIB / "engine" / "files_api.py", ".form("),
+    # Streamlit's sign-in (st.login, OpenID Connect) runs on Authlib.
+    "authlib": (LIB / "shell" / "guard.py", "st.login"),
 }
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import lib.access.tables
 import lib.checks.tables
 import lib.evaluate.tables
 import lib.migrate.tables
