@@ -21,7 +21,10 @@ def test_our_code_spans_render_and_user_text_does_not() -> None:
         "All prompts end with `\\n\\n###\\n\\n`; label [click](https://x.example) **now**"
     )
     assert "`\\n\\n###\\n\\n`" in text  # our span, as inline code
-    assert "\\[click\\]\\(https://x.example\\)" in text and "\\*\\*now\\*\\*" in text
+    # The user's link and bold stay literal: brackets and stars escaped, and the bare URL broken
+    # by an invisible word joiner so that no renderer turns it into a link.
+    assert "\\[click\\]" in text and "\\*\\*now\\*\\*" in text
+    assert "https://x.example" not in text and "x.example" in text
     assert code_span("a`b") == "``a`b``"
     assert code_span("`x") == "`` `x ``"
 
