@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,17 @@ def key_tag(key: str) -> str:
     """A short, stable tag of an idempotency key for providers that keep no metadata: it
     travels in the job's suffix or name (14 characters, lowercase letters and digits)."""
     return "tl" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def jobs_of_key(
+    raws: list[dict[str, Any]], key: str | None, make: Callable[[dict[str, Any]], FineTuningJob]
+) -> list[FineTuningJob]:
+    """Reconciling by listing, for providers that keep the key's tag in the job's suffix: the
+    jobs that carry it (all when no key), newest first."""
+    if key:
+        tag = key_tag(key)
+        raws = [r for r in raws if str(r.get("suffix") or "").endswith(tag)]
+    return sorted((make(r) for r in raws), key=lambda j: (-j.created_at, j.id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 from lib.providers.adapters import base
-from lib.providers.adapters.base import JobSpec, key_tag
+from lib.providers.adapters.base import JobSpec, jobs_of_key, key_tag
 from lib.providers.config import Capabilities
 
 KIND = "mistral"
@@ -230,11 +230,7 @@ class MistralAdapter(base.Adapter):
             if len(raws) >= int(raw.get("total") or 0) or not raw.get("data") or page >= 50:
                 break
             page += 1
-        if key:
-            tag = key_tag(key)
-            raws = [r for r in raws if str(r.get("suffix") or "").endswith(tag)]
-        jobs = [self._job(r, key=key) for r in raws]
-        return sorted(jobs, key=lambda j: (-j.created_at, j.id))
+        return jobs_of_key(raws, key, lambda r: self._job(r, key=key))
 
     def get_job(self, job_id: str) -> FineTuningJob:
         return self._job(self.http.json("GET", f"/v1/fine_tuning/jobs/{job_id}"))

@@ -38,7 +38,7 @@ from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 from lib.providers.adapters import base
-from lib.providers.adapters.base import JobSpec, key_tag
+from lib.providers.adapters.base import JobSpec, jobs_of_key, key_tag
 from lib.providers.config import Capabilities
 
 KIND = "together"
@@ -201,11 +201,7 @@ class TogetherAdapter(base.Adapter):
 
     def find_jobs(self, key: str | None) -> list[FineTuningJob]:
         raws = self._jobs()
-        if key:
-            tag = key_tag(key)
-            raws = [r for r in raws if str(r.get("suffix") or "").endswith(tag)]
-        jobs = [self._job(r, key=key) for r in raws]
-        return sorted(jobs, key=lambda j: (-j.created_at, j.id))
+        return jobs_of_key(raws, key, lambda r: self._job(r, key=key))
 
     def get_job(self, job_id: str) -> FineTuningJob:
         return self._job(self.http.json("GET", f"/fine-tunes/{job_id}"))
