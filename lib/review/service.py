@@ -137,8 +137,10 @@ class Overview:
 
 @dataclass(frozen=True, slots=True)
 class Page:
+    """One page of matching examples, and how many match (counted a bound past the page)."""
+
     rows: list[ExampleRow]
-    total: int
+    total: query.Count
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +150,7 @@ class FocusView:
     example: ExampleRow | None
     in_filter: bool
     draft: Draft | None
-    matching: int  # examples matching the filters
+    matching: query.Count  # examples matching the filters (counted a bound past those seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,7 @@ def page(
     with engine.connect() as conn:
         return Page(
             query.page(conn, dataset_id, filters, offset=offset, limit=limit),
-            query.count(conn, dataset_id, filters),
+            query.bounded_count(conn, dataset_id, filters, past=max(0, offset) + limit),
         )
 
 
@@ -221,7 +223,7 @@ def focus(
     filters since: the reviewer is told), else the first matching one this pass has not seen."""
     _may_read(actor)
     with engine.connect() as conn:
-        matching = query.count(conn, dataset_id, filters)
+        matching = query.bounded_count(conn, dataset_id, filters, past=len(seen))
         example = None
         if example_id is not None:
             try:

@@ -74,6 +74,30 @@ def test_table_shows_one_page_from_the_store(store):
     assert len(at.dataframe[0].value) == 10
 
 
+def test_a_broad_search_is_counted_as_far_as_the_pages_reach(store, monkeypatch):
+    from lib.review import query
+
+    monkeypatch.setattr(query, "COUNT_STEP", 20)
+    engine, ds = store
+    at = _app(ds)
+    at.selectbox(key="review_page_size").set_value(25).run()
+    at.text_input(key="review_f_text").input("Prompt").run()  # every row (the stored JSON too)
+    assert not at.exception
+    assert any("more than 40 matching examples" in c.value for c in at.caption)
+    pager = at.number_input(key="review_page")
+    assert (pager.label, pager.max) == ("Page (of 2+)", 2)
+    pager.set_value(2).run()  # the last page counted so far counts further
+    assert any("60 matching examples" in c.value for c in at.caption)
+    assert at.number_input(key="review_page").label == "Page (of 3)"
+    at.number_input(key="review_page").set_value(3).run()
+    assert len(at.dataframe[0].value) == 10
+    at.text_input(key="review_f_text").input("Prompt 1").run()  # 1 and 10-19 (1 holds HTML)
+    assert any("10 matching examples" in c.value for c in at.caption)
+    at = _app(ds, mode="Focus")
+    at.text_input(key="review_f_text").input("Prompt").run()
+    assert any("this pass: 1 of more than 20 matching seen" in c.value for c in at.caption)
+
+
 def test_table_edits_are_saved_with_the_version_read(store):
     engine, ds = store
     at = _app(ds)

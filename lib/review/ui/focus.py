@@ -458,7 +458,7 @@ def render_focus(
         f"Source row {source} · id {example.id} · version {example.version} · status "
         f"{example.status}"
         + (f" · last change by {example.updated_by}" if example.updated_by else "")
-        + f" — this pass: {len(p['seen']):,} of {view.matching:,} matching seen"
+        + f" — this pass: {len(p['seen']):,} of {view.matching} matching seen"
     )
     if not view.in_filter:
         show_info(f"Example {example.id} does not match the filters (any more).")

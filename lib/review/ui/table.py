@@ -103,17 +103,22 @@ def _pager_offsets() -> tuple[int, int]:
     return (max(1, int(st.session_state.get(PAGE_KEY, 1))) - 1) * size, size
 
 
-def _pager(total: int, locked: bool) -> tuple[int, int]:
+def _pager(total: query.Count, locked: bool) -> tuple[int, int]:
+    # A bounded count offers the pages it reaches ("of 200+"); the last of them counts further.
     size = st.session_state.setdefault(PAGE_SIZE_KEY, query.PAGE_SIZES[1])
-    n_pages = max(1, -(-total // size))
+    n_pages = max(1, -(-total.n // size))
     if st.session_state.get(PAGE_KEY, 1) > n_pages:
         st.session_state[PAGE_KEY] = n_pages
     left, mid, right = st.columns([2, 2, 3])
     number = left.number_input(
-        f"Page (of {n_pages:,})", min_value=1, max_value=n_pages, key=PAGE_KEY, disabled=locked
+        f"Page (of {n_pages:,}{'' if total.exact else '+'})",
+        min_value=1,
+        max_value=n_pages,
+        key=PAGE_KEY,
+        disabled=locked,
     )
     mid.selectbox("Rows per page", query.PAGE_SIZES, key=PAGE_SIZE_KEY, disabled=locked)
-    right.caption(md(f"{total:,} matching examples"))
+    right.caption(md(f"{total} matching examples"))
     return (int(number) - 1) * size, size
 
 
@@ -184,10 +189,19 @@ def _open_in_focus(rows, offset: int) -> None:
 
 
 def render_bulk(
-    engine: Engine, info: DatasetInfo, filters: query.Filters, actor: Actor | None, total: int
+    engine: Engine,
+    info: DatasetInfo,
+    filters: query.Filters,
+    actor: Actor | None,
+    total: query.Count,
 ) -> None:
-    """Bulk actions on the filtered set: count first, confirm, one undoable batch."""
-    with st.expander(f"Bulk action on the {total:,} filtered examples"):
+    """Bulk actions on the filtered set: count first (exactly), confirm, one undoable batch."""
+    title = (
+        f"Bulk action on the {total.n:,} filtered examples"
+        if total.exact
+        else f"Bulk action on the filtered examples ({total})"
+    )
+    with st.expander(title):
         kind = st.radio(
             "Action",
             ["Approve all", "Set status", "Relabel"],

@@ -182,3 +182,44 @@ def test_text_in_most_rows_is_scanned_with_the_same_result(db, monkeypatch):
     assert "examples_fts" not in broad and "examples_fts" in narrow
     for text in ("Review", "refund", "Review 7:"):
         assert _found(db, ds, text) == _scanned(db, ds, text), text
+
+
+def test_screens_count_matches_to_a_bound_past_what_they_show(any_db, monkeypatch):
+    from lib.review import service
+
+    monkeypatch.setattr(query, "COUNT_STEP", 20)
+    ds = _make(any_db)  # "Review" is in all 60 rows, "refund" in 10
+    _make(any_db, name="other")
+    broad, narrow = Filters(text="Review"), Filters(text="refund")
+    with any_db.connect() as conn:
+        assert query.count(conn, ds, broad) == 60
+        # Below the bound the count is exact; above it, it says "more than" the bound.
+        assert query.bounded_count(conn, ds, narrow) == query.Count(10, exact=True)
+        assert query.bounded_count(conn, ds, broad) == query.Count(20, exact=False)
+        assert str(query.bounded_count(conn, ds, broad)) == "more than 20"
+        assert query.bounded_count(conn, ds, broad, past=39) == query.Count(40, exact=False)
+        assert query.bounded_count(conn, ds, broad, past=40) == query.Count(60, exact=True)
+        assert str(query.bounded_count(conn, ds, broad, past=40)) == "60"
+        # Filters that need no row's text are counted from indexes, exactly.
+        assert query.bounded_count(conn, ds, Filters()) == query.Count(60, exact=True)
+    # A page counts past its own end, so the pager always reaches the next page; walking on
+    # reaches the exact count and every match, each once.
+    seen: list[int] = []
+    offset, totals = 0, []
+    while True:
+        page = service.page(any_db, ds, broad, offset=offset, limit=25, actor=None)
+        totals.append(page.total)
+        if not page.rows:
+            break
+        assert offset + len(page.rows) <= page.total.n
+        seen += [row.id for row in page.rows]
+        offset += len(page.rows)
+    assert totals[0] == query.Count(40, exact=False)
+    assert totals[-1] == query.Count(60, exact=True)
+    assert seen == _scanned(any_db, ds, "Review")
+    # The focus view counts past the examples this pass has seen.
+    view = service.focus(any_db, ds, broad, example_id=None, actor=None)
+    assert view.matching == query.Count(20, exact=False)
+    view = service.focus(any_db, ds, broad, example_id=None, seen=seen[:45], actor=None)
+    assert view.matching == query.Count(60, exact=True)
+    assert service.focus(any_db, ds, narrow, example_id=None, actor=None).matching.n == 10
