@@ -18,6 +18,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -126,12 +127,16 @@ def search_rows(engine, dataset_id: int, backend: str) -> None:  # noqa: ANN001 
     from lib.review import query, service
     from lib.review.query import Filters
 
-    # A large import indexes in the background (SQLite): finish it here and say what it cost.
+    # A large import indexes (SQLite) or refreshes the planner's statistics (PostgreSQL) in
+    # the background: wait for it here and say how long it took.
     w, c = time.perf_counter(), time.process_time()
+    for thread in threading.enumerate():
+        if thread.name == f"tunelab-search-index-{dataset_id}":
+            thread.join()
     search.index_dataset(engine, dataset_id)
     print(
-        f"\nsearch index on {backend} completed in {time.perf_counter() - w:.1f} s "
-        f"({time.process_time() - c:.1f} s CPU) after the import returned"
+        f"\nsearch index / statistics on {backend} completed {time.perf_counter() - w:.1f} s "
+        f"({time.process_time() - c:.1f} s CPU here) after the import returned"
     )
 
     def indexed(text: str) -> service.Page:
@@ -213,8 +218,6 @@ def _search_on_postgresql(url: str, rows: int) -> None:
         start = time.perf_counter()
         ds = import_examples(engine, name="bench", schema="completion", rows=_examples(rows))
         print(f"\nPostgreSQL: imported {ds.n_examples:,} in {time.perf_counter() - start:.1f} s")
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE examples")
         search_rows(engine, ds.dataset_id, "PostgreSQL (pg_trgm)")
     finally:
         engine.dispose()

@@ -3,6 +3,8 @@ and in step with edits inside the writing transaction."""
 
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 
 from lib.core import search
@@ -223,3 +225,27 @@ def test_screens_count_matches_to_a_bound_past_what_they_show(any_db, monkeypatc
     view = service.focus(any_db, ds, broad, example_id=None, seen=seen[:45], actor=None)
     assert view.matching == query.Count(60, exact=True)
     assert service.focus(any_db, ds, narrow, example_id=None, actor=None).matching.n == 10
+
+
+def _wait_for_background(dataset_id: int) -> None:
+    for thread in threading.enumerate():
+        if thread.name == f"tunelab-search-index-{dataset_id}":
+            thread.join(timeout=60)
+
+
+def test_a_large_import_leaves_the_search_ready_in_the_background(any_db, monkeypatch):
+    """SQLite indexes the rows; PostgreSQL (which indexes as it writes) gets planner
+    statistics for the joined text, without which it fetches every row of a common word."""
+    from lib.datasets import importing
+
+    monkeypatch.setattr(importing, "SEARCH_INDEX_IN_IMPORT_ROWS", 10)
+    ds = _make(any_db, n=60)
+    _wait_for_background(ds)
+    with any_db.connect() as conn:
+        assert search.is_indexed(conn, ds)
+        if any_db.dialect.name == "postgresql":
+            described = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stats WHERE tablename = 'ix_examples_text_trgm'"
+            ).scalar()
+            assert described == 1  # the index's expression: the joined text
+    assert _found(any_db, ds, "refund") == _scanned(any_db, ds, "refund")
