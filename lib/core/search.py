@@ -240,6 +240,23 @@ def _too_many_candidates(conn: Connection, match: str) -> bool:
     return int(n or 0) > MAX_INDEX_CANDIDATES
 
 
+def _pg_estimate(conn: Connection, dataset_id: int, pattern: str) -> float:
+    """The rows PostgreSQL's planner expects the joined text to match (its own estimate, from
+    the statistics of the index's expression: ``EXPLAIN``, about 0.4 ms).
+
+    Text the planner expects in many rows is read in order or scanned, never fetched from the
+    index; the joined match is then a second, redundant test of each row, and the dearer one
+    (it joins the three columns first): without it, counting 10,000 matches of a word in most
+    of 200,000 rows takes 23 ms instead of 60, and 24 ms instead of 133 for a phrase.
+    """
+    plan: Any = conn.exec_driver_sql(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM examples WHERE dataset_id = %(d)s "
+        f"AND deleted IS false AND ({_PG_TEXT}) ILIKE %(p)s ESCAPE '\\'",
+        {"d": dataset_id, "p": pattern},
+    ).scalar()
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
 def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
     """A WHERE condition for examples of ``dataset_id`` containing ``text``, index-served.
 
@@ -250,8 +267,11 @@ def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
     if len(text) < MIN_INDEXED_CHARS:
         return scan
     if conn.dialect.name == "postgresql":
+        pattern = f"%{_escape_like(text)}%"
+        if _pg_estimate(conn, dataset_id, pattern) > MAX_INDEX_CANDIDATES:
+            return scan
         joined = sa.literal_column(f"({_PG_TEXT})", sa.Text)
-        return sa.and_(joined.ilike(f"%{_escape_like(text)}%", escape="\\"), scan)
+        return sa.and_(joined.ilike(pattern, escape="\\"), scan)
     if conn.dialect.name != "sqlite":
         return scan
     if not is_indexed(conn, dataset_id):

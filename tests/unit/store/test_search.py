@@ -175,15 +175,22 @@ def test_a_large_dataset_is_indexed_in_chunks_and_kept_in_step_meanwhile(db, mon
         conn.exec_driver_sql("INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')")
 
 
-def test_text_in_most_rows_is_scanned_with_the_same_result(db, monkeypatch):
-    ds = _make(db)
+def test_text_in_most_rows_is_scanned_with_the_same_result(any_db, monkeypatch):
+    """SQLite counts the index's candidates; PostgreSQL asks its planner's estimate (from the
+    statistics a large import refreshes) and, for text in many rows, leaves out the joined
+    text that only the index needs."""
+    ds = _make(any_db)
     monkeypatch.setattr(search, "MAX_INDEX_CANDIDATES", 15)
-    with db.connect() as conn:
+    if any_db.dialect.name == "postgresql":
+        with any_db.begin() as conn:
+            conn.exec_driver_sql("ANALYZE examples")
+    marker = "examples_fts" if any_db.dialect.name == "sqlite" else "|| ' ' ||"
+    with any_db.connect() as conn:
         broad = str(search.text_condition(conn, ds, "Review"))
         narrow = str(search.text_condition(conn, ds, "Review 7:"))
-    assert "examples_fts" not in broad and "examples_fts" in narrow
-    for text in ("Review", "refund", "Review 7:"):
-        assert _found(db, ds, text) == _scanned(db, ds, text), text
+    assert marker not in broad and marker in narrow
+    for text in ("Review", "refund", "Review 7:", "50%"):
+        assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
 
 
 def test_screens_count_matches_to_a_bound_past_what_they_show(any_db, monkeypatch):
