@@ -93,6 +93,10 @@ def test_a_broad_search_is_counted_as_far_as_the_pages_reach(store, monkeypatch)
     assert len(at.dataframe[0].value) == 10
     at.text_input(key="review_f_text").input("Prompt 1").run()  # 1 and 10-19 (1 holds HTML)
     assert any("10 matching examples" in c.value for c in at.caption)
+    at.text_input(key="review_f_text").input("teapot").run()
+    assert not at.exception
+    assert any("0 matching examples" in c.value for c in at.caption)
+    assert [i.value for i in at.info] == ["No example matches the filters."]
     at = _app(ds, mode="Focus")
     at.text_input(key="review_f_text").input("Prompt").run()
     assert any("this pass: 1 of more than 20 matching seen" in c.value for c in at.caption)

@@ -120,3 +120,22 @@ def test_html_in_a_prompt_is_shown_as_text_and_runs_nothing(page, app_url, store
     assert page.evaluate("() => window.__pwned") is None
     assert page.locator('img[src="x"]').count() == 0
     assert_no_exception(page)
+
+
+def test_a_search_narrows_the_table_and_its_count(page, app_url, store):
+    _open_review(page, app_url)
+    search = page.locator('input[aria-label="Search"]')
+    search.fill("PROMPT 3")  # the case of the text does not matter
+    search.press("Enter")
+    wait_for_idle(page)
+    page.get_by_text("1 matching examples").wait_for()
+    page.get_by_text("Page (of 1)").wait_for()
+    cells = "Array.from(document.querySelectorAll('[id^=glide-cell-4-]')).map(c => c.textContent)"
+    page.wait_for_function(f"() => {cells}.length === 1")
+    assert page.evaluate(f"() => {cells}") == ["Prompt 3"]
+    search.fill("teapot")
+    search.press("Enter")
+    wait_for_idle(page)
+    page.get_by_text("0 matching examples").wait_for()
+    page.get_by_text("No example matches the filters.").wait_for()
+    assert_no_exception(page)

@@ -148,29 +148,35 @@ def render_table(
     key = editor_key()
     if not pending_edits():
         st.session_state[_rows_key(key)] = [(r.id, r.version) for r in rows]
-    editable = set(EDITABLE_TEXT.get(info.schema, ())) | set(EDITABLE_ALWAYS)
-    frame = _frame(rows, info.schema)
-    st.data_editor(
-        frame,
-        key=key,
-        hide_index=True,
-        width="stretch",
-        num_rows="fixed",
-        disabled=[c for c in frame.columns if c not in editable],
-        column_config={
-            "id": st.column_config.NumberColumn("id", format="%d", width="small"),
-            "source row": st.column_config.NumberColumn("source row", format="%d", width="small"),
-            "status": st.column_config.SelectboxColumn("status", options=STATUSES, required=True),
-            "prompt": st.column_config.TextColumn("prompt", width="large"),
-            "completion": st.column_config.TextColumn(
-                "completion" if info.schema != "chat" else "answer (last assistant)",
-                width="medium",
-            ),
-            "comment": st.column_config.TextColumn("comment"),
-            "chars": st.column_config.NumberColumn("chars", format="%d", width="small"),
-        },
-    )
-    if rows:
+    if not rows:  # an empty grid has no column types to edit (and says nothing)
+        st.info("No example matches the filters.")
+    else:
+        editable = set(EDITABLE_TEXT.get(info.schema, ())) | set(EDITABLE_ALWAYS)
+        frame = _frame(rows, info.schema)
+        st.data_editor(
+            frame,
+            key=key,
+            hide_index=True,
+            width="stretch",
+            num_rows="fixed",
+            disabled=[c for c in frame.columns if c not in editable],
+            column_config={
+                "id": st.column_config.NumberColumn("id", format="%d", width="small"),
+                "source row": st.column_config.NumberColumn(
+                    "source row", format="%d", width="small"
+                ),
+                "status": st.column_config.SelectboxColumn(
+                    "status", options=STATUSES, required=True
+                ),
+                "prompt": st.column_config.TextColumn("prompt", width="large"),
+                "completion": st.column_config.TextColumn(
+                    "completion" if info.schema != "chat" else "answer (last assistant)",
+                    width="medium",
+                ),
+                "comment": st.column_config.TextColumn("comment"),
+                "chars": st.column_config.NumberColumn("chars", format="%d", width="small"),
+            },
+        )
         _open_in_focus(rows, offset)
     render_bulk(engine, info, filters, actor, total)
 
