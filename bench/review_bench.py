@@ -156,7 +156,7 @@ def search_rows(engine, dataset_id: int, backend: str) -> None:  # noqa: ANN001 
             return int(n.scalar_one()), ids
 
     server = _server_cpu_ms(engine)
-    cpu_side = "server backend" if server else "this process"
+    cpu_side = "the server's backend, without parallel workers" if server else "this process"
     print(
         f"text search on {backend}: shown count + first page of 50 (median of 5; CPU = "
         f"{cpu_side}); the scan counts exactly"
