@@ -191,6 +191,13 @@ def test_text_in_most_rows_is_scanned_with_the_same_result(any_db, monkeypatch):
     assert marker not in broad and marker in narrow
     for text in ("Review", "refund", "Review 7:", "50%"):
         assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
+    # The decision is kept a while (it changes the speed, never the rows), then taken again.
+    monkeypatch.setattr(search, "MAX_INDEX_CANDIDATES", 10**6)
+    with any_db.connect() as conn:
+        assert marker not in str(search.text_condition(conn, ds, "Review"))
+        monkeypatch.setattr(search, "DECISION_SECONDS", 0.0)
+        assert marker in str(search.text_condition(conn, ds, "Review"))
+    assert _found(any_db, ds, "Review") == _scanned(any_db, ds, "Review")
 
 
 def test_screens_count_matches_to_a_bound_past_what_they_show(any_db, monkeypatch):
