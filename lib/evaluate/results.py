@@ -293,24 +293,20 @@ def metric_table(
     by_model = reports(data)
     base = data.models[0]
     rows: list[MetricRow] = []
-    acc_i = {
-        m: metrics.bootstrap_ci(
-            golds, data.labels_of(m), metrics.accuracy_of, seed=seed, n_resamples=n_resamples
+    # One pass of draws per model gives both intervals (the same draws as bootstrap_ci's).
+    boot = {
+        m: metrics.bootstrap_accuracy_macro_f1(
+            golds, data.labels_of(m), data.labels, seed=seed, n_resamples=n_resamples
         )
         for m in data.models
     }
+    acc_i = {m: b.accuracy for m, b in boot.items()}
     acc_d = {
         m: metrics.paired_difference_ci(data.correct(base), data.correct(m), seed=seed)
         for m in data.models[1:]
     }
     rows.append(MetricRow("accuracy", {m: r.accuracy for m, r in by_model.items()}, acc_i, acc_d))
-    statistic = metrics.macro_f1_of(data.labels)
-    f1_i = {
-        m: metrics.bootstrap_ci(
-            golds, data.labels_of(m), statistic, seed=seed, n_resamples=n_resamples
-        )
-        for m in data.models
-    }
+    f1_i = {m: b.macro_f1 for m, b in boot.items()}
     rows.append(MetricRow("macro F1", {m: r.macro.f1 for m, r in by_model.items()}, f1_i, {}))
     restricted = {m: data.restricted_accuracy(m) for m in data.models}
     rows.append(MetricRow("label-restricted accuracy", restricted, {}, {}))

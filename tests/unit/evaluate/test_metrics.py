@@ -172,3 +172,31 @@ def test_vectorised_macro_f1_equals_the_report() -> None:
             GOLD, metrics.bucket(PRED, LABELS), labels=LABELS, average="macro", zero_division=0
         )
     )
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 250])
+def test_one_pass_bootstrap_gives_the_same_intervals_as_bootstrap_ci(n: int) -> None:
+    """The Results screen's accuracy and macro-F1 intervals: the same numbers as the generic
+    bootstrap with the same seed, including answers that are no label and golds never seen."""
+    rng = np.random.default_rng(n)
+    labels = ["1", "2", "3", "4", "5"]
+    gold = [str(x) for x in rng.choice(labels + ["6"], n)]  # "6": a gold the labels omit
+    pred = [str(x) for x in rng.choice(labels + [INVALID, "6"], n)]
+    both = metrics.bootstrap_accuracy_macro_f1(gold, pred, labels, seed=5, n_resamples=300)
+    acc = metrics.bootstrap_ci(gold, pred, metrics.accuracy_of, seed=5, n_resamples=300)
+    f1 = metrics.bootstrap_ci(gold, pred, metrics.macro_f1_of(labels), seed=5, n_resamples=300)
+    for got, want in ((both.accuracy, acc), (both.macro_f1, f1)):
+        assert got.estimate == pytest.approx(want.estimate)
+        assert got.low == pytest.approx(want.low)
+        assert got.high == pytest.approx(want.high)
+    if n:
+        assert both.accuracy.estimate == pytest.approx(np.mean(np.array(gold) == np.array(pred)))
+
+
+def test_one_pass_bootstrap_in_blocks_equals_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    gold = ["a", "b", "c"] * 40
+    pred = ["a", "c", "c", "b"] * 30
+    whole = metrics.bootstrap_accuracy_macro_f1(gold, pred, ["a", "b", "c"], n_resamples=200)
+    monkeypatch.setattr(metrics, "BOOTSTRAP_CHUNK", 7 * len(gold))  # blocks of 7 resamples
+    blocks = metrics.bootstrap_accuracy_macro_f1(gold, pred, ["a", "b", "c"], n_resamples=200)
+    assert blocks == whole
