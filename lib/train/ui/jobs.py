@@ -6,7 +6,7 @@ going (``st.fragment(run_every=...)``), so the rest of the page does not flicker
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -45,6 +45,10 @@ SELECTED_JOB_KEY = "jobs_selected_job"
 DELETE_KEY = "jobs_model_to_delete"
 FLASH_KEY = "jobs_flash"
 REFRESH_EVERY = timedelta(seconds=3)
+# A job just launched is watched closely: the built-in engine trains the sample reviews in about
+# half a second, and a 3-second refresh kept "succeeded" off the screen for up to 3 s more.
+FAST_REFRESH = timedelta(seconds=1)
+FAST_FOR = timedelta(minutes=2)
 EVENT_LOG_HEIGHT = 360  # pixels; the log scrolls
 SMOOTHING_KEY = "jobs_smoothing"
 
@@ -84,6 +88,17 @@ def _statuses(jobs: list[JobRow]) -> list[tuple[int, str]]:
     return [(j.id, j.status) for j in jobs]
 
 
+def refresh_every(jobs: list[JobRow], *, now: datetime | None = None) -> timedelta | None:
+    """How often the live parts refresh: never once every job has finished, every second while
+    one of the unfinished jobs is younger than ``FAST_FOR``, else every ``REFRESH_EVERY``."""
+    open_jobs = [j for j in jobs if not j.final]
+    if not open_jobs:
+        return None
+    now = now or datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as the store keeps it
+    young = any(now - j.created_at < FAST_FOR for j in open_jobs)
+    return FAST_REFRESH if young else REFRESH_EVERY
+
+
 def render_jobs(engine: Engine, actor: Actor | None) -> JobRow | None:
     """The jobs list (statuses refreshed live while any job runs); returns the chosen job."""
     jobs = job_list(engine, actor=actor)
@@ -92,7 +107,7 @@ def render_jobs(engine: Engine, actor: Actor | None) -> JobRow | None:
         return None
     running = any(not j.final for j in jobs)
 
-    @st.fragment(run_every=REFRESH_EVERY if running else None)
+    @st.fragment(run_every=refresh_every(jobs))
     def live_list() -> None:
         if running:
             refresh_open_jobs(engine, secrets=ui_secrets(), actor=actor)
@@ -194,7 +209,7 @@ def _summary(detail: JobDetail) -> None:
 def render_job(engine: Engine, job: JobRow, actor: Actor | None) -> None:
     """One job: live status, actions, charts, checkpoints, events and lineage."""
 
-    @st.fragment(run_every=None if job.final else REFRESH_EVERY)
+    @st.fragment(run_every=refresh_every([job]))
     def live() -> None:
         detail = refresh_job(engine, job.id, secrets=ui_secrets(), actor=actor)
         if detail.job.final and not job.final:
