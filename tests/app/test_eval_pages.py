@@ -93,7 +93,15 @@ def test_results_page_shows_metrics_and_sends_to_review(store, tuned: str) -> No
     # the user's prompt is shown as text, never as HTML
     assert not any("__pwned" in m.value for m in at.markdown)
 
-    # Token probabilities: the list of examples narrows to the wrong ones.
+    per_class = [d.value for d in at.dataframe if "candidate" in d.value.columns]
+    assert per_class and per_class[0]["support"].notna().all()
+
+    # Token probabilities: the list of examples narrows to the wrong ones. Hidden tabs are not
+    # drawn until the user opens them (a click on a tab reruns the script).
+    assert not any(re.fullmatch(r"[\d,]+ of [\d,]+ examples", c.value) for c in at.caption)
+    at.session_state["res_tab"] = "Token probabilities"
+    at.run()
+
     def shown() -> str:
         return next(
             c.value for c in at.caption if re.fullmatch(r"[\d,]+ of [\d,]+ examples", c.value)
@@ -107,8 +115,8 @@ def test_results_page_shows_metrics_and_sends_to_review(store, tuned: str) -> No
     at.checkbox(key="res_tp_low").check()
     at.slider(key="res_tp_threshold").set_value(0.0).run()
     assert any("No example matches" in i.value for i in at.info)
-    per_class = [d.value for d in at.dataframe if "candidate" in d.value.columns]
-    assert per_class and per_class[0]["support"].notna().all()
+    at.session_state["res_tab"] = "Suspicious"
+    at.run()
     at.slider(key="res_susp_conf").set_value(0.5).run()
     if at.button(key="res_susp_send").disabled is False:
         at.button(key="res_susp_send").click().run()
@@ -197,6 +205,8 @@ def test_prompted_and_fine_tuned_candidates_side_by_side(store, tuned: str) -> N
     assert progress.status == "done" and progress.failed == 0
 
     results = _results_of(engine, run_id)
+    results.session_state["res_tab"] = "Prompting vs fine-tuning"
+    results.run()
     frame = next(d.value for d in results.dataframe if "demonstrations" in d.value.columns)
     assert list(frame["candidate"]) == [f"{BASE}+0-shot", f"{BASE}+8-shot", tuned]
     assert list(frame["demonstrations"]) == ["0", "8", "bare prompt"]

@@ -3,7 +3,8 @@ suspicious examples, generation side by side and blind votes, run comparison and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -29,6 +30,13 @@ CLASSIFICATION_TABS = [
     "Calibration",
     "Ordinal",
     "Suspicious",
+    "Compare runs",
+    "Try a model",
+    "Export",
+]
+GENERATION_TABS = [
+    "Side by side",
+    "Prompting vs fine-tuning",
     "Compare runs",
     "Try a model",
     "Export",
@@ -123,37 +131,57 @@ def render_results_screen(engine: Engine, actor: Actor | None) -> None:
         return
     st.text(f"task: {data.task} · models: {', '.join(data.models)}")
     if data.task == "classification":
-        tabs = st.tabs(CLASSIFICATION_TABS)
-        with tabs[0]:
-            view.metrics_table(data)
-            view.per_class(data)
-        with tabs[1]:
-            view.candidates(engine, data, actor)
-        with tabs[2]:
-            view.confusion(data)
-        with tabs[3]:
-            view.probabilities(data)
-        with tabs[4]:
-            view.calibration(data)
-        with tabs[5]:
-            view.ordinal(data)
-        with tabs[6]:
-            view.suspicious(engine, data, actor)
+        tabs = _lazy_tabs(CLASSIFICATION_TABS, key="res_tab")
+        panels: dict[int, Callable[[], object]] = {
+            0: lambda: _metrics(data),
+            1: lambda: view.candidates(engine, data, actor),
+            2: lambda: view.confusion(data),
+            3: lambda: view.probabilities(data),
+            4: lambda: view.calibration(data),
+            5: lambda: view.ordinal(data),
+            6: lambda: view.suspicious(engine, data, actor),
+        }
         compare_tab, try_tab, export_tab = tabs[7], tabs[8], tabs[9]
     else:
-        tabs = st.tabs(
-            ["Side by side", "Prompting vs fine-tuning", "Compare runs", "Try a model", "Export"]
-        )
-        with tabs[0]:
-            view.generation(engine, data, actor)
-        with tabs[1]:
-            view.candidates(engine, data, actor)
+        tabs = _lazy_tabs(GENERATION_TABS, key="res_gen_tab")
+        panels = {
+            0: lambda: view.generation(engine, data, actor),
+            1: lambda: view.candidates(engine, data, actor),
+        }
         compare_tab, try_tab, export_tab = tabs[2], tabs[3], tabs[4]
-    with compare_tab:
-        _compare(engine, data, {i: r.name for i, r in by_id.items()}, actor)
-    with try_tab:
-        specs = data.run.settings.get("models") or []
-        provider = next((m.get("provider") for m in specs if m.get("provider")), None)
-        render_try(engine, actor, models=data.models, provider=provider, key="res_try")
-    with export_tab:
-        _export(data, run_id)
+    for index, draw in panels.items():
+        if _is_open(tabs[index]):
+            with tabs[index]:
+                draw()
+    if _is_open(compare_tab):
+        with compare_tab:
+            _compare(engine, data, {i: r.name for i, r in by_id.items()}, actor)
+    if _is_open(try_tab):
+        with try_tab:
+            specs = data.run.settings.get("models") or []
+            provider = next((m.get("provider") for m in specs if m.get("provider")), None)
+            render_try(engine, actor, models=data.models, provider=provider, key="res_try")
+    if _is_open(export_tab):
+        with export_tab:
+            _export(data, run_id)
+
+
+def _metrics(data: EvalData) -> None:
+    view.metrics_table(data)
+    view.per_class(data)
+
+
+def _lazy_tabs(labels: list[str], *, key: str) -> Sequence[Any]:
+    """Tabs whose hidden ones are not drawn: switching tabs reruns the script.
+
+    Streamlit otherwise runs and sends every tab's content on each rerun; on a 10,000-example
+    run that was nine Plotly charts and eight tables (2.5 MB to the browser, about 4 s of
+    Chromium's CPU) for a first look at one tab. ``on_change="rerun"`` makes ``.open`` say
+    which tab is selected (https://docs.streamlit.io/develop/api-reference/layout/st.tabs).
+    """
+    return st.tabs(labels, key=key, on_change="rerun")
+
+
+def _is_open(tab: Any) -> bool:
+    # None: the tabs do not track which one is open (then every tab is drawn).
+    return tab.open is not False
