@@ -24,7 +24,9 @@ import argparse
 import json
 import os
 import re
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -119,6 +121,67 @@ def mark(detail: dict[str, float], what: str) -> None:
     detail[what] = time.perf_counter() - detail["_start"]
 
 
+class Watch:
+    """Polls ``done()`` every 50 ms in a thread; ``at`` is when it first held (perf_counter).
+
+    Tells the backend's finishing time from the moment the screen shows it: the difference is
+    the UI's refresh lag, not work."""
+
+    def __init__(self, done: Callable[[], bool]) -> None:
+        import threading
+
+        self.at: float | None = None
+        self._done = done
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._done():
+                    self.at = time.perf_counter()
+                    return
+            except Exception:  # noqa: BLE001, S112 - not created yet: look again
+                pass
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _engine_job_succeeded(engine_dir: Path) -> Callable[[], bool]:
+    import openai
+
+    record = json.loads((engine_dir / "engine.json").read_text())
+    client = openai.OpenAI(base_url=record["base_url"], api_key="tunelab-local")
+
+    def done() -> bool:
+        jobs = client.fine_tuning.jobs.list(limit=1).data
+        return bool(jobs) and jobs[0].status == "succeeded"
+
+    return done
+
+
+def _evaluation_finished(data_dir: Path) -> Callable[[], bool]:
+    from lib.core.db import create_engine_for
+    from lib.core.identity import local_actor
+    from lib.evaluate.service import evaluation_runs, run_status
+
+    store = create_engine_for(f"sqlite:///{data_dir / 'tunelab.db'}")
+    ana = local_actor("Ana")
+
+    def done() -> bool:
+        runs = evaluation_runs(store, actor=ana)
+        if not runs:
+            return False
+        progress = run_status(store, runs[0].id, actor=ana).progress
+        return progress.total > 0 and progress.done + progress.failed == progress.total
+
+    return done
+
+
 def _click_until_enabled(page, box_text: str, button) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
@@ -169,14 +232,20 @@ def demo_path(page, server: AppServer) -> list[Step]:  # noqa: ANN001 - playwrig
         mark(d, "checks shown")
         launch = page.get_by_role("button", name="Launch fine-tuning job")
         _click_until_enabled(page, OVERRIDE, launch)
+        trained = Watch(_engine_job_succeeded(server.data_dir / "engine"))
         launch.click()
         page.get_by_text("Launched job ftjob-").wait_for(timeout=120_000)
         mark(d, "launched")
         page.get_by_role("link", name="Open Jobs & models").click()
+        page.get_by_text("Smoothing of the curves").wait_for(timeout=120_000)
+        mark(d, "jobs page shown")
         page.locator('[data-testid="stMetricValue"]', has_text="succeeded").wait_for(
             timeout=300_000
         )
         mark(d, "succeeded shown")
+        trained.stop()
+        if trained.at is not None:
+            d["engine done"] = trained.at - d["_start"]
         page.locator(".js-plotly-plot g.scatterlayer g.trace").first.wait_for(timeout=60_000)
         wait_for_idle(page)
 
@@ -188,8 +257,13 @@ def demo_path(page, server: AppServer) -> list[Step]:  # noqa: ANN001 - playwrig
         text = page.locator('[data-testid="stMain"]').inner_text()
         assert "100 examples × 2 candidates" in text, text[:2000]
         mark(d, "page shown")
+        answered = Watch(_evaluation_finished(server.data_dir))
         start.click()
         page.get_by_text("Finished:").wait_for(timeout=300_000)
+        mark(d, "finished shown")
+        answered.stop()
+        if answered.at is not None:
+            d["all answered"] = answered.at - d["_start"]
         wait_for_idle(page)
 
     with measured(meter, "results", steps) as d:
@@ -319,7 +393,9 @@ def print_run(label: str, steps: list[Step]) -> None:
         stall = "  <- wall >> CPU" if s.wall > 2 * sum(s.cpu.values()) and s.wall > 1 else ""
         print(f"  {s.name:15s} wall {s.wall:7.2f} s   CPU: {_cpu_text(s.cpu)}{stall}")
         if s.detail:
-            marks = ", ".join(f"{k} at {v:.2f} s" for k, v in s.detail.items())
+            marks = ", ".join(
+                f"{k} at {v:.2f} s" for k, v in sorted(s.detail.items(), key=lambda kv: kv[1])
+            )
             print(f"  {'':15s} ({marks})")
         del busiest
     total = sum(s.wall for s in steps)
@@ -346,10 +422,26 @@ def print_summary(browser: list[list[Step]], reference: list[list[Step]]) -> Non
     print(f"  {'total':15s} {b_total:8.2f}s {r_total:9.2f}s {b_total / r_total:6.1f}x")
 
 
+def _spy(pid: int, folder: Path, run: int) -> subprocess.Popen[bytes]:
+    """py-spy sampling the app server's threads (collapsed stacks, idle ones included)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
+         "--idle", "-o", str(folder / f"run-{run + 1}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side")
     parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument(
+        "--spy",
+        type=Path,
+        help="also sample the app server with py-spy (pip install py-spy) into DIR/run-N.txt; "
+        "summarise with --spy-report",
+    )
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -363,6 +455,7 @@ def main() -> None:
                     started = time.perf_counter()
                     server = AppServer(Path(tmp))
                     boot = time.perf_counter() - started
+                    spy = _spy(server.process.pid, args.spy, i) if args.spy else None
                     context = browser.new_context(viewport={"width": 1400, "height": 1000})
                     page = context.new_page()
                     page.set_default_timeout(60_000)
@@ -370,6 +463,9 @@ def main() -> None:
                         steps = demo_path(page, server)
                     finally:
                         context.close()
+                        if spy is not None:
+                            spy.send_signal(signal.SIGINT)
+                            spy.wait(timeout=60)
                         server.stop()
                     print_run(f"browser run {i + 1} (server started in {boot:.2f} s)", steps)
                     browser_runs.append(steps)

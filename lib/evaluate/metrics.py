@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -242,10 +242,7 @@ def bootstrap_accuracy_macro_f1(
     accuracy, f1 = _accuracy_f1_rows(g[None, :], p[None, :], k, width)
     if n == 0:
         return AccuracyF1Intervals(_point(accuracy[0]), _point(f1[0]))
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, (n_resamples, n))  # as bootstrap_ci draws them
-    rows = max(1, BOOTSTRAP_CHUNK // n)
-    parts = [_accuracy_f1_rows(g[d], p[d], k, width) for d in _blocks(draws, rows)]
+    parts = [_accuracy_f1_rows(g[d], p[d], k, width) for d in _draws(n, n_resamples, seed)]
     accs = np.concatenate([a for a, _ in parts])
     f1s = np.concatenate([f for _, f in parts])
     alpha = (1 - confidence) / 2
@@ -259,8 +256,14 @@ def _point(value: float) -> Interval:
     return Interval(float(value), float(value), float(value))
 
 
-def _blocks(draws: np.ndarray, rows: int) -> list[np.ndarray]:
-    return [draws[i : i + rows] for i in range(0, len(draws), rows)]
+def _draws(n: int, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
+    """The resamples' indices, ``BOOTSTRAP_CHUNK`` at a time: the same numbers as one
+    ``default_rng(seed).integers(0, n, (n_resamples, n))`` (numpy draws 64-bit integers one
+    after the other), without holding all of them (160 MB for 2,000 × 10,000)."""
+    rng = np.random.default_rng(seed)
+    rows = max(1, BOOTSTRAP_CHUNK // n)
+    for start in range(0, n_resamples, rows):
+        yield rng.integers(0, n, (min(rows, n_resamples - start), n))
 
 
 def _accuracy_f1_rows(
@@ -300,9 +303,9 @@ def paired_difference_ci(
     value = float(b.mean() - a.mean()) if len(a) else 0.0
     if len(a) == 0:
         return Interval(value, value, value)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), (n_resamples, len(a)))
-    diffs = b[idx].mean(axis=1) - a[idx].mean(axis=1)
+    diffs = np.concatenate(
+        [b[idx].mean(axis=1) - a[idx].mean(axis=1) for idx in _draws(len(a), n_resamples, seed)]
+    )
     alpha = (1 - confidence) / 2
     return Interval(value, float(np.quantile(diffs, alpha)), float(np.quantile(diffs, 1 - alpha)))
 

@@ -197,6 +197,15 @@ def test_one_pass_bootstrap_in_blocks_equals_one_block(monkeypatch: pytest.Monke
     gold = ["a", "b", "c"] * 40
     pred = ["a", "c", "c", "b"] * 30
     whole = metrics.bootstrap_accuracy_macro_f1(gold, pred, ["a", "b", "c"], n_resamples=200)
+    right_a = [g == q for g, q in zip(gold, pred, strict=True)]
+    right_b = [g == "a" for g in gold]
+    paired = metrics.paired_difference_ci(right_a, right_b, n_resamples=200)
     monkeypatch.setattr(metrics, "BOOTSTRAP_CHUNK", 7 * len(gold))  # blocks of 7 resamples
     blocks = metrics.bootstrap_accuracy_macro_f1(gold, pred, ["a", "b", "c"], n_resamples=200)
     assert blocks == whole
+    assert metrics.paired_difference_ci(right_a, right_b, n_resamples=200) == paired
+    # … and both equal the draws taken all at once.
+    a, b = np.asarray(right_a, dtype=float), np.asarray(right_b, dtype=float)
+    idx = np.random.default_rng(0).integers(0, len(a), (200, len(a)))
+    low, high = np.quantile(b[idx].mean(axis=1) - a[idx].mean(axis=1), [0.025, 0.975])
+    assert (paired.low, paired.high) == (low, high)
