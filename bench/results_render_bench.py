@@ -111,6 +111,12 @@ def open_results(browser, url: str, server_pid: int) -> dict[str, float]:  # noq
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(300_000)
+    received = [0]  # bytes the server sent over the app's websocket (deltas, figures, tables)
+
+    def on_socket(ws) -> None:  # noqa: ANN001 - playwright WebSocket
+        ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+
+    page.on("websocket", on_socket)
     try:
         cpu_server, cpu_chromium = _cpu(server_pid), _chromium_cpu()
         started = time.perf_counter()
@@ -129,6 +135,7 @@ def open_results(browser, url: str, server_pid: int) -> dict[str, float]:  # noq
             "idle": idle,
             "server CPU": _cpu(server_pid) - cpu_server,
             "chromium CPU": _chromium_cpu() - cpu_chromium,
+            "MB sent": received[0] / 1e6,
         }
     finally:
         context.close()
@@ -145,7 +152,10 @@ def browser_side(folder: Path, engine_url: str, repeat: int) -> None:
                 try:
                     for visit in ("first (cold caches)", "second (new session)"):
                         got = open_results(browser, server.url, server.process.pid)
-                        figures = "  ".join(f"{k} {v:6.2f} s" for k, v in got.items())
+                        figures = "  ".join(
+                            f"{k} {v:5.2f}" + ("" if k == "MB sent" else " s")
+                            for k, v in got.items()
+                        )
                         print(f"browser run {i + 1}, {visit:21s}: {figures}")
                 finally:
                     server.stop()
