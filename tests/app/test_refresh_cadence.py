@@ -121,3 +121,33 @@ def test_results_reruns_share_the_loaded_predictions(app_store, engine_url, monk
     assert first is again  # not a copy per rerun
     assert first.examples == predictions(engine, run_id, actor=ana).examples
     assert len(first.examples) == len(tests.examples)
+
+
+def test_resuming_from_the_page_turns_the_refresh_back_on(app_store, slow_engine) -> None:
+    """A run resumed with the button (inside the live part) is watched again, not left still."""
+    from lib.core.paths import REPO_ROOT
+    from lib.evaluate import create_evaluation
+    from lib.evaluate.ui.run import LIVE_KEY
+
+    engine, ana = app_store, local_actor("Ana")
+    rows = [Example(data=r, source_row=i + 1) for i, r in enumerate(review_rows()[:60])]
+    dataset = import_examples(engine, name="Reviews", schema="completion", rows=rows).dataset_id
+    snapshot = create_snapshot(engine, dataset, author="Ana", train=0.5, valid=0.1, test=0.4)
+    tests = evaluate.testset_from_snapshot(
+        engine, getattr(snapshot, "id", snapshot), split="test", actor=ana
+    )
+    run_id = create_evaluation(engine, tests, [ModelSpec(BASE)], created_by="Ana")  # not started
+    at = AppTest.from_file(str(REPO_ROOT / "pages" / "evaluate.py"), default_timeout=60)
+    at.session_state["reviewer_name"] = "Ana"
+    at.session_state["eval_run_id"] = run_id
+    at.run()
+    assert not at.exception
+    assert at.session_state[LIVE_KEY] is False  # nothing works on it: no refresh
+    at.button(key="eval_resume").click().run()
+    assert not at.exception
+    assert at.session_state[LIVE_KEY] is True  # 24 requests × 150 ms: watched while it runs
+    progress = runner.wait_until_finished(engine, run_id, timeout_s=120)
+    assert progress.done == len(tests.examples)
+    at.run()
+    assert at.session_state[LIVE_KEY] is False
+    assert any("Finished" in s.value for s in at.success)

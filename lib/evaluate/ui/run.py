@@ -312,30 +312,39 @@ def _plan_and_start(
         st.caption("Enter your name in the sidebar to run an evaluation.")
 
 
+def _going(engine: Engine, actor: Actor | None) -> tuple[bool, bool]:
+    """Whether the watched run is live, and whether it is with the provider's Batch API."""
+    run_id = st.session_state.get(RUN_KEY)
+    if not run_id:
+        return False, False
+    try:
+        status = run_status(engine, run_id, actor=actor)
+    except UserError:
+        return False, False
+    return status.live, status.progress.status == "batch"
+
+
 def watch_every(engine: Engine, actor: Actor | None) -> float | None:
     """Seconds between refreshes of the watched run: ``WATCH_EVERY`` while it is live,
     ``BATCH_WATCH_EVERY`` while it is with the provider's Batch API, none otherwise (an open
     page with a finished run no longer queries the store every second forever)."""
-    run_id = st.session_state.get(RUN_KEY)
-    live = batch = False
-    if run_id:
-        try:
-            status = run_status(engine, run_id, actor=actor)
-            live, batch = status.live, status.progress.status == "batch"
-        except UserError:
-            pass
+    live, batch = _going(engine, actor)
     st.session_state[LIVE_KEY] = live or batch
     return WATCH_EVERY if live else BATCH_WATCH_EVERY if batch else None
 
 
-def _watch(engine: Engine, actor: Actor | None) -> bool:
-    """Show the watched run; whether it is still going (live, or with the Batch API)."""
+def _watch_changed(engine: Engine, actor: Actor | None) -> bool:
+    """The run started (Resume, Retry) or stopped since the refresh rate was chosen."""
+    return any(_going(engine, actor)) != st.session_state.get(LIVE_KEY, False)
+
+
+def _watch(engine: Engine, actor: Actor | None) -> None:
     run_id = st.session_state.get(RUN_KEY)
     if not run_id:
-        return False
+        return
     status = run_action(lambda: run_status(engine, run_id, actor=actor))
     if status is None:
-        return False
+        return
     run, progress = status.run, status.progress
     st.subheader(f"Run {run.id}: {md(run.name)}")
     show_progress(progress)
@@ -372,7 +381,6 @@ def _watch(engine: Engine, actor: Actor | None) -> bool:
             "metrics). Open Results to see the metrics."
         )
         results_link()
-    return live or progress.status == "batch"
 
 
 def _earlier(engine: Engine, actor: Actor | None) -> None:
@@ -402,9 +410,9 @@ def render_run_screen(engine: Engine, actor: Actor | None) -> None:
 
     @st.fragment(run_every=watch_every(engine, actor))
     def watch() -> None:
-        if not _watch(engine, actor) and st.session_state.get(LIVE_KEY):
-            st.session_state[LIVE_KEY] = False
-            st.rerun(scope="app")  # finished: redraw once, without the auto-refresh
+        _watch(engine, actor)
+        if _watch_changed(engine, actor):
+            st.rerun(scope="app")  # redraw with the refresh rate the run needs now
 
     watch()
     _earlier(engine, actor)
