@@ -8,13 +8,13 @@ against scikit-learn on fixed predictions.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from lib.core.stats import Interval
 
@@ -333,10 +333,19 @@ def mcnemar(
     if b + c == 0:
         return McNemar(b, c, 0.0, 1.0, True)
     if b + c < exact_below:
-        p = float(stats.binomtest(min(b, c), b + c, 0.5, alternative="two-sided").pvalue)
-        return McNemar(b, c, float(min(b, c)), min(1.0, p), True)
+        return McNemar(b, c, float(min(b, c)), _binomial_two_sided(min(b, c), b + c), True)
     statistic = (abs(b - c) - 1) ** 2 / (b + c)
-    return McNemar(b, c, float(statistic), float(stats.chi2.sf(statistic, 1)), False)
+    # χ² with one degree of freedom: P(X > x) = erfc(√(x/2)).
+    return McNemar(b, c, float(statistic), math.erfc(math.sqrt(statistic / 2)), False)
+
+
+def _binomial_two_sided(k: int, n: int) -> float:
+    """Two-sided exact binomial p-value of ``k`` successes in ``n`` at p = ½ (what
+    ``scipy.stats.binomtest(k, n, 0.5).pvalue`` gives: the distribution is symmetric, so twice
+    the tail, at most 1). Written out so that the app does not import scipy.stats (half a
+    second on the first evaluation screen) for two lines of arithmetic."""
+    tail = sum(math.comb(n, i) for i in range(min(k, n - k) + 1))
+    return min(1.0, 2 * tail / 2**n)
 
 
 # ----------------------------------------------------------------------------- ordinal labels

@@ -209,3 +209,18 @@ def test_one_pass_bootstrap_in_blocks_equals_one_block(monkeypatch: pytest.Monke
     idx = np.random.default_rng(0).integers(0, len(a), (200, len(a)))
     low, high = np.quantile(b[idx].mean(axis=1) - a[idx].mean(axis=1), [0.025, 0.975])
     assert (paired.low, paired.high) == (low, high)
+
+
+def test_mcnemar_p_values_equal_scipys() -> None:
+    from scipy import stats
+
+    for b in range(0, 40):
+        for c in range(0, 40):
+            if b + c == 0:
+                continue
+            result = metrics.mcnemar([True] * b + [False] * c, [False] * b + [True] * c)
+            if b + c < 25:
+                want = stats.binomtest(min(b, c), b + c, 0.5).pvalue
+            else:
+                want = stats.chi2.sf((abs(b - c) - 1) ** 2 / (b + c), 1)
+            assert result.p_value == pytest.approx(min(1.0, want), rel=1e-9, abs=1e-15), (b, c)
