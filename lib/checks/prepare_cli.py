@@ -20,8 +20,6 @@ from lib.checks.prepare import (
     table_from_examples,
     write_jsonl,
 )
-from lib.checks.prepare_chat import analyse_chat
-from lib.checks.view import view_from_examples
 from lib.core.errors import UserError
 from lib.core.examples import labels_are_classification
 from lib.core.tokens import DEFAULT_MODEL
@@ -184,6 +182,11 @@ def _next_steps(files: list[Path], table: Table | None) -> None:
 def _prepare_messages(
     path: Path, schema: str, examples: list[Any], *, fmt: str, ask: _Asker, model: str
 ) -> int:
+    # The checks registry and the view are for chat files only: prompt/completion files
+    # (the common big CSV) do not pay for importing them.
+    from lib.checks.prepare_chat import analyse_chat
+    from lib.checks.view import view_from_examples
+
     view = view_from_examples(schema, examples, model=model, file_name=str(path))
     steps = analyse_chat(view)
     for step in steps:

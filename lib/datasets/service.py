@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lib.core.activity import log_activity
 from lib.core.identity import Actor, Role, require, require_read
 from lib.datasets.io import Inspection, inspect_source, read_examples
 from lib.datasets.io.mapping import unescape
@@ -297,6 +296,7 @@ def rename_dataset(
 
 def delete_dataset(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DeletedDataset:
     """Delete a dataset with its examples, history and snapshots."""
+    from lib.core.activity import log_activity  # SQLAlchemy: not for reading a file
     from lib.datasets import repo
 
     who = require(actor, Role.ADMIN, action="delete a dataset")
