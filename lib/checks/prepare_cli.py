@@ -127,13 +127,12 @@ def _prepare_completion(
 
 
 def _print_tokens(table: Table, *, model: str) -> None:
-    from lib.core.tokens import count_examples
+    from lib.core.forked import usable_cpus
+    from lib.core.tokens import count_completion_columns
 
-    datas = [
-        {"prompt": p, "completion": c}
-        for p, c in zip(table.prompts, table.completions, strict=True)
-    ]
-    stats = count_examples("completion", datas, model=model).summary()
+    stats = count_completion_columns(
+        table.prompts, table.completions, model=model, processes=usable_cpus()
+    ).summary()
     about = "about " if stats["approximate"] else ""
     print(
         f"Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "

@@ -119,19 +119,30 @@ class Encoder:
             return _approx(text)
         return len(self._encoding.encode_ordinary(text))
 
-    def count_many(self, texts: Sequence[str]) -> list[int]:
+    def count_many(self, texts: Sequence[str], *, processes: int = 1) -> list[int]:
         """Counts of many texts; each distinct text is encoded once.
 
         Datasets repeat a lot (role names, a shared system message, class labels), so counting
         distinct texts saves much of the work. Measured on 200k distinct chat texts: a plain
         loop beats tiktoken's ``encode_ordinary_batch`` (one future per text: 3-4× the CPU)
         and, on a machine whose second core is busy, two threads each looping over half the
-        texts (same wall time, ~30% more CPU), so it stays a loop.
+        texts (same wall time, ~30% more CPU), so it stays a loop. ``processes > 1`` splits
+        the loop over forked processes (``lib.core.forked``: command-line programs, where no
+        other thread runs); the counts are the same.
         """
         if self._encoding is None:
             return [_approx(text) for text in texts]
-        encode = self._encoding.encode_ordinary
-        counts = {text: len(encode(text)) for text in dict.fromkeys(texts)}
+        distinct = list(dict.fromkeys(texts))
+        if processes > 1:
+            from lib.core.forked import map_ints
+
+            numbers = map_ints(self.count, distinct, processes=processes)
+        else:
+            encode = self._encoding.encode_ordinary
+            numbers = [len(encode(text)) for text in distinct]
+        if len(distinct) == len(texts):
+            return numbers
+        counts = dict(zip(distinct, numbers, strict=True))
         return [counts[text] for text in texts]
 
 
@@ -356,6 +367,30 @@ def count_examples(
         approximate=encoder.approximate,
         per_example=per_example,
         context_limit=context_limit(model, table=context_limits),
+    )
+
+
+def count_completion_columns(
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    processes: int = 1,
+) -> TokenStats:
+    """``count_examples("completion", ...)`` for examples held as two columns of text.
+
+    Same rule (an example's tokens are its prompt's plus its completion's, no overhead) without
+    building 200k dicts; ``processes`` as in :meth:`Encoder.count_many`.
+    """
+    encoder = get_encoder(model)
+    counts = encoder.count_many([*prompts, *completions], processes=processes)
+    n = len(prompts)
+    return TokenStats(
+        model=model,
+        encoding=encoder.name,
+        approximate=encoder.approximate,
+        per_example=list(map(int.__add__, counts[:n], counts[n:])),
+        context_limit=context_limit(model),
     )
 
 

@@ -1,0 +1,112 @@
+"""Integer results of a pure function over many texts, computed by forked processes.
+
+Why: counting tokens of 200k texts is CPU-bound inside tiktoken, and tiktoken's own thread
+pool (``encode_ordinary_batch``) costs 3-4× the CPU for no gain here. A forked child sees the
+parent's texts and loaded tokenizer without pickling either, so each process just runs a
+plain loop over its slice; the child sends back only its numbers (8 bytes each) through a pipe.
+
+Only where it is safe and worth it: a POSIX ``fork`` on Linux, no other thread running in the
+parent (a fork copies a lock held by another thread as held forever), and enough work to repay
+the fork. Anything unexpected in a child (a crash, a short answer) makes the parent compute that
+slice itself, so the result never depends on the children.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import threading
+from array import array
+from collections.abc import Callable, Sequence
+
+MIN_CHARS_PER_PROCESS = 1_000_000  # below this a fork (~10 ms) costs more than it saves
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return (
+        sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    )
+
+
+def _slices(texts: Sequence[str], parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous slices of about equal characters (the work is per character)."""
+    ends = list(itertools.accumulate(map(len, texts)))
+    total = ends[-1] if ends else 0
+    bounds = [0]
+    for k in range(1, parts):
+        target = total * k // parts
+        # first index whose running total reaches the target, at or after the previous bound
+        lo, hi = bounds[-1], len(ends)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if ends[mid] < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        bounds.append(lo)
+    bounds.append(len(texts))
+    return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]
+
+
+def _child(fn: Callable[[str], int], texts: Sequence[str], start: int, end: int, fd: int) -> None:
+    """Runs in the forked child and never returns (``os._exit``)."""
+    status = 1
+    try:
+        data = memoryview(array("q", map(fn, texts[start:end])).tobytes())
+        while data:
+            data = data[os.write(fd, data) :]
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _collect(pid: int, fd: int, n: int) -> array | None:
+    """The child's numbers, or None when it failed."""
+    chunks = []
+    with os.fdopen(fd, "rb") as reader:
+        while chunk := reader.read(1 << 20):
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if status != 0 or len(data) != 8 * n:
+        return None
+    return array("q", data)
+
+
+def map_ints(fn: Callable[[str], int], texts: Sequence[str], *, processes: int) -> list[int]:
+    """``[fn(t) for t in texts]``, the texts split over up to ``processes`` processes."""
+    total = sum(map(len, texts))
+    parts = min(processes, usable_cpus(), max(1, total // MIN_CHARS_PER_PROCESS))
+    if parts <= 1 or not can_fork():
+        return list(map(fn, texts))
+    slices = _slices(texts, parts)
+    children: list[tuple[int, int, int, int]] = []  # pid, read fd, start, end
+    for start, end in slices[1:]:
+        read_fd, write_fd = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            children.append((-1, -1, start, end))
+            continue
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            os.close(read_fd)
+            _child(fn, texts, start, end, write_fd)
+        os.close(write_fd)
+        children.append((pid, read_fd, start, end))
+    first_start, first_end = slices[0]
+    results = list(map(fn, texts[first_start:first_end]))
+    for pid, read_fd, start, end in children:
+        got = _collect(pid, read_fd, end - start) if pid > 0 else None
+        results.extend(got if got is not None else map(fn, texts[start:end]))
+    return results
