@@ -110,6 +110,18 @@ def table_from_examples(examples: Iterable[Example]) -> tuple[Table, list[str]]:
     return Table(prompts, completions, rows), list(extra)
 
 
+def table_from_columns(
+    names: tuple[str, ...], cells: dict[str, list[str]], rows: list[int]
+) -> tuple[Table, list[str]]:
+    """``table_from_examples`` for a file read as columns of text (same table, same extras)."""
+    n = len(rows)
+    prompts = cells.get("prompt") or [""] * n
+    completions = cells.get("completion") or [""] * n
+    return Table(prompts, completions, rows), [
+        c for c in names if c not in ("prompt", "completion")
+    ]
+
+
 def analyse(table: Table, *, extra_columns: list[str], file_format: str) -> Analysis:
     """Every step the legacy tool would take on this table, decided in its order."""
     steps: list[Step] = []
@@ -140,7 +152,9 @@ def analyse(table: Table, *, extra_columns: list[str], file_format: str) -> Anal
                 necessary=True,
             )
         )
-    empty = [i for i, c in enumerate(table.completions) if c == ""]
+    empty = (
+        [i for i, c in enumerate(table.completions) if c == ""] if "" in table.completions else []
+    )
     if empty:
         steps.append(
             Step(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from lib.checks.prepare import (
     completion_lines,
     output_names,
     split_positions,
+    table_from_columns,
     table_from_examples,
     write_jsonl,
 )
@@ -66,16 +66,19 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    from lib.datasets.service import read_examples
+    from lib.datasets.service import read_examples, read_text_columns
 
     print("Analyzing...")
     reading = read_examples(path, file_name=path.name)
     ask = _Asker(auto=args.quiet)
     fmt = path.suffix.lower().lstrip(".") or "jsonl"
     if reading.schema == "completion":
-        code, table = _prepare_completion(
-            path, reading.examples(), fmt=fmt, ask=ask, stratified=args.stratified
-        )
+        columns = read_text_columns(reading)  # a CSV/TSV read in bulk, or None: stream it
+        if columns is not None:
+            read = table_from_columns(columns.columns, columns.cells, columns.rows)
+        else:
+            read = table_from_examples(reading.examples())
+        code, table = _prepare_completion(path, read, fmt=fmt, ask=ask, stratified=args.stratified)
         if args.tokens and table is not None:
             _print_tokens(table, model=args.model)
         return code
@@ -84,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _prepare_completion(
-    path: Path, examples: Iterable[Any], *, fmt: str, ask: _Asker, stratified: bool
+    path: Path, read: tuple[Table, list[str]], *, fmt: str, ask: _Asker, stratified: bool
 ) -> tuple[int, Table | None]:
-    table, extra = table_from_examples(examples)
+    table, extra = read
     analysis = analyse(table, extra_columns=extra, file_format=fmt)
     for step in analysis.steps:
         print(f"\n- {step.found}", end="")

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lib.core.identity import Actor, Role, require, require_read
-from lib.datasets.io import Inspection, inspect_source, read_examples
+from lib.datasets.io import (
+    Inspection,
+    TextColumns,
+    inspect_source,
+    read_examples,
+    read_text_columns,
+)
 from lib.datasets.io.mapping import unescape
 
 if TYPE_CHECKING:
@@ -114,6 +120,7 @@ __all__ = [
     "Inspection",
     "LoadedSample",
     "Part",
+    "TextColumns",
     "dataset_export",
     "dataset_file",
     "dataset_info",
@@ -137,6 +144,7 @@ __all__ = [
     "load_samples_once",
     "name_taken",
     "read_examples",
+    "read_text_columns",
     "rename_dataset",
     "set_guidelines",
     "suggest_name",
