@@ -66,7 +66,7 @@ def read_text_columns(reading: Reading) -> TextColumns | None:
     # numbers stay taken) as the record reader skips them: a row of the header's width when
     # every cell is empty, another width when every cell is blank.
     rows = list(range(2, len(cell_rows) + 2))
-    if not all(len(cells) == width for cells in cell_rows) or not all(map(any, cell_rows)):
+    if set(map(len, cell_rows)) != {width} or not all(map(any, cell_rows)):
         kept = []
         for k, cells in enumerate(cell_rows):
             if len(cells) == width:
@@ -78,5 +78,5 @@ def read_text_columns(reading: Reading) -> TextColumns | None:
         rows = [k + 2 for k in kept]
     if not cell_rows:
         return None
-    cells = {name: list(map(itemgetter(i), cell_rows)) for i, name in enumerate(columns)}
-    return TextColumns(columns, cells, rows)
+    by_column = {name: list(map(itemgetter(i), cell_rows)) for i, name in enumerate(columns)}
+    return TextColumns(columns, by_column, rows)
