@@ -15,7 +15,7 @@ completions).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -391,12 +391,74 @@ def jsonl_line(record: dict[str, Any]) -> str:
     return _ENCODER.encode(record) + "\n"
 
 
-def completion_lines(prompts: list[str], completions: list[str]) -> list[str]:
-    """JSONL lines of prompt/completion pairs, same bytes as ``jsonl_line`` (faster: 200k rows)."""
-    return [
-        f'{{"prompt":{p},"completion":{c}}}\n'
-        for p, c in zip(map(_quote, prompts), map(_quote, completions), strict=True)
-    ]
+# Characters no JSON escaping touches, tried in turn as the one joining a column's texts.
+_JOINERS = ("\ue000", "\U0010fffd", "\uffff")
+_SHORT_ESCAPES = (
+    (b"\\", b"\\\\"),
+    (b'"', b'\\"'),
+    (b"\n", b"\\n"),
+    (b"\r", b"\\r"),
+    (b"\t", b"\\t"),
+)
+_CONTROL_BYTES = bytes(range(0x20))
+
+
+CHUNK = 16_384  # texts per C pass: big enough to amortise the calls, small enough for the cache
+
+
+def json_bodies(texts: list[str]) -> list[bytes]:
+    """Each text as the UTF-8 bytes between the quotes of its JSON string (``jsonl_line``'s
+    escaping: ``ensure_ascii=False``).
+
+    A chunk of texts is joined once, escaped with a few ``bytes.replace`` passes and split
+    again: C loops instead of 200k calls. A chunk with other control characters (escaped as
+    ``\\u00XX``), or holding every joiner, is escaped one text at a time.
+    """
+    bodies: list[bytes] = []
+    for start in range(0, len(texts), CHUNK):
+        bodies.extend(_chunk_bodies(texts[start : start + CHUNK]))
+    return bodies
+
+
+def _chunk_bodies(texts: list[str]) -> list[bytes]:
+    for joiner in _JOINERS:
+        joined = joiner.join(texts)
+        if joined.count(joiner) != len(texts) - 1:
+            continue  # some text holds this joiner
+        data = joined.encode("utf-8")
+        for raw, escaped in _SHORT_ESCAPES:
+            if raw in data:
+                data = data.replace(raw, escaped)
+        if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+            break
+        return data.split(joiner.encode("utf-8"))
+    return [_quote(text)[1:-1].encode("utf-8") for text in texts]
+
+
+_OPEN, _MIDDLE, _CLOSE = b'{"prompt":"', b'","completion":"', b'"}\n'
+
+
+def write_completion_jsonl(
+    path: Path, prompts: list[bytes], completions: list[bytes], order: Sequence[int]
+) -> None:
+    """Write the JSONL lines of the examples at ``order`` (bodies from ``json_bodies``), all
+    or nothing (a temp file renamed into place); one ``bytes.join`` per chunk of lines."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            for start in range(0, len(order), CHUNK):
+                chunk = order[start : start + CHUNK]
+                k = len(chunk)
+                parts: list[bytes] = [_OPEN] * (5 * k)
+                parts[1::5] = map(prompts.__getitem__, chunk)
+                parts[2::5] = [_MIDDLE] * k
+                parts[3::5] = map(completions.__getitem__, chunk)
+                parts[4::5] = [_CLOSE] * k
+                handle.write(b"".join(parts))
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]] | list[str]) -> None:

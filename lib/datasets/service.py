@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lib.core.identity import Actor, Role, require, require_read
 from lib.datasets.io import (
     Inspection,
+    Reading,
     TextColumns,
     inspect_source,
     read_examples,
@@ -120,6 +121,7 @@ __all__ = [
     "Inspection",
     "LoadedSample",
     "Part",
+    "Reading",
     "TextColumns",
     "dataset_export",
     "dataset_file",

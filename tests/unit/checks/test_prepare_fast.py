@@ -141,3 +141,66 @@ def test_columns_read_matches_streaming_on_random_csv(tmp_path: Path) -> None:
         assert fast is None or fast == streamed, trial
         fast_trials += fast is not None
     assert fast_trials >= 10
+
+
+# --- writing: the bulk JSONL writer gives the bytes of one json.dumps per line ---
+
+
+def test_json_bodies_escape_like_the_json_encoder() -> None:
+    import json
+    import random
+
+    from lib.checks.prepare import CHUNK, json_bodies, jsonl_line
+
+    rng = random.Random(5)
+    specials = [
+        '"',
+        "\\",
+        "\n",
+        "\r",
+        "\t",
+        "\b",
+        "\f",
+        "\x00",
+        "\x1f",
+        "\x7f",
+        "é",
+        "Ω",
+        "😀",
+        "\u2028",
+        "\ue000",
+        "\U0010fffd",
+        "/",
+        "a",
+        " ",
+    ]
+    plain = [" ".join(rng.choice(["word", "Other", "x"]) for _ in range(5)) for _ in range(300)]
+    tricky = ["".join(rng.choice(specials) for _ in range(rng.randint(0, 12))) for _ in range(300)]
+    # Several chunks: one without control characters (joined path), one with (one by one).
+    texts = plain * (CHUNK // len(plain) + 1) + tricky + ["", "only \ue000 and \U0010fffd"]
+    expected = [json.dumps(t, ensure_ascii=False)[1:-1].encode() for t in texts]
+    assert json_bodies(texts) == expected
+    with_all_joiners = ["\ue000\U0010fffd\uffff", "plain"]
+    assert json_bodies(with_all_joiners) == [
+        json.dumps(t, ensure_ascii=False)[1:-1].encode() for t in with_all_joiners
+    ]
+    assert json_bodies([]) == []
+    assert jsonl_line({"prompt": "a\n", "completion": "b"}).encode() == (
+        b'{"prompt":"' + json_bodies(["a\n"])[0] + b'","completion":"b"}\n'
+    )
+
+
+def test_written_file_holds_the_lines_in_order(tmp_path: Path) -> None:
+    from lib.checks.prepare import CHUNK, json_bodies, jsonl_line, write_completion_jsonl
+
+    n = CHUNK + 5
+    prompts = [f'prompt {i}\n"q"' for i in range(n)]
+    completions = [f" label {i % 3}" for i in range(n)]
+    order = list(range(n))[::-1]
+    path = tmp_path / "out.jsonl"
+    write_completion_jsonl(path, json_bodies(prompts), json_bodies(completions), order)
+    expected = "".join(
+        jsonl_line({"prompt": prompts[i], "completion": completions[i]}) for i in order
+    )
+    assert path.read_bytes() == expected.encode()
+    assert not (tmp_path / "out.jsonl.tmp").exists()
