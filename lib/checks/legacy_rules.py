@@ -33,15 +33,23 @@ SEPARATOR_FALLBACK = FALLBACK_SEPARATOR
 ENDING_FALLBACK = FALLBACK_ENDING
 
 _REVERSED = operator.itemgetter(slice(None, None, -1))
-# Byte → 1 for an ASCII uppercase letter, 2 for a lowercase one, 0 for anything else.
+# ASCII uppercase letter → 1, lowercase → 2; every other byte is deleted by the translation.
 _LETTER_CLASS = bytes(1 if 65 <= b <= 90 else 2 if 97 <= b <= 122 else 0 for b in range(256))
+_NOT_ASCII_LETTERS = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 _ASCII_BYTES = bytes(range(128))
+_SAMPLE = 64  # texts whose common prefix/suffix is tried first against all the others
 _JOIN = "\x00"  # no candidate holds it, so a match in the joined text lies within one string
+
+
+def joined(texts: list[str]) -> str:
+    """The column as one string, for the rules below that search or count over all of it
+    (computed once per column and passed to each)."""
+    return _JOIN.join(texts)
 
 
 def any_contains(texts: list[str], needle: str) -> bool:
     """Whether any text contains ``needle`` (one substring search over the joined column)."""
-    return needle in _JOIN.join(texts)
+    return needle in joined(texts)
 
 
 def common_prefix(texts: list[str]) -> str:
@@ -51,6 +59,11 @@ def common_prefix(texts: list[str]) -> str:
     # The common case: some text starts differently, usually found within a few texts.
     if not first or not all(map(operator.methodcaller("startswith", first), texts)):
         return ""
+    # The prefix common to a few texts is the answer when every text starts with it (one
+    # pass); otherwise the general min/max comparison.
+    candidate = os.path.commonprefix(texts[:_SAMPLE])
+    if all(map(operator.methodcaller("startswith", candidate), texts)):
+        return candidate
     return os.path.commonprefix(texts)
 
 
@@ -60,16 +73,19 @@ def common_suffix(texts: list[str]) -> str:
     last = texts[0][-1:]
     if not last or not all(map(operator.methodcaller("endswith", last), texts)):
         return ""
+    candidate = os.path.commonprefix(list(map(_REVERSED, texts[:_SAMPLE])))[::-1]
+    if all(map(operator.methodcaller("endswith", candidate), texts)):
+        return candidate
     return os.path.commonprefix(list(map(_REVERSED, texts)))[::-1]
 
 
-def choose_separator(prompts: list[str]) -> str:
+def choose_separator(prompts: list[str], *, joined_prompts: str | None = None) -> str:
     """The first candidate no prompt contains (`` ->`` only when no prompt has a newline)."""
-    joined = _JOIN.join(prompts)
+    text = joined(prompts) if joined_prompts is None else joined_prompts
     for candidate in SEPARATOR_CANDIDATES:
-        if candidate == " ->" and "\n" in joined:
+        if candidate == " ->" and "\n" in text:
             continue
-        if candidate in joined:
+        if candidate in text:
             continue
         return candidate
     return SEPARATOR_FALLBACK
@@ -77,26 +93,27 @@ def choose_separator(prompts: list[str]) -> str:
 
 def choose_ending(completions: list[str]) -> str:
     """The first ending candidate no completion contains."""
-    joined = _JOIN.join(completions)
+    text = joined(completions)
     for candidate in ENDING_CANDIDATES:
-        if candidate not in joined:
+        if candidate not in text:
             return candidate
     return ENDING_FALLBACK
 
 
-def letter_case_counts(texts: list[str]) -> tuple[int, int]:
+def letter_case_counts(texts: list[str], *, joined_texts: str | None = None) -> tuple[int, int]:
     """(uppercase letters, lowercase letters) over all texts, as ``isalpha() and isupper()``.
 
-    ASCII letters are classified by one ``bytes.translate`` over the UTF-8 text and counted
-    with ``bytes.count`` (C loops over 25 MB instead of a Python loop per character); only the
-    non-ASCII characters (UTF-8 bytes ≥ 0x80, which deleting the ASCII bytes leaves whole) are
-    counted with ``Counter`` and classified one distinct character at a time.
+    ASCII letters are kept and classified by one ``bytes.translate`` over the UTF-8 text and
+    counted with one ``bytes.count`` (C loops over 25 MB instead of a Python loop per
+    character); only the non-ASCII characters (UTF-8 bytes ≥ 0x80, which deleting the ASCII
+    bytes leaves whole) are counted with ``Counter``, one distinct character at a time.
     """
-    joined = "".join(texts)
-    data = joined.encode("utf-8", "surrogatepass")
-    classes = data.translate(_LETTER_CLASS)
-    upper, lower = classes.count(1), classes.count(2)
-    if joined.isascii():
+    text = joined(texts) if joined_texts is None else joined_texts
+    data = text.encode("utf-8", "surrogatepass")
+    letters = data.translate(_LETTER_CLASS, _NOT_ASCII_LETTERS)
+    upper = letters.count(1)
+    lower = len(letters) - upper
+    if text.isascii():
         return upper, lower
     rest = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
     for char, n in Counter(rest).items():
@@ -108,9 +125,9 @@ def letter_case_counts(texts: list[str]) -> tuple[int, int]:
     return upper, lower
 
 
-def mostly_uppercase(texts: list[str]) -> bool:
+def mostly_uppercase(texts: list[str], *, joined_texts: str | None = None) -> bool:
     """prepare_data's rule: more than a third of the letters are uppercase."""
-    upper, lower = letter_case_counts(texts)
+    upper, lower = letter_case_counts(texts, joined_texts=joined_texts)
     return upper * 2 > lower
 
 

@@ -209,8 +209,11 @@ def _recommend(analysis: Analysis) -> None:
                     apply=lambda t: t.without(rules.long_indexes(t.prompts, t.completions)),
                 )
             )
+    joined_prompts = rules.joined(prompts)  # searched and counted by several rules
     for column, texts in (("prompt", prompts), ("completion", completions)):
-        if rules.mostly_uppercase(texts):
+        if rules.mostly_uppercase(
+            texts, joined_texts=joined_prompts if column == "prompt" else None
+        ):
             steps.append(
                 Step(
                     f"lower_case_{column}",
@@ -225,7 +228,7 @@ def _recommend(analysis: Analysis) -> None:
                 )
             )
     if kind != "open-ended generation":
-        _separator(analysis, prompts)
+        _separator(analysis, prompts, joined_prompts)
         if analysis.error:
             return
     _prefixes(steps, prompts, completions)
@@ -245,8 +248,8 @@ def _recommend(analysis: Analysis) -> None:
         )
 
 
-def _separator(analysis: Analysis, prompts: list[str]) -> None:
-    chosen = rules.choose_separator(prompts)
+def _separator(analysis: Analysis, prompts: list[str], joined_prompts: str) -> None:
+    chosen = rules.choose_separator(prompts, joined_prompts=joined_prompts)
     suffix = rules.common_suffix(prompts)
     if all(p == suffix for p in prompts):
         analysis.error = (

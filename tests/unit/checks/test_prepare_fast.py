@@ -204,3 +204,76 @@ def test_written_file_holds_the_lines_in_order(tmp_path: Path) -> None:
     )
     assert path.read_bytes() == expected.encode()
     assert not (tmp_path / "out.jsonl.tmp").exists()
+
+
+# --- the legacy rules in C passes agree with their plain definitions ---
+
+
+def _random_columns(seed: int) -> list[list[str]]:
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["ab", "AB", "x", " ", "\n", "###", "É", "é", "ß", "Ω", "ǅ", "\ud800", "1", "->", ""]
+    columns = []
+    for _ in range(60):
+        head = rng.choice(["", "Same start ", "S"])
+        tail = rng.choice(["", " END", "\n\n###\n\n", "d"])
+        n = rng.choice([1, 2, 5, 70, 200])
+        columns.append(
+            [
+                head + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) + tail
+                for _ in range(n)
+            ]
+        )
+    return columns
+
+
+def test_prefix_suffix_and_letter_counts_match_their_definitions() -> None:
+    import os
+
+    from lib.checks import legacy_rules as rules
+
+    for texts in _random_columns(3):
+        assert rules.common_prefix(texts) == os.path.commonprefix(texts)
+        reversed_texts = [t[::-1] for t in texts]
+        assert rules.common_suffix(texts) == os.path.commonprefix(reversed_texts)[::-1]
+        letters = "".join(texts)
+        expected = (
+            sum(1 for ch in letters if ch.isalpha() and ch.isupper()),
+            sum(1 for ch in letters if ch.isalpha() and ch.islower()),
+        )
+        assert rules.letter_case_counts(texts) == expected
+        assert rules.letter_case_counts(texts, joined_texts=rules.joined(texts)) == expected
+        assert rules.mostly_uppercase(texts) == (expected[0] * 2 > expected[1])
+    assert rules.common_prefix([]) == rules.common_suffix([]) == ""
+    # the sample of the first texts shares more than the rest: the general comparison decides
+    texts = ["Same start a"] * 100 + ["Same other"]
+    assert rules.common_prefix(texts) == "Same "
+    assert rules.common_suffix(["x END"] * 100 + ["y  END"]) == " END"
+
+
+def test_separator_long_rows_and_labels_match_their_definitions() -> None:
+    from lib.checks import legacy_rules as rules
+    from lib.core.convert import SEPARATOR_CANDIDATES
+    from lib.core.examples import is_classification, labels_are_classification
+
+    for texts in _random_columns(4):
+        newline = any("\n" in t for t in texts)
+        expected = next(
+            (
+                c
+                for c in SEPARATOR_CANDIDATES
+                if not (c == " ->" and newline) and not any(c in t for t in texts)
+            ),
+            rules.SEPARATOR_FALLBACK,
+        )
+        assert rules.choose_separator(texts) == expected
+        assert rules.choose_separator(texts, joined_prompts=rules.joined(texts)) == expected
+        distinct = {t.strip() for t in texts if t and t.strip()}
+        assert labels_are_classification(texts) == is_classification(
+            n_examples=len(texts), labels=distinct
+        )
+    prompts = ["a" * 9_000, "b", "c" * 10_001, ""]
+    completions = ["d" * 1_001, "e" * 10_000, "", "f"]
+    assert rules.long_indexes(prompts, completions) == [0, 1, 2]
+    assert rules.long_indexes(["a"], ["b"]) == []
