@@ -306,7 +306,7 @@ def rename_dataset(
 
 def delete_dataset(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DeletedDataset:
     """Delete a dataset with its examples, history and snapshots."""
-    from lib.core.activity import log_activity  # SQLAlchemy: not for reading a file
+    from lib.core.activity import log_activity  # the store: not loaded to read a file
     from lib.datasets import repo
 
     who = require(actor, Role.ADMIN, action="delete a dataset")
