@@ -2,7 +2,7 @@
 and ``python -m lib check`` on chat data against a per-example loop in the cookbook's style.
 
 Run: ``python bench/prepare_bench.py [--rows 200000] [--chat-rows 100000] [--repeat 3]`` (0 rows
-skips a part; the chat sides run ``--repeat`` times, interleaved, best kept). Each program runs
+skips a part; every side runs ``--repeat`` times, interleaved, best kept). Each program runs
 in its own subprocess; wall time and peak memory (max RSS of the child) are printed with the
 ratio. The legacy tool runs in a virtual environment made once (tests/unit/checks/legacy_tool).
 """
@@ -230,7 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=200_000, help="0: skip prompt/completion")
     parser.add_argument("--chat-rows", type=int, default=100_000, help="0: skip chat")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each chat side")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side")
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     if TIKTOKEN_DIR.is_dir():
@@ -244,12 +244,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.rows:
-            completion_section(folder, args.rows, env)
+            completion_section(folder, args.rows, env, args.repeat)
         if args.chat_rows:
             chat_section(folder, args.chat_rows, args.repeat, env)
 
 
-def completion_section(folder: Path, rows: int, env: dict[str, str]) -> None:
+PREPARE_AIM = 10.0  # × faster (wall) than the legacy tool, with less peak memory
+TOKENS_AIM = 5.0  # × faster (wall) than the legacy tool, exact token counts included
+
+
+def completion_section(folder: Path, rows: int, env: dict[str, str], repeat: int = 1) -> None:
     legacy = _legacy_tool()
     legacy_python = legacy.legacy_python(legacy.default_folder())
     print(f"prompt/completion: {rows:,} rows (CSV, 12 classes → split train/valid)")
@@ -257,46 +261,54 @@ def completion_section(folder: Path, rows: int, env: dict[str, str]) -> None:
         (folder / name).mkdir()
         make_completion_csv(folder / name / "data.csv", rows)
     code = "import sys; from openai._openai_scripts import main; sys.exit(main())"
-    t_legacy = measure(
-        [
-            str(legacy_python),
-            "-c",
-            code,
-            "tools",
-            "fine_tunes.prepare_data",
-            "-f",
-            "data.csv",
-            "-q",
-        ],
-        cwd=folder / "legacy",
-    )
-    t_ours = measure(
-        [sys.executable, "-m", "lib", "prepare", "data.csv", "-q"], cwd=folder / "ours", env=env
-    )
-    t_tokens = measure(
-        [
-            sys.executable,
-            "-m",
-            "lib",
-            "prepare",
-            "data.csv",
-            "-q",
-            "--tokens",
-            "--model",
-            "babbage-002",
-        ],
-        cwd=folder / "tokens",
-        env=env,
-    )
+    sides = {
+        "legacy": [str(legacy_python), "-c", code, "tools", "fine_tunes.prepare_data"]
+        + ["-f", "data.csv", "-q"],
+        "ours": [sys.executable, "-m", "lib", "prepare", "data.csv", "-q"],
+        "tokens": [sys.executable, "-m", "lib", "prepare", "data.csv", "-q", "--tokens"]
+        + ["--model", "babbage-002"],
+    }
+    runs: dict[str, list[Run]] = {name: [] for name in sides}
+    for attempt in range(repeat):  # interleaved, so that every side meets the same load
+        for name, cmd in sides.items():
+            for old in (folder / name).glob("data_prepared*.jsonl"):
+                old.unlink()  # else the next run writes "data_prepared_train (1).jsonl"
+            runs[name].append(
+                measure(
+                    cmd,
+                    cwd=folder / name,
+                    env=None if name == "legacy" else env,
+                    keep=folder / f"{name}.out",
+                )
+            )
+            print(row(f"{name}, run {attempt + 1}", runs[name][-1]))
     for name in ("_train", "_valid"):
         theirs = (folder / "legacy" / f"data_prepared{name}.jsonl").read_bytes()
-        ours = (folder / "ours" / f"data_prepared{name}.jsonl").read_bytes()
-        print(f"  data_prepared{name}.jsonl identical to the legacy file: {theirs == ours}")
-    print(row("legacy prepare_data -q (openai 0.28.1)", t_legacy))
-    print(row("python -m lib prepare -q", t_ours))
-    print(row("python -m lib prepare -q --tokens (exact)", t_tokens))
+        for side in ("ours", "tokens"):
+            ours = (folder / side / f"data_prepared{name}.jsonl").read_bytes()
+            print(
+                f"  data_prepared{name}.jsonl of {side} identical to the legacy file: {theirs == ours}"
+            )
+    tokens_line = [
+        line for line in (folder / "tokens.out").read_text().splitlines() if "Tokens" in line
+    ]
+    print(f"  {tokens_line[0] if tokens_line else 'no token line printed'}")
+    t_legacy, t_ours, t_tokens = best(runs["legacy"]), best(runs["ours"]), best(runs["tokens"])
+    print(row("legacy prepare_data -q (openai 0.28.1), best", t_legacy))
+    print(row("python -m lib prepare -q, best", t_ours))
+    print(row("python -m lib prepare -q --tokens (exact), best", t_tokens))
     print(f"  prepare: {ratio(t_legacy, t_ours)}")
     print(f"  prepare with exact tokens: {ratio(t_legacy, t_tokens)}")
+    for label, ours, aim in (
+        ("prepare", t_ours, PREPARE_AIM),
+        ("with tokens", t_tokens, TOKENS_AIM),
+    ):
+        speed = t_legacy.wall / ours.wall
+        met = speed >= aim and ours.mib < t_legacy.mib
+        print(
+            f"  aim for {label} ≥ {aim:g}× wall with less memory: {'met' if met else 'NOT met'} "
+            f"({speed:.1f}×, {ours.mib:.0f} MiB vs {t_legacy.mib:.0f} MiB)"
+        )
 
 
 if __name__ == "__main__":
