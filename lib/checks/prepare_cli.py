@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,12 +78,14 @@ def run(args: argparse.Namespace) -> int:
     ask = _Asker(auto=args.quiet)
     fmt = path.suffix.lower().lstrip(".") or "jsonl"
     if reading.schema == "completion":
-        code, table = _prepare_completion(
-            path, reading, fmt=fmt, ask=ask, stratified=args.stratified
+        return _prepare_completion(
+            path,
+            reading,
+            fmt=fmt,
+            ask=ask,
+            stratified=args.stratified,
+            tokens_model=args.model if args.tokens else None,
         )
-        if args.tokens and table is not None:
-            _print_tokens(table, model=args.model)
-        return code
     examples = list(reading.examples())
     return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
 
@@ -97,15 +100,23 @@ def _read_table(reading: Reading) -> tuple[Table, list[str]]:
 
 
 def _prepare_completion(
-    path: Path, reading: Reading, *, fmt: str, ask: _Asker, stratified: bool
-) -> tuple[int, Table | None]:
+    path: Path,
+    reading: Reading,
+    *,
+    fmt: str,
+    ask: _Asker,
+    stratified: bool,
+    tokens_model: str | None = None,
+) -> int:
+    """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
+    exact tokens (counted by forked children while the files are written)."""
     table, extra = _read_table(reading)
     analysis = analyse(table, extra_columns=extra, file_format=fmt)
     for step in analysis.steps:
         print(f"\n- {step.found}", end="")
     if analysis.error:
         print(f"\n\nERROR: {analysis.error}\n\nAborting... nothing was written")
-        return 1, None
+        return 1
     # Only the table being fixed stays referenced: each fix replaces a column (25 MB at 200k
     # rows), and the columns it replaced are freed instead of held to the end.
     table, steps, any_necessary = analysis.table, analysis.steps, analysis.any_necessary
@@ -133,28 +144,44 @@ def _prepare_completion(
     if not applied and not any_necessary and not split:
         print(f"\nYour file is ready for fine-tuning as it is: {path}")
         _next_steps([path], table)
-        return 0, table
+        if tokens_model:
+            _start_tokens(table, model=tokens_model)()
+        return 0
     if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
         print("Aborting... did not write the file")
-        return 0, None
+        return 0
+    print_tokens = _start_tokens(table, model=tokens_model) if tokens_model else None
     written = _write(path, table, split=split, stratified=stratified)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
-    return 0, table
+    if print_tokens:
+        print_tokens()
+    return 0
 
 
-def _print_tokens(table: Table, *, model: str) -> None:
+def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
+    """Start counting the table's tokens; the returned call prints the figures.
+
+    Forked children count every text (``parent_share=0``) on the machine's cores while this
+    process writes the files, so the counts cost little wall time beyond the writing.
+    """
     from lib.core.forked import usable_cpus
-    from lib.core.tokens import count_completion_columns
+    from lib.core.tokens import start_completion_count
 
-    stats = count_completion_columns(
-        table.prompts, table.completions, model=model, processes=usable_cpus()
-    ).summary()
-    about = "about " if stats["approximate"] else ""
-    print(
-        f"Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "
-        f"{stats['min']:,}–{stats['max']:,} per example."
+    sys.stdout.flush()  # nothing buffered is copied into the children
+    finish = start_completion_count(
+        table.prompts, table.completions, model=model, processes=usable_cpus(), parent_share=0.0
     )
+
+    def print_tokens() -> None:
+        stats = finish().summary()
+        about = "about " if stats["approximate"] else ""
+        print(
+            f"Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "
+            f"{stats['min']:,}–{stats['max']:,} per example."
+        )
+
+    return print_tokens
 
 
 def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:

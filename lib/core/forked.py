@@ -37,13 +37,16 @@ def can_fork() -> bool:
     )
 
 
-def _slices(texts: Sequence[str], parts: int) -> list[tuple[int, int]]:
-    """``parts`` contiguous slices of about equal characters (the work is per character)."""
+def _slices(texts: Sequence[str], shares: Sequence[float]) -> list[tuple[int, int]]:
+    """Contiguous slices holding about these shares of the characters (the work is per
+    character), in order; a slice may be empty."""
     ends = list(itertools.accumulate(map(len, texts)))
     total = ends[-1] if ends else 0
     bounds = [0]
-    for k in range(1, parts):
-        target = total * k // parts
+    running = 0.0
+    for share in shares[:-1]:
+        running += share
+        target = total * running / sum(shares)
         # first index whose running total reaches the target, at or after the previous bound
         lo, hi = bounds[-1], len(ends)
         while lo < hi:
@@ -54,7 +57,7 @@ def _slices(texts: Sequence[str], parts: int) -> list[tuple[int, int]]:
                 hi = mid
         bounds.append(lo)
     bounds.append(len(texts))
-    return [(bounds[i], bounds[i + 1]) for i in range(parts) if bounds[i] < bounds[i + 1]]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(shares))]
 
 
 def _child(fn: Callable[[str], int], texts: Sequence[str], start: int, end: int, fd: int) -> None:
@@ -82,15 +85,44 @@ def _collect(pid: int, fd: int, n: int) -> array | None:
     return array("q", data)
 
 
-def map_ints(fn: Callable[[str], int], texts: Sequence[str], *, processes: int) -> list[int]:
-    """``[fn(t) for t in texts]``, the texts split over up to ``processes`` processes."""
+class Started:
+    """Work handed to forked children; ``result()`` does the parent's share and collects."""
+
+    def __init__(
+        self,
+        fn: Callable[[str], int],
+        texts: Sequence[str],
+        own: tuple[int, int],
+        children: list[tuple[int, int, int, int]],
+    ) -> None:
+        self._fn, self._texts, self._own, self._children = fn, texts, own, children
+
+    def result(self) -> list[int]:
+        fn, texts = self._fn, self._texts
+        start, end = self._own
+        results = list(map(fn, texts[start:end]))
+        for pid, read_fd, start, end in self._children:
+            got = _collect(pid, read_fd, end - start) if pid > 0 else None
+            results.extend(got if got is not None else map(fn, texts[start:end]))
+        self._children = []
+        return results
+
+
+def start_map_ints(
+    fn: Callable[[str], int], texts: Sequence[str], *, processes: int, parent_share: float = 1.0
+) -> Started:
+    """Start ``[fn(t) for t in texts]`` over up to ``processes`` processes; the parent's slice
+    is ``parent_share`` of a child's (0: the children do it all while the parent does other
+    work until ``result()``). Without fork, or for little work, the parent does it all then."""
     total = sum(map(len, texts))
     parts = min(processes, usable_cpus(), max(1, total // MIN_CHARS_PER_PROCESS))
     if parts <= 1 or not can_fork():
-        return list(map(fn, texts))
-    slices = _slices(texts, parts)
+        return Started(fn, texts, (0, len(texts)), [])
+    slices = _slices(texts, [parent_share] + [1.0] * (parts if parent_share == 0 else parts - 1))
     children: list[tuple[int, int, int, int]] = []  # pid, read fd, start, end
     for start, end in slices[1:]:
+        if start == end:
+            continue
         read_fd, write_fd = os.pipe()
         try:
             pid = os.fork()
@@ -104,9 +136,9 @@ def map_ints(fn: Callable[[str], int], texts: Sequence[str], *, processes: int) 
             _child(fn, texts, start, end, write_fd)
         os.close(write_fd)
         children.append((pid, read_fd, start, end))
-    first_start, first_end = slices[0]
-    results = list(map(fn, texts[first_start:first_end]))
-    for pid, read_fd, start, end in children:
-        got = _collect(pid, read_fd, end - start) if pid > 0 else None
-        results.extend(got if got is not None else map(fn, texts[start:end]))
-    return results
+    return Started(fn, texts, slices[0], children)
+
+
+def map_ints(fn: Callable[[str], int], texts: Sequence[str], *, processes: int) -> list[int]:
+    """``[fn(t) for t in texts]``, the texts split over up to ``processes`` processes."""
+    return start_map_ints(fn, texts, processes=processes).result()

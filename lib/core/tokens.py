@@ -23,7 +23,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,20 +130,38 @@ class Encoder:
         the loop over forked processes (``lib.core.forked``: command-line programs, where no
         other thread runs); the counts are the same.
         """
+        return self.start_count_many(texts, processes=processes)()
+
+    def start_count_many(
+        self, texts: Sequence[str], *, processes: int = 1, parent_share: float = 1.0
+    ) -> Callable[[], list[int]]:
+        """``count_many`` started now and finished by the returned call: with ``processes > 1``
+        forked children count while the caller does other work (``parent_share`` as in
+        ``lib.core.forked.start_map_ints``)."""
         if self._encoding is None:
-            return [_approx(text) for text in texts]
+            approximate = [_approx(text) for text in texts]
+            return lambda: approximate
         distinct = list(dict.fromkeys(texts))
         if processes > 1:
-            from lib.core.forked import map_ints
+            from lib.core.forked import start_map_ints
 
-            numbers = map_ints(self.count, distinct, processes=processes)
+            get = start_map_ints(
+                self.count, distinct, processes=processes, parent_share=parent_share
+            ).result
         else:
             encode = self._encoding.encode_ordinary
-            numbers = [len(encode(text)) for text in distinct]
-        if len(distinct) == len(texts):
-            return numbers
-        counts = dict(zip(distinct, numbers, strict=True))
-        return [counts[text] for text in texts]
+
+            def get() -> list[int]:
+                return [len(encode(text)) for text in distinct]
+
+        def finish() -> list[int]:
+            numbers = get()
+            if len(distinct) == len(texts):
+                return numbers
+            counts = dict(zip(distinct, numbers, strict=True))
+            return [counts[text] for text in texts]
+
+        return finish
 
 
 def _approx(text: str) -> int:
@@ -382,16 +400,35 @@ def count_completion_columns(
     Same rule (an example's tokens are its prompt's plus its completion's, no overhead) without
     building 200k dicts; ``processes`` as in :meth:`Encoder.count_many`.
     """
+    return start_completion_count(prompts, completions, model=model, processes=processes)()
+
+
+def start_completion_count(
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    processes: int = 1,
+    parent_share: float = 1.0,
+) -> Callable[[], TokenStats]:
+    """``count_completion_columns`` started now (see :meth:`Encoder.start_count_many`)."""
     encoder = get_encoder(model)
-    counts = encoder.count_many([*prompts, *completions], processes=processes)
-    n = len(prompts)
-    return TokenStats(
-        model=model,
-        encoding=encoder.name,
-        approximate=encoder.approximate,
-        per_example=list(map(int.__add__, counts[:n], counts[n:])),
-        context_limit=context_limit(model),
+    finish = encoder.start_count_many(
+        [*prompts, *completions], processes=processes, parent_share=parent_share
     )
+    n = len(prompts)
+
+    def stats() -> TokenStats:
+        counts = finish()
+        return TokenStats(
+            model=model,
+            encoding=encoder.name,
+            approximate=encoder.approximate,
+            per_example=list(map(int.__add__, counts[:n], counts[n:])),
+            context_limit=context_limit(model),
+        )
+
+    return stats
 
 
 # --- context limits -----------------------------------------------------------------------------

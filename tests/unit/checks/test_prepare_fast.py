@@ -277,3 +277,40 @@ def test_separator_long_rows_and_labels_match_their_definitions() -> None:
     completions = ["d" * 1_001, "e" * 10_000, "", "f"]
     assert rules.long_indexes(prompts, completions) == [0, 1, 2]
     assert rules.long_indexes(["a"], ["b"]) == []
+
+
+def test_prepare_tokens_counted_by_children_equal_the_written_examples(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import csv
+    import json
+    import random
+
+    from lib.__main__ import main
+    from lib.core import forked
+    from lib.core.tokens import count_examples
+
+    monkeypatch.setattr(forked, "MIN_CHARS_PER_PROCESS", 1)  # fork for this small file too
+    rng = random.Random(8)
+    words = ["alpha", "Beta", "naïve", "Ωmega", "x", "endoftext", "###"]
+    source = tmp_path / "data.csv"
+    with open(source, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["prompt", "completion"])
+        for _ in range(3000):
+            prompt = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+            writer.writerow([prompt, rng.choice(["yes", "no", "maybe"])])
+    code = main(["prepare", str(source), "-q", "--tokens", "--model", "babbage-002"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    written = [
+        json.loads(line)
+        for name in ("data_prepared_train.jsonl", "data_prepared_valid.jsonl")
+        for line in (tmp_path / name).read_text(encoding="utf-8").splitlines()
+    ]
+    expected = count_examples("completion", written, model="babbage-002").summary()
+    assert (
+        f"Tokens (cl100k_base): {expected['total']:,} in all, "
+        f"{expected['min']:,}–{expected['max']:,} per example." in out
+    )
+    assert out.index("Wrote") < out.index("Tokens (")

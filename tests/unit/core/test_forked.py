@@ -58,10 +58,10 @@ def test_small_or_single_process_work_does_not_fork():
 
 def test_slices_cover_every_text_once_with_about_equal_characters():
     texts = ["a" * n for n in [1, 500, 3, 3, 3, 400, 2, 90, 1000, 7]]
-    slices = forked._slices(texts, 3)
+    slices = forked._slices(texts, [1, 1, 1])
     assert slices[0][0] == 0 and slices[-1][1] == len(texts)
     assert all(a[1] == b[0] for a, b in zip(slices, slices[1:], strict=False))
-    assert forked._slices([], 2) == []
+    assert forked._slices([], [1, 1]) == [(0, 0), (0, 0)]
 
 
 def test_token_counts_in_processes_equal_one_process(small_work):
@@ -79,3 +79,20 @@ def test_completion_columns_count_like_examples(small_work):
     by_columns = count_completion_columns(prompts, completions, model="babbage-002", processes=2)
     assert by_columns == by_example
     assert by_columns.encoding == "cl100k_base" and not by_columns.approximate
+
+
+def test_children_can_do_it_all_while_the_parent_works(small_work):
+    texts = _texts(4000)
+    parent = os.getpid()
+
+    def pid_of(text: str) -> int:
+        return os.getpid()
+
+    started = forked.start_map_ints(pid_of, texts, processes=2, parent_share=0.0)
+    busy = sum(range(100_000))  # the parent's own work meanwhile
+    got = started.result()
+    assert busy and len(got) == len(texts)
+    assert parent not in set(got) and len(set(got)) == 2
+    assert forked.start_map_ints(len, texts, processes=2, parent_share=0.0).result() == list(
+        map(len, texts)
+    )
