@@ -91,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read_table(reading: Reading) -> tuple[Table, list[str]]:
+    from lib.core.forked import usable_cpus
     from lib.datasets.service import read_text_columns
 
-    columns = read_text_columns(reading)  # a CSV/TSV read in bulk, or None: stream it
+    # A CSV/TSV read in bulk (a big one on every core), or None: stream it.
+    columns = read_text_columns(reading, processes=usable_cpus())
     if columns is not None:
         return table_from_columns(columns.columns, columns.cells, columns.rows)
     return table_from_examples(reading.examples())

@@ -60,11 +60,11 @@ def _slices(texts: Sequence[str], shares: Sequence[float]) -> list[tuple[int, in
     return [(bounds[i], bounds[i + 1]) for i in range(len(shares))]
 
 
-def _child(fn: Callable[[str], int], texts: Sequence[str], start: int, end: int, fd: int) -> None:
+def _child(work: Callable[[], bytes], fd: int) -> None:
     """Runs in the forked child and never returns (``os._exit``)."""
     status = 1
     try:
-        data = memoryview(array("q", map(fn, texts[start:end])).tobytes())
+        data = memoryview(work())
         while data:
             data = data[os.write(fd, data) :]
         status = 0
@@ -72,17 +72,63 @@ def _child(fn: Callable[[str], int], texts: Sequence[str], start: int, end: int,
         os._exit(status)
 
 
-def _collect(pid: int, fd: int, n: int) -> array | None:
-    """The child's numbers, or None when it failed."""
+def _collect_bytes(pid: int, fd: int) -> bytes | None:
+    """What the child wrote, or None when it failed."""
     chunks = []
     with os.fdopen(fd, "rb") as reader:
         while chunk := reader.read(1 << 20):
             chunks.append(chunk)
     _, status = os.waitpid(pid, 0)
-    data = b"".join(chunks)
-    if status != 0 or len(data) != 8 * n:
+    return b"".join(chunks) if status == 0 else None
+
+
+def _collect(pid: int, fd: int, n: int) -> array | None:
+    """The child's numbers, or None when it failed."""
+    data = _collect_bytes(pid, fd)
+    if data is None or len(data) != 8 * n:
         return None
     return array("q", data)
+
+
+def _fork(work: Callable[[], bytes]) -> tuple[int, int] | None:
+    """(pid, read fd) of a child running ``work``; None when no process could be made."""
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        os.close(read_fd)
+        _child(work, write_fd)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+class Child:
+    """Bytes computed by a forked child; ``result()`` waits for them (None: it failed)."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self._pid, self._fd = pid, fd
+
+    def result(self) -> bytes | None:
+        return _collect_bytes(self._pid, self._fd)
+
+
+def start_child(work: Callable[[], bytes]) -> Child | None:
+    """Run ``work`` in a forked child (it sees this process's memory as it is now); None when
+    forking is not safe here or failed, so that the caller does the work itself."""
+    if usable_cpus() < 2 or not can_fork():
+        return None
+    forked = _fork(work)
+    return Child(*forked) if forked else None
+
+
+def _numbers_of(
+    fn: Callable[[str], int], texts: Sequence[str], start: int, end: int
+) -> Callable[[], bytes]:
+    return lambda: array("q", map(fn, texts[start:end])).tobytes()
 
 
 class Started:
@@ -123,18 +169,8 @@ def start_map_ints(
     for start, end in slices[1:]:
         if start == end:
             continue
-        read_fd, write_fd = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
-            children.append((-1, -1, start, end))
-            continue
-        if pid == 0:  # pragma: no cover - the child's coverage is not collected
-            os.close(read_fd)
-            _child(fn, texts, start, end, write_fd)
-        os.close(write_fd)
+        forked = _fork(_numbers_of(fn, texts, start, end))
+        pid, read_fd = forked if forked else (-1, -1)
         children.append((pid, read_fd, start, end))
     return Started(fn, texts, slices[0], children)
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -63,17 +65,40 @@ def _streamed(path: Path):
     return table_from_examples(read_examples(path, file_name=path.name).examples())
 
 
-def _columns(path: Path):
+def _columns(path: Path, processes: int = 1):
     from lib.checks.prepare import table_from_columns
     from lib.datasets.service import read_examples, read_text_columns
 
-    columns = read_text_columns(read_examples(path, file_name=path.name))
+    columns = read_text_columns(read_examples(path, file_name=path.name), processes=processes)
     if columns is None:
         return None
     return table_from_columns(columns.columns, columns.cells, columns.rows)
 
 
-def test_columns_read_gives_the_streamed_table_or_nothing(tmp_path: Path) -> None:
+@pytest.fixture
+def cut_small_files(monkeypatch):
+    """Cut every file in two for a forked child, however small."""
+    from lib.datasets.io import columns
+
+    monkeypatch.setattr(columns, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(columns, "start_child", _counting(columns.start_child))
+    return columns
+
+
+def _counting(start_child):
+    def start(work):
+        child = start_child(work)
+        start.children += child is not None
+        return child
+
+    start.children = 0
+    return start
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_columns_read_gives_the_streamed_table_or_nothing(
+    tmp_path: Path, processes: int, cut_small_files
+) -> None:
     from lib.core.errors import UserError
 
     used = set()
@@ -85,7 +110,7 @@ def test_columns_read_gives_the_streamed_table_or_nothing(tmp_path: Path) -> Non
         except UserError:
             streamed = None
         try:
-            fast = _columns(path)
+            fast = _columns(path, processes)
         except UserError:
             fast = None
         if fast is None:
@@ -96,6 +121,7 @@ def test_columns_read_gives_the_streamed_table_or_nothing(tmp_path: Path) -> Non
     # The common shapes do take the fast path (else this test would prove nothing).
     assert {"plain", "crlf", "quoted newlines and quotes", "bom", "blank and empty rows"} <= used
     assert {"short row", "long row", "renamed columns", "not utf-8"}.isdisjoint(used)
+    assert (cut_small_files.start_child.children > 5) == (processes == 2)
 
 
 def test_columns_read_of_a_tsv_and_of_bytes(tmp_path: Path) -> None:
@@ -114,7 +140,10 @@ def test_columns_read_of_a_tsv_and_of_bytes(tmp_path: Path) -> None:
     )
 
 
-def test_columns_read_matches_streaming_on_random_csv(tmp_path: Path) -> None:
+@pytest.mark.parametrize("processes", [1, 2])
+def test_columns_read_matches_streaming_on_random_csv(
+    tmp_path: Path, processes: int, cut_small_files
+) -> None:
     """Random cells with every character csv treats specially, written by csv and by hand."""
     import csv
     import random
@@ -135,9 +164,9 @@ def test_columns_read_matches_streaming_on_random_csv(tmp_path: Path) -> None:
         try:
             streamed = _streamed(path)
         except Exception:  # noqa: BLE001 - a file the reader refuses: the fast path must too
-            assert _columns(path) is None
+            assert _columns(path, processes) is None
             continue
-        fast = _columns(path)
+        fast = _columns(path, processes)
         assert fast is None or fast == streamed, trial
         fast_trials += fast is not None
     assert fast_trials >= 10
@@ -314,3 +343,32 @@ def test_prepare_tokens_counted_by_children_equal_the_written_examples(
         f"{expected['min']:,}–{expected['max']:,} per example." in out
     )
     assert out.index("Wrote") < out.index("Tokens (")
+
+
+def test_a_cut_inside_a_quoted_cell_is_found_and_the_file_parsed_whole(
+    tmp_path: Path, cut_small_files
+) -> None:
+    """A literal quote in an unquoted cell upsets the quote count, so the cut lands inside a
+    multi-line quoted cell: the probe line shows it and the whole file is parsed here."""
+    path = tmp_path / "data.csv"
+    cell = "".join(f"line {i}\n" for i in range(500))
+    path.write_text(f'prompt,completion\n5" screen,a\n"{cell}end",b\nlast,c\n', encoding="utf-8")
+    data = path.read_bytes()
+    cut = cut_small_files._cut(data)
+    assert cut is not None and data.index(b"line 0") < cut < data.index(b"end")
+    fast = _columns(path, 2)
+    assert fast is not None and fast == _streamed(path)
+    assert fast[0].completions == ["a", "b", "c"]
+
+
+def test_without_a_child_the_parent_parses_the_rest(tmp_path: Path, monkeypatch) -> None:
+    from lib.datasets.io import columns
+
+    monkeypatch.setattr(columns, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(columns, "start_child", lambda work: None)
+    path = tmp_path / "data.csv"
+    path.write_text("prompt,completion\n" + "".join(f"p{i},c{i}\n" for i in range(300)))
+    assert _columns(path, 2) == _streamed(path)
+    # a short row in the second half: the child's part fails, so does the parent's re-parse
+    path.write_text("prompt,completion\n" + "".join(f"p{i},c{i}\n" for i in range(300)) + "x\n")
+    assert _columns(path, 2) is None
