@@ -178,14 +178,13 @@ def valid_size(n: int) -> int:
     return n - max(n - MAX_VALID_EXAMPLES, int(n * 0.8))
 
 
-def legacy_train_order(n: int) -> list[int]:
-    """Row positions of the legacy training file, in its order.
-
-    pandas ``df.sample(n=k, random_state=42)`` takes ``RandomState(42).permutation(n)[:k]``;
-    the validation file holds the other rows in their original order.
-    """
+def legacy_split(n: int, permutation: list[int] | None = None) -> tuple[list[int], list[int]]:
+    """(train positions in the legacy file's order, valid positions in file order), from
+    ``legacy_permutation(n, SPLIT_SEED)`` (given, or computed here): the valid rows are the
+    permutation's tail, sorted (no set of 200k positions to test every row against)."""
+    order = legacy_permutation(n, SPLIT_SEED) if permutation is None else permutation
     n_train = n - valid_size(n)
-    return legacy_permutation(n, SPLIT_SEED)[:n_train]
+    return order[:n_train], sorted(order[n_train:])
 
 
 def legacy_permutation(n: int, seed: int) -> list[int]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lib.checks import legacy_rules as rules
 from lib.checks.prepare import (
+    SplitOrder,
     Table,
     analyse,
     json_bodies,
@@ -124,6 +125,13 @@ def _prepare_completion(
     table, steps, any_necessary = analysis.table, analysis.steps, analysis.any_necessary
     recommendations = bool(analysis.recommendations)
     del analysis
+    # Classification files are offered the legacy split: its permutation is computed by a
+    # forked child meanwhile (used if the fixes leave the row count as it is).
+    split_order = (
+        SplitOrder(len(table))
+        if not stratified and any(s.name == "task_type" for s in steps)
+        else None
+    )
     applied = []
     if recommendations or any_necessary:
         print("\n\nBased on the analysis we will perform the following actions:")
@@ -143,6 +151,9 @@ def _prepare_completion(
     split = kind == "classification" and ask(
         "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
     )
+    permutation = split_order.get(len(table)) if split_order and split else None
+    if split_order:
+        split_order.discard()
     if not applied and not any_necessary and not split:
         print(f"\nYour file is ready for fine-tuning as it is: {path}")
         _next_steps([path], table)
@@ -153,7 +164,7 @@ def _prepare_completion(
         print("Aborting... did not write the file")
         return 0
     print_tokens = _start_tokens(table, model=tokens_model) if tokens_model else None
-    written = _write(path, table, split=split, stratified=stratified)
+    written = _write(path, table, split=split, stratified=stratified, permutation=permutation)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
     if print_tokens:
@@ -186,14 +197,21 @@ def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
     return print_tokens
 
 
-def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:
+def _write(
+    path: Path,
+    table: Table,
+    *,
+    split: bool,
+    stratified: bool,
+    permutation: list[int] | None = None,
+) -> list[Path]:
     prompts, completions = json_bodies(table.prompts), json_bodies(table.completions)
     names = output_names(path, split=split)
     if not split:
         write_completion_jsonl(names[0], prompts, completions, range(len(table)))
         return names
     labels = [c.strip() for c in table.completions] if stratified else None
-    train, valid = split_positions(len(table), labels=labels)
+    train, valid = split_positions(len(table), labels=labels, permutation=permutation)
     write_completion_jsonl(names[0], prompts, completions, train)
     try:
         write_completion_jsonl(names[1], prompts, completions, valid)

@@ -372,3 +372,24 @@ def test_without_a_child_the_parent_parses_the_rest(tmp_path: Path, monkeypatch)
     # a short row in the second half: the child's part fails, so does the parent's re-parse
     path.write_text("prompt,completion\n" + "".join(f"p{i},c{i}\n" for i in range(300)) + "x\n")
     assert _columns(path, 2) is None
+
+
+def test_split_order_from_a_child_is_the_legacy_split() -> None:
+    import numpy as np
+
+    from lib.checks import legacy_rules as rules
+    from lib.checks.prepare import SplitOrder, split_positions
+
+    n = SplitOrder.MIN_ROWS + 7
+    order = SplitOrder(n)
+    permutation = order.get(n)
+    assert permutation == [int(i) for i in np.random.RandomState(42).permutation(n)]
+    train, valid = split_positions(n, permutation=permutation)
+    assert (train, valid) == split_positions(n) == rules.legacy_split(n)
+    assert len(valid) == rules.valid_size(n) and valid == sorted(set(range(n)) - set(train))
+    assert order.get(n) is None  # handed over once
+    other = SplitOrder(n)
+    assert other.get(n - 1) is None  # rows were dropped meanwhile: computed in place
+    unused = SplitOrder(n)
+    unused.discard()
+    assert unused.get(n) is None
