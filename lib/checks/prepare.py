@@ -47,10 +47,10 @@ class Table:
         )
 
     def with_prompts(self, change: Callable[[str], str]) -> Table:
-        return replace(self, prompts=[change(p) for p in self.prompts])
+        return replace(self, prompts=list(map(change, self.prompts)))
 
     def with_completions(self, change: Callable[[str], str]) -> Table:
-        return replace(self, completions=[change(c) for c in self.completions])
+        return replace(self, completions=list(map(change, self.completions)))
 
 
 @dataclass(slots=True)
@@ -244,7 +244,7 @@ def _recommend(analysis: Analysis) -> None:
                 "The completion should start with a whitespace character (` `). This tends to "
                 "produce better results due to the tokenization.",
                 "Add a whitespace character to the beginning of the completion",
-                apply=lambda t: t.with_completions(lambda c: c if c[:1] == " " else " " + c),
+                apply=lambda t: replace(t, completions=rules.with_leading_space(t.completions)),
             )
         )
 
@@ -273,7 +273,7 @@ def _separator(analysis: Analysis, prompts: list[str], joined_prompts: str) -> N
             "Your data does not contain a common separator at the end of your prompts. A "
             "separator makes it clear to the fine-tuned model where the completion should begin.",
             f"Add a suffix separator `{shown(chosen)}` to all prompts",
-            apply=lambda t: replace(t, prompts=[p + chosen for p in t.prompts]),
+            apply=lambda t: replace(t, prompts=rules.with_suffix(t.prompts, chosen)),
         )
     )
 
@@ -288,7 +288,9 @@ def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> 
                     f"All prompts start with prefix `{shown(prefix, limit=80)}`. Fine-tuning "
                     "doesn't need the instruction repeated in every prompt.",
                     f"Remove prefix `{shown(prefix, limit=80)}` from all prompts",
-                    apply=lambda t: t.with_prompts(lambda p: p[len(prefix) :]),
+                    apply=lambda t: replace(
+                        t, prompts=rules.without_prefix(t.prompts, len(prefix))
+                    ),
                 )
             )
         else:
@@ -304,8 +306,11 @@ def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> 
                 f"All completions start with prefix `{shown(cprefix, limit=80)}`. Most of the time "
                 "you should only add the output data into the completion, without any prefix",
                 f"Remove prefix `{shown(cprefix, limit=80)}` from all completions",
-                apply=lambda t: t.with_completions(
-                    lambda c: (" " if keep_space else "") + c[len(cprefix) :]
+                apply=lambda t: replace(
+                    t,
+                    completions=rules.without_prefix(
+                        t.completions, len(cprefix), keep=" " if keep_space else ""
+                    ),
                 ),
             )
         )
@@ -331,7 +336,7 @@ def _ending(analysis: Analysis, completions: list[str]) -> None:
             "Your data does not contain a common ending at the end of your completions. A common "
             "ending makes it clear to the fine-tuned model where the completion should end.",
             f"Add a suffix ending `{shown(chosen)}` to all completions",
-            apply=lambda t: replace(t, completions=[c + chosen for c in t.completions]),
+            apply=lambda t: replace(t, completions=rules.with_suffix(t.completions, chosen)),
         )
     )
 

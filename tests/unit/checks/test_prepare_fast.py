@@ -393,3 +393,15 @@ def test_split_order_from_a_child_is_the_legacy_split() -> None:
     unused = SplitOrder(n)
     unused.discard()
     assert unused.get(n) is None
+
+
+def test_column_fixes_match_their_definitions() -> None:
+    from lib.checks import legacy_rules as rules
+
+    for texts in _random_columns(5):
+        assert rules.with_suffix(texts, " ->") == [t + " ->" for t in texts]
+        assert rules.without_prefix(texts, 2) == [t[2:] for t in texts]
+        assert rules.without_prefix(texts, 1, keep=" ") == [" " + t[1:] for t in texts]
+        assert rules.with_leading_space(texts) == [t if t[:1] == " " else " " + t for t in texts]
+    assert rules.with_leading_space(["a", "b"]) == [" a", " b"]
+    assert rules.with_leading_space([]) == rules.with_suffix([], "x") == []
