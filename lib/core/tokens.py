@@ -142,14 +142,17 @@ class Encoder:
             approximate = [_approx(text) for text in texts]
             return lambda: approximate
         distinct = list(dict.fromkeys(texts))
+        encode = self._encoding.encode_ordinary
         if processes > 1:
             from lib.core.forked import start_map_ints
 
             get = start_map_ints(
-                self.count, distinct, processes=processes, parent_share=parent_share
+                lambda text: len(encode(text)),
+                distinct,
+                processes=processes,
+                parent_share=parent_share,
             ).result
         else:
-            encode = self._encoding.encode_ordinary
 
             def get() -> list[int]:
                 return [len(encode(text)) for text in distinct]
@@ -158,8 +161,7 @@ class Encoder:
             numbers = get()
             if len(distinct) == len(texts):
                 return numbers
-            counts = dict(zip(distinct, numbers, strict=True))
-            return [counts[text] for text in texts]
+            return list(map(dict(zip(distinct, numbers, strict=True)).__getitem__, texts))
 
         return finish
 
