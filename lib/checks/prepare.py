@@ -434,8 +434,6 @@ def jsonl_line(record: dict[str, Any]) -> str:
     return _ENCODER.encode(record) + "\n"
 
 
-# Characters no JSON escaping touches, tried in turn as the one joining a column's texts.
-_JOINERS = ("\ue000", "\U0010fffd", "\uffff")
 _SHORT_ESCAPES = (
     (b"\\", b"\\\\"),
     (b'"', b'\\"'),
@@ -444,60 +442,62 @@ _SHORT_ESCAPES = (
     (b"\t", b"\\t"),
 )
 _CONTROL_BYTES = bytes(range(0x20))
+# Two characters JSON escaping leaves alone, standing between a prompt and its completion and
+# between a completion and the next prompt while a chunk of lines is escaped as one text.
+_AFTER_PROMPT, _AFTER_COMPLETION = "\ue000", "\ue001"
+_OPEN, _MIDDLE, _CLOSE = b'{"prompt":"', b'","completion":"', b'"}\n'
+
+CHUNK = 16_384  # lines per C pass: big enough to amortise the calls, small enough for the cache
 
 
-CHUNK = 16_384  # texts per C pass: big enough to amortise the calls, small enough for the cache
+def completion_jsonl_chunk(prompts: list[str], completions: list[str]) -> bytes:
+    """The JSONL lines of these pairs, byte for byte ``jsonl_line``'s (``ensure_ascii=False``).
 
-
-def json_bodies(texts: list[str]) -> list[bytes]:
-    """Each text as the UTF-8 bytes between the quotes of its JSON string (``jsonl_line``'s
-    escaping: ``ensure_ascii=False``).
-
-    A chunk of texts is joined once, escaped with a few ``bytes.replace`` passes and split
-    again: C loops instead of 200k calls. A chunk with other control characters (escaped as
-    ``\\u00XX``), or holding every joiner, is escaped one text at a time.
+    The pairs are joined into one text with a marker after each prompt and after each
+    completion, encoded, escaped with a few ``bytes.replace`` passes (JSON escaping is one
+    character at a time, so escaping the whole is escaping each part), and the markers become
+    the JSON between the strings: C loops over the chunk instead of a call per line. A chunk
+    holding a marker or another control character (escaped as ``\\u00XX``) is written one
+    line at a time.
     """
-    bodies: list[bytes] = []
-    for start in range(0, len(texts), CHUNK):
-        bodies.extend(_chunk_bodies(texts[start : start + CHUNK]))
-    return bodies
-
-
-def _chunk_bodies(texts: list[str]) -> list[bytes]:
-    for joiner in _JOINERS:
-        joined = joiner.join(texts)
-        if joined.count(joiner) != len(texts) - 1:
-            continue  # some text holds this joiner
-        data = joined.encode("utf-8")
+    k = len(prompts)
+    if not k:
+        return b""
+    parts = [_AFTER_PROMPT] * (4 * k)
+    parts[0::4] = prompts
+    parts[2::4] = completions
+    parts[3::4] = [_AFTER_COMPLETION] * k
+    text = "".join(parts)
+    if text.count(_AFTER_PROMPT) == k and text.count(_AFTER_COMPLETION) == k:
+        data = text.encode("utf-8")
         for raw, escaped in _SHORT_ESCAPES:
             if raw in data:
                 data = data.replace(raw, escaped)
-        if len(data.translate(None, _CONTROL_BYTES)) != len(data):
-            break
-        return data.split(joiner.encode("utf-8"))
-    return [_quote(text)[1:-1].encode("utf-8") for text in texts]
-
-
-_OPEN, _MIDDLE, _CLOSE = b'{"prompt":"', b'","completion":"', b'"}\n'
+        if len(data.translate(None, _CONTROL_BYTES)) == len(data):
+            data = data.replace(_AFTER_PROMPT.encode(), _MIDDLE)
+            return _OPEN + data.replace(_AFTER_COMPLETION.encode(), _CLOSE + _OPEN)[: -len(_OPEN)]
+    return "".join(
+        f'{{"prompt":{p},"completion":{c}}}\n'
+        for p, c in zip(map(_quote, prompts), map(_quote, completions), strict=True)
+    ).encode("utf-8")
 
 
 def write_completion_jsonl(
-    path: Path, prompts: list[bytes], completions: list[bytes], order: Sequence[int]
+    path: Path, prompts: list[str], completions: list[str], order: Sequence[int]
 ) -> None:
-    """Write the JSONL lines of the examples at ``order`` (bodies from ``json_bodies``), all
-    or nothing (a temp file renamed into place); one ``bytes.join`` per chunk of lines."""
+    """Write the JSONL lines of the examples at ``order``, all or nothing (a temp file renamed
+    into place), a chunk of lines at a time."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as handle:
             for start in range(0, len(order), CHUNK):
                 chunk = order[start : start + CHUNK]
-                k = len(chunk)
-                parts: list[bytes] = [_OPEN] * (5 * k)
-                parts[1::5] = map(prompts.__getitem__, chunk)
-                parts[2::5] = [_MIDDLE] * k
-                parts[3::5] = map(completions.__getitem__, chunk)
-                parts[4::5] = [_CLOSE] * k
-                handle.write(b"".join(parts))
+                handle.write(
+                    completion_jsonl_chunk(
+                        list(map(prompts.__getitem__, chunk)),
+                        list(map(completions.__getitem__, chunk)),
+                    )
+                )
         tmp.replace(path)
     finally:
         if tmp.exists():

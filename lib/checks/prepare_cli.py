@@ -15,7 +15,6 @@ from lib.checks.prepare import (
     SplitOrder,
     Table,
     analyse,
-    json_bodies,
     output_names,
     split_positions,
     table_from_columns,
@@ -205,7 +204,7 @@ def _write(
     stratified: bool,
     permutation: list[int] | None = None,
 ) -> list[Path]:
-    prompts, completions = json_bodies(table.prompts), json_bodies(table.completions)
+    prompts, completions = table.prompts, table.completions
     names = output_names(path, split=split)
     if not split:
         write_completion_jsonl(names[0], prompts, completions, range(len(table)))

@@ -175,11 +175,10 @@ def test_columns_read_matches_streaming_on_random_csv(
 # --- writing: the bulk JSONL writer gives the bytes of one json.dumps per line ---
 
 
-def test_json_bodies_escape_like_the_json_encoder() -> None:
-    import json
+def test_jsonl_chunks_are_the_json_encoders_lines() -> None:
     import random
 
-    from lib.checks.prepare import CHUNK, json_bodies, jsonl_line
+    from lib.checks.prepare import completion_jsonl_chunk, jsonl_line
 
     rng = random.Random(5)
     specials = [
@@ -198,36 +197,47 @@ def test_json_bodies_escape_like_the_json_encoder() -> None:
         "😀",
         "\u2028",
         "\ue000",
+        "\ue001",
         "\U0010fffd",
         "/",
         "a",
         " ",
+        "{",
+        "}",
     ]
-    plain = [" ".join(rng.choice(["word", "Other", "x"]) for _ in range(5)) for _ in range(300)]
+    plain = [
+        " ".join(rng.choice(["word", "Other", "x", "\n", '"q"', "\\"]) for _ in range(5))
+        for _ in range(300)
+    ]
     tricky = ["".join(rng.choice(specials) for _ in range(rng.randint(0, 12))) for _ in range(300)]
-    # Several chunks: one without control characters (joined path), one with (one by one).
-    texts = plain * (CHUNK // len(plain) + 1) + tricky + ["", "only \ue000 and \U0010fffd"]
-    expected = [json.dumps(t, ensure_ascii=False)[1:-1].encode() for t in texts]
-    assert json_bodies(texts) == expected
-    with_all_joiners = ["\ue000\U0010fffd\uffff", "plain"]
-    assert json_bodies(with_all_joiners) == [
-        json.dumps(t, ensure_ascii=False)[1:-1].encode() for t in with_all_joiners
-    ]
-    assert json_bodies([]) == []
-    assert jsonl_line({"prompt": "a\n", "completion": "b"}).encode() == (
-        b'{"prompt":"' + json_bodies(["a\n"])[0] + b'","completion":"b"}\n'
-    )
+
+    def expected(prompts: list[str], completions: list[str]) -> bytes:
+        return "".join(
+            jsonl_line({"prompt": p, "completion": c})
+            for p, c in zip(prompts, completions, strict=True)
+        ).encode()
+
+    # escaped in bulk (no marker, no other control character)
+    assert completion_jsonl_chunk(plain, plain[::-1]) == expected(plain, plain[::-1])
+    # markers and control characters inside: one line at a time, same bytes
+    assert completion_jsonl_chunk(tricky, plain) == expected(tricky, plain)
+    assert completion_jsonl_chunk(plain, tricky) == expected(plain, tricky)
+    for text in ["\ue000", "\ue001", "a\x01b", ""]:
+        assert completion_jsonl_chunk([text, "x"], ["y", text]) == expected(
+            [text, "x"], ["y", text]
+        )
+    assert completion_jsonl_chunk([], []) == b""
 
 
 def test_written_file_holds_the_lines_in_order(tmp_path: Path) -> None:
-    from lib.checks.prepare import CHUNK, json_bodies, jsonl_line, write_completion_jsonl
+    from lib.checks.prepare import CHUNK, jsonl_line, write_completion_jsonl
 
     n = CHUNK + 5
-    prompts = [f'prompt {i}\n"q"' for i in range(n)]
+    prompts = [f'prompt {i}\n"q"' + ("\ue000" if i == 7 else "") for i in range(n)]
     completions = [f" label {i % 3}" for i in range(n)]
     order = list(range(n))[::-1]
     path = tmp_path / "out.jsonl"
-    write_completion_jsonl(path, json_bodies(prompts), json_bodies(completions), order)
+    write_completion_jsonl(path, prompts, completions, order)
     expected = "".join(
         jsonl_line({"prompt": prompts[i], "completion": completions[i]}) for i in order
     )
