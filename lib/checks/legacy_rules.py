@@ -187,11 +187,11 @@ def valid_size(n: int) -> int:
     return n - max(n - MAX_VALID_EXAMPLES, int(n * 0.8))
 
 
-def legacy_split(n: int, permutation: list[int] | None = None) -> tuple[list[int], list[int]]:
+def legacy_split(n: int) -> tuple[list[int], list[int]]:
     """(train positions in the legacy file's order, valid positions in file order), from
-    ``legacy_permutation(n, SPLIT_SEED)`` (given, or computed here): the valid rows are the
-    permutation's tail, sorted (no set of 200k positions to test every row against)."""
-    order = legacy_permutation(n, SPLIT_SEED) if permutation is None else permutation
+    ``legacy_permutation(n, SPLIT_SEED)``: the valid rows are the permutation's tail, sorted
+    (no set of 200k positions to test every row against)."""
+    order = legacy_permutation(n, SPLIT_SEED)
     n_train = n - valid_size(n)
     return order[:n_train], sorted(order[n_train:])
 

@@ -15,7 +15,6 @@ completions).
 from __future__ import annotations
 
 import json
-from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -358,51 +357,15 @@ def output_names(path: Path, *, split: bool) -> list[Path]:
         i += 1
 
 
-class SplitOrder:
-    """The legacy split's permutation of ``n`` rows, computed by a forked child while the
-    analysis runs (0.05-0.1 s of Python at 200k rows, off the critical path). ``get`` gives it
-    when the table still has ``n`` rows, else None (computed in place then)."""
-
-    MIN_ROWS = 20_000  # fewer rows: the fork costs more than it saves
-
-    def __init__(self, n: int) -> None:
-        from lib.core.forked import start_child
-
-        self.n = n
-        self._child = (
-            start_child(lambda: array("q", rules.legacy_permutation(n, rules.SPLIT_SEED)).tobytes())
-            if n >= self.MIN_ROWS
-            else None
-        )
-
-    def get(self, n: int) -> list[int] | None:
-        child, self._child = self._child, None
-        if child is None:
-            return None
-        if n != self.n:
-            child.discard()
-            return None
-        data = child.result()
-        return array("q", data).tolist() if data is not None and len(data) == 8 * n else None
-
-    def discard(self) -> None:
-        if self._child is not None:
-            self._child.discard()
-            self._child = None
-
-
-def split_positions(
-    n: int, *, labels: list[str] | None = None, permutation: list[int] | None = None
-) -> tuple[list[int], list[int]]:
+def split_positions(n: int, *, labels: list[str] | None = None) -> tuple[list[int], list[int]]:
     """(train positions in file order, valid positions in file order).
 
     Without labels: the legacy split (pandas ``sample(random_state=42)``): train in the sampled
     order, valid in the original order. With labels: stratified (same sizes, each class
-    represented in proportion), for ``--stratified``. ``permutation``: the legacy one, if
-    already computed (``SplitOrder``).
+    represented in proportion), for ``--stratified``.
     """
     if labels is None:
-        return rules.legacy_split(n, permutation)
+        return rules.legacy_split(n)
     n_valid = rules.valid_size(n)
     import numpy as np
 
@@ -441,10 +404,13 @@ _SHORT_ESCAPES = (
     (b"\r", b"\\r"),
     (b"\t", b"\\t"),
 )
-_CONTROL_BYTES = bytes(range(0x20))
-# Two characters JSON escaping leaves alone, standing between a prompt and its completion and
-# between a completion and the next prompt while a chunk of lines is escaped as one text.
-_AFTER_PROMPT, _AFTER_COMPLETION = "\ue000", "\ue001"
+# Two ASCII control characters standing between a prompt and its completion and between a
+# completion and the next prompt while a chunk of lines is escaped as one text (ASCII, so that
+# an ASCII chunk stays one byte per character). They are not among the short escapes above.
+_AFTER_PROMPT, _AFTER_COMPLETION = "\x1e", "\x1f"
+# The control characters a text may not hold for the chunk to be escaped in bulk (the others
+# are written as \u00XX), the markers aside.
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x1E, 0x1F))
 _OPEN, _MIDDLE, _CLOSE = b'{"prompt":"', b'","completion":"', b'"}\n'
 
 CHUNK = 16_384  # lines per C pass: big enough to amortise the calls, small enough for the cache

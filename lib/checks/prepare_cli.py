@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from lib.checks import legacy_rules as rules
 from lib.checks.prepare import (
-    SplitOrder,
     Table,
     analyse,
     output_names,
@@ -124,13 +123,6 @@ def _prepare_completion(
     table, steps, any_necessary = analysis.table, analysis.steps, analysis.any_necessary
     recommendations = bool(analysis.recommendations)
     del analysis
-    # Classification files are offered the legacy split: its permutation is computed by a
-    # forked child meanwhile (used if the fixes leave the row count as it is).
-    split_order = (
-        SplitOrder(len(table))
-        if not stratified and any(s.name == "task_type" for s in steps)
-        else None
-    )
     applied = []
     if recommendations or any_necessary:
         print("\n\nBased on the analysis we will perform the following actions:")
@@ -150,9 +142,6 @@ def _prepare_completion(
     split = kind == "classification" and ask(
         "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
     )
-    permutation = split_order.get(len(table)) if split_order and split else None
-    if split_order:
-        split_order.discard()
     if not applied and not any_necessary and not split:
         print(f"\nYour file is ready for fine-tuning as it is: {path}")
         _next_steps([path], table)
@@ -163,7 +152,7 @@ def _prepare_completion(
         print("Aborting... did not write the file")
         return 0
     print_tokens = _start_tokens(table, model=tokens_model) if tokens_model else None
-    written = _write(path, table, split=split, stratified=stratified, permutation=permutation)
+    written = _write(path, table, split=split, stratified=stratified)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
     if print_tokens:
@@ -196,21 +185,14 @@ def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
     return print_tokens
 
 
-def _write(
-    path: Path,
-    table: Table,
-    *,
-    split: bool,
-    stratified: bool,
-    permutation: list[int] | None = None,
-) -> list[Path]:
+def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:
     prompts, completions = table.prompts, table.completions
     names = output_names(path, split=split)
     if not split:
         write_completion_jsonl(names[0], prompts, completions, range(len(table)))
         return names
     labels = [c.strip() for c in table.completions] if stratified else None
-    train, valid = split_positions(len(table), labels=labels, permutation=permutation)
+    train, valid = split_positions(len(table), labels=labels)
     write_completion_jsonl(names[0], prompts, completions, train)
     try:
         write_completion_jsonl(names[1], prompts, completions, valid)

@@ -115,12 +115,6 @@ class Child:
     def result(self) -> bytes | None:
         return _collect_bytes(self._pid, self._fd)
 
-    def discard(self) -> None:
-        """Not needed after all: stop reading (a child still writing gets a broken pipe and
-        exits) and reap it."""
-        os.close(self._fd)
-        os.waitpid(self._pid, 0)
-
 
 def start_child(work: Callable[[], bytes]) -> Child | None:
     """Run ``work`` in a forked child (it sees this process's memory as it is now); None when

@@ -190,6 +190,7 @@ def test_jsonl_chunks_are_the_json_encoders_lines() -> None:
         "\b",
         "\f",
         "\x00",
+        "\x1e",
         "\x1f",
         "\x7f",
         "é",
@@ -222,7 +223,7 @@ def test_jsonl_chunks_are_the_json_encoders_lines() -> None:
     # markers and control characters inside: one line at a time, same bytes
     assert completion_jsonl_chunk(tricky, plain) == expected(tricky, plain)
     assert completion_jsonl_chunk(plain, tricky) == expected(plain, tricky)
-    for text in ["\ue000", "\ue001", "a\x01b", ""]:
+    for text in ["\ue000", "\x1e", "\x1f", "a\x01b", ""]:
         assert completion_jsonl_chunk([text, "x"], ["y", text]) == expected(
             [text, "x"], ["y", text]
         )
@@ -233,7 +234,7 @@ def test_written_file_holds_the_lines_in_order(tmp_path: Path) -> None:
     from lib.checks.prepare import CHUNK, jsonl_line, write_completion_jsonl
 
     n = CHUNK + 5
-    prompts = [f'prompt {i}\n"q"' + ("\ue000" if i == 7 else "") for i in range(n)]
+    prompts = [f'prompt {i}\n"q"' + ("\x1e" if i == 7 else "") for i in range(n)]
     completions = [f" label {i % 3}" for i in range(n)]
     order = list(range(n))[::-1]
     path = tmp_path / "out.jsonl"
@@ -384,25 +385,18 @@ def test_without_a_child_the_parent_parses_the_rest(tmp_path: Path, monkeypatch)
     assert _columns(path, 2) is None
 
 
-def test_split_order_from_a_child_is_the_legacy_split() -> None:
+def test_legacy_split_is_numpys_permutation() -> None:
     import numpy as np
 
     from lib.checks import legacy_rules as rules
-    from lib.checks.prepare import SplitOrder, split_positions
+    from lib.checks.prepare import split_positions
 
-    n = SplitOrder.MIN_ROWS + 7
-    order = SplitOrder(n)
-    permutation = order.get(n)
-    assert permutation == [int(i) for i in np.random.RandomState(42).permutation(n)]
-    train, valid = split_positions(n, permutation=permutation)
-    assert (train, valid) == split_positions(n) == rules.legacy_split(n)
-    assert len(valid) == rules.valid_size(n) and valid == sorted(set(range(n)) - set(train))
-    assert order.get(n) is None  # handed over once
-    other = SplitOrder(n)
-    assert other.get(n - 1) is None  # rows were dropped meanwhile: computed in place
-    unused = SplitOrder(n)
-    unused.discard()
-    assert unused.get(n) is None
+    for n in (0, 1, 2, 5, 999, 1_001, 20_007):
+        permutation = [int(i) for i in np.random.RandomState(42).permutation(n)]
+        train, valid = split_positions(n)
+        assert (train, valid) == rules.legacy_split(n)
+        assert train == permutation[: n - rules.valid_size(n)]
+        assert valid == sorted(set(range(n)) - set(train))
 
 
 def test_column_fixes_match_their_definitions() -> None:
