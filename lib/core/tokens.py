@@ -18,7 +18,6 @@ so with ``approximate=True``; nothing crashes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -186,6 +185,7 @@ def _bpe_file_known(name: str) -> bool:
     folder = os.environ.get("TIKTOKEN_CACHE_DIR")
     if not folder:
         return False
+    import hashlib  # OpenSSL: loaded when a tokenizer is, not by every importer of this module
     key = hashlib.sha1(_BPE_URL.format(name=name).encode()).hexdigest()
     return os.path.exists(os.path.join(folder, key))
 
