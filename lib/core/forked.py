@@ -128,7 +128,16 @@ def start_child(work: Callable[[], bytes]) -> Child | None:
 def _numbers_of(
     fn: Callable[[str], int], texts: Sequence[str], start: int, end: int
 ) -> Callable[[], bytes]:
-    return lambda: array("q", map(fn, texts[start:end])).tobytes()
+    return lambda: array("q", _slice_values(fn, texts[start:end])).tobytes()
+
+
+def _slice_values(fn: Callable[[str], int], part: Sequence[str]) -> list[int]:
+    """``fn`` of each text, computed once per distinct text of the slice (``fn`` is pure)."""
+    distinct = dict.fromkeys(part)
+    if len(distinct) == len(part):
+        return list(map(fn, part))
+    values = dict(zip(distinct, map(fn, distinct), strict=True))
+    return list(map(values.__getitem__, part))
 
 
 class Started:
@@ -146,10 +155,10 @@ class Started:
     def result(self) -> list[int]:
         fn, texts = self._fn, self._texts
         start, end = self._own
-        results = list(map(fn, texts[start:end]))
+        results = _slice_values(fn, texts[start:end])
         for pid, read_fd, start, end in self._children:
             got = _collect(pid, read_fd, end - start) if pid > 0 else None
-            results.extend(got if got is not None else map(fn, texts[start:end]))
+            results.extend(got if got is not None else _slice_values(fn, texts[start:end]))
         self._children = []
         return results
 

@@ -140,24 +140,22 @@ class Encoder:
         if self._encoding is None:
             approximate = [_approx(text) for text in texts]
             return lambda: approximate
-        distinct = list(dict.fromkeys(texts))
         encode = self._encoding.encode_ordinary
         if processes > 1:
             from lib.core.forked import start_map_ints
 
-            get = start_map_ints(
+            # Each process counts the distinct texts of its own slice (the finding of
+            # repeats is shared out too; a text in two slices is counted twice, same number).
+            return start_map_ints(
                 lambda text: len(encode(text)),
-                distinct,
+                texts,
                 processes=processes,
                 parent_share=parent_share,
             ).result
-        else:
-
-            def get() -> list[int]:
-                return [len(encode(text)) for text in distinct]
+        distinct = list(dict.fromkeys(texts))
 
         def finish() -> list[int]:
-            numbers = get()
+            numbers = [len(encode(text)) for text in distinct]
             if len(distinct) == len(texts):
                 return numbers
             return list(map(dict(zip(distinct, numbers, strict=True)).__getitem__, texts))
@@ -186,6 +184,7 @@ def _bpe_file_known(name: str) -> bool:
     if not folder:
         return False
     import hashlib  # OpenSSL: loaded when a tokenizer is, not by every importer of this module
+
     key = hashlib.sha1(_BPE_URL.format(name=name).encode()).hexdigest()
     return os.path.exists(os.path.join(folder, key))
 

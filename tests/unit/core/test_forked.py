@@ -96,3 +96,15 @@ def test_children_can_do_it_all_while_the_parent_works(small_work):
     assert forked.start_map_ints(len, texts, processes=2, parent_share=0.0).result() == list(
         map(len, texts)
     )
+
+
+def test_each_distinct_text_of_a_slice_is_computed_once():
+    calls: list[str] = []
+
+    def length(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    texts = ["a", "bb", "a", "ccc", "bb", "a"]
+    assert forked.map_ints(length, texts, processes=1) == [1, 2, 1, 3, 2, 1]
+    assert sorted(calls) == ["a", "bb", "ccc"]
