@@ -23,7 +23,7 @@ from lib.checks.prepare import (
 )
 from lib.core.errors import UserError
 from lib.core.examples import labels_are_classification
-from lib.core.tokens import DEFAULT_MODEL
+from lib.core.tokens import DEFAULT_MODEL, get_encoder
 
 if TYPE_CHECKING:
     from lib.datasets.service import Reading
@@ -89,12 +89,18 @@ def run(args: argparse.Namespace) -> int:
     return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
 
 
-def _read_table(reading: Reading) -> tuple[Table, list[str]]:
+def _read_table(reading: Reading, *, tokens_model: str | None) -> tuple[Table, list[str]]:
     from lib.core.forked import usable_cpus
     from lib.datasets.service import read_text_columns
 
-    # A CSV/TSV read in bulk (a big one on every core), or None: stream it.
-    columns = read_text_columns(reading, processes=usable_cpus())
+    # A CSV/TSV read in bulk (a big one on every core), or None: stream it. While a child
+    # parses part of it, this process loads the tokenizer the --tokens count will need.
+    columns = read_text_columns(
+        reading,
+        processes=usable_cpus(),
+        meanwhile=(lambda: get_encoder(tokens_model)) if tokens_model else None,
+        own_share=0.35 if tokens_model else 0.5,
+    )
     if columns is not None:
         return table_from_columns(columns.columns, columns.cells, columns.rows)
     return table_from_examples(reading.examples())
@@ -111,7 +117,7 @@ def _prepare_completion(
 ) -> int:
     """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
     exact tokens (counted by forked children while the files are written)."""
-    table, extra = _read_table(reading)
+    table, extra = _read_table(reading, tokens_model=tokens_model)
     analysis = analyse(table, extra_columns=extra, file_format=fmt)
     for step in analysis.steps:
         print(f"\n- {step.found}", end="")

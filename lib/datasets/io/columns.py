@@ -24,7 +24,7 @@ import csv
 import io
 import itertools
 import marshal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import IO
@@ -57,9 +57,20 @@ class _Ragged(Exception):
     """A row the record reader pads or refuses: not for this path."""
 
 
-def read_text_columns(reading: Reading, *, processes: int = 1) -> TextColumns | None:
+def read_text_columns(
+    reading: Reading,
+    *,
+    processes: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+    own_share: float = 0.5,
+) -> TextColumns | None:
     """The examples ``reading.examples()`` would stream, as columns; None when only the record
-    reader gives them exactly (see the module docstring)."""
+    reader gives them exactly (see the module docstring).
+
+    When a child parses part of the file, this process first runs ``meanwhile`` (other work
+    of the caller's, e.g. loading a tokenizer) and then parses its part, ``own_share`` of the
+    bytes (less than half when ``meanwhile`` takes time).
+    """
     encoding = reading._resolved.encoding
     if (
         reading.format not in ("csv", "tsv")
@@ -75,10 +86,11 @@ def read_text_columns(reading: Reading, *, processes: int = 1) -> TextColumns | 
             if processes < 2:
                 return _read(_lines(stream), reading, delimiter)
             data = stream.read()
-        cut = _cut(data) if len(data) >= PARALLEL_MIN_BYTES else None
+        cut = _cut(data, own_share) if len(data) >= PARALLEL_MIN_BYTES else None
         if cut is None:
             return _read(_lines(io.BytesIO(data)), reading, delimiter)
-        return _read(_lines(io.BytesIO(memoryview(data)[:cut])), reading, delimiter, (data, cut))
+        first = _lines(io.BytesIO(memoryview(data)[:cut]))
+        return _read(first, reading, delimiter, (data, cut), meanwhile)
     except (ReadError, csv.Error, UnicodeDecodeError, _Ragged):
         return None
 
@@ -92,6 +104,7 @@ def _read(
     reading: Reading,
     delimiter: str,
     cut: tuple[bytes, int] | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> TextColumns | None:
     """Parse ``lines`` (the whole file, or its first part when ``cut`` says where the rest of
     ``data`` starts, for a forked child to parse meanwhile)."""
@@ -107,6 +120,8 @@ def _read(
     if cut is not None:
         rest = memoryview(cut[0])[cut[1] :]
         child = start_child(lambda: marshal.dumps(_columns_of(_parse(rest, delimiter), width)))
+        if child is not None and meanwhile is not None:
+            meanwhile()
     cell_rows = records.remaining_cells()
     if cut is not None and (not cell_rows or cell_rows.pop() != [_CUT_PROBE]):
         # The cut fell inside a quoted cell: the probe joined it. Parse it all here.
@@ -128,10 +143,11 @@ def _parse(data: memoryview, delimiter: str) -> list[list[str]]:
     return list(csv.reader(_lines(io.BytesIO(data)), delimiter=delimiter))
 
 
-def _cut(data: bytes) -> int | None:
-    """A position just after a line break near the middle, with an even number of quotes
-    before it (between records if every quote in the file is CSV quoting); None if none."""
-    position = len(data) // 2
+def _cut(data: bytes, share: float = 0.5) -> int | None:
+    """A position just after a line break about ``share`` into the data, with an even number
+    of quotes before it (between records if every quote in the file is CSV quoting); None if
+    there is none."""
+    position = int(len(data) * share)
     quotes = data.count(b'"', 0, position)
     for _ in range(1000):
         end = data.find(b"\n", position)

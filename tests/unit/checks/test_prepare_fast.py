@@ -409,3 +409,22 @@ def test_column_fixes_match_their_definitions() -> None:
         assert rules.with_leading_space(texts) == [t if t[:1] == " " else " " + t for t in texts]
     assert rules.with_leading_space(["a", "b"]) == [" a", " b"]
     assert rules.with_leading_space([]) == rules.with_suffix([], "x") == []
+
+
+def test_the_parent_does_other_work_while_a_child_parses(tmp_path: Path, cut_small_files) -> None:
+    from lib.checks.prepare import table_from_columns
+    from lib.datasets.service import read_examples, read_text_columns
+
+    path = tmp_path / "data.csv"
+    path.write_text("prompt,completion\n" + "".join(f'"p, {i}",c{i}\n' for i in range(500)))
+    done: list[int] = []
+    for share in (0.1, 0.35, 0.9):
+        columns = read_text_columns(
+            read_examples(path, file_name=path.name),
+            processes=2,
+            meanwhile=lambda: done.append(1),
+            own_share=share,
+        )
+        assert columns is not None
+        assert table_from_columns(columns.columns, columns.cells, columns.rows) == _streamed(path)
+    assert len(done) == 3
