@@ -181,11 +181,12 @@ def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
     )
 
     def print_tokens() -> None:
-        stats = finish().summary()
-        about = "about " if stats["approximate"] else ""
+        stats = finish()  # the three figures shown, not the whole summary (percentiles, billing)
+        counts = stats.per_example
+        about = "about " if stats.approximate else ""
         print(
-            f"Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "
-            f"{stats['min']:,}–{stats['max']:,} per example."
+            f"Tokens ({stats.encoding}): {about}{sum(counts):,} in all, "
+            f"{min(counts, default=0):,}–{max(counts, default=0):,} per example."
         )
 
     return print_tokens
