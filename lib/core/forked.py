@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import sys
 import threading
 from array import array
@@ -114,6 +115,13 @@ class Child:
 
     def result(self) -> bytes | None:
         return _collect_bytes(self._pid, self._fd)
+
+    def abandon(self) -> None:
+        """Its result is not wanted (the caller failed or chose another way): stop it now and
+        reap it, rather than leave it blocked on a pipe nobody reads."""
+        os.kill(self._pid, signal.SIGKILL)
+        os.close(self._fd)
+        os.waitpid(self._pid, 0)
 
 
 def start_child(work: Callable[[], bytes]) -> Child | None:

@@ -120,16 +120,23 @@ def _read(
     if cut is not None:
         rest = memoryview(cut[0])[cut[1] :]
         child = start_child(lambda: marshal.dumps(_columns_of(_parse(rest, delimiter), width)))
+    try:
         if child is not None and meanwhile is not None:
             meanwhile()
-    cell_rows = records.remaining_cells()
-    if cut is not None and (not cell_rows or cell_rows.pop() != [_CUT_PROBE]):
-        # The cut fell inside a quoted cell: the probe joined it. Parse it all here.
+        cell_rows = records.remaining_cells()
+        # After the first part the probe line must come back as a record of its own.
+        between_records = cut is None or (bool(cell_rows) and cell_rows.pop() == [_CUT_PROBE])
+        parts = [_columns_of(cell_rows, width)] if between_records else []
+        del cell_rows
+    except BaseException:  # this part cannot be read this way: the child's work is not wanted
         if child is not None:
-            child.result()
+            child.abandon()
+        raise
+    if cut is not None and not between_records:
+        # The cut fell inside a quoted cell (the probe joined it): parse it all here.
+        if child is not None:
+            child.abandon()
         return _read(_lines(io.BytesIO(cut[0])), reading, delimiter)
-    parts = [_columns_of(cell_rows, width)]
-    del cell_rows
     if cut is not None:
         got = child.result() if child is not None else None
         if got is not None:

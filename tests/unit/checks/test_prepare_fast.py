@@ -428,3 +428,15 @@ def test_the_parent_does_other_work_while_a_child_parses(tmp_path: Path, cut_sma
         assert columns is not None
         assert table_from_columns(columns.columns, columns.cells, columns.rows) == _streamed(path)
     assert len(done) == 3
+
+
+def test_a_bad_first_part_stops_the_child(tmp_path: Path, cut_small_files) -> None:
+    import os
+
+    path = tmp_path / "data.csv"
+    rows = "".join(f"p{i},c{i}\n" for i in range(400))
+    path.write_text("prompt,completion\nshort row\n" + rows)
+    assert _columns(path, 2) is None  # the record reader pads that row: not this path
+    assert cut_small_files.start_child.children == 1
+    with pytest.raises(ChildProcessError):  # the child was reaped, not left waiting
+        os.waitpid(-1, os.WNOHANG)

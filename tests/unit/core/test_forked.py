@@ -108,3 +108,21 @@ def test_each_distinct_text_of_a_slice_is_computed_once():
     texts = ["a", "bb", "a", "ccc", "bb", "a"]
     assert forked.map_ints(length, texts, processes=1) == [1, 2, 1, 3, 2, 1]
     assert sorted(calls) == ["a", "bb", "ccc"]
+
+
+def test_an_abandoned_child_is_stopped_and_reaped():
+    import time
+
+    def slow() -> bytes:
+        time.sleep(30)
+        return b"late"
+
+    child = forked.start_child(slow)
+    assert child is not None
+    started = time.monotonic()
+    child.abandon()
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):  # nothing left to reap: no zombie
+        os.waitpid(child._pid, os.WNOHANG)
+    done = forked.start_child(lambda: b"bytes back")
+    assert done is not None and done.result() == b"bytes back"
