@@ -1,14 +1,20 @@
-"""Integer results of a pure function over many texts, computed by forked processes.
+"""Work done by forked children on the parent's data: integer maps over many texts
+(``start_map_ints``/``map_ints``) and the bytes of any function (``start_child``).
 
 Why: counting tokens of 200k texts is CPU-bound inside tiktoken, and tiktoken's own thread
 pool (``encode_ordinary_batch``) costs 3-4× the CPU for no gain here. A forked child sees the
 parent's texts and loaded tokenizer without pickling either, so each process just runs a
-plain loop over its slice; the child sends back only its numbers (8 bytes each) through a pipe.
+plain loop over its slice; the child sends back only its result through a pipe.
 
 Only where it is safe and worth it: a POSIX ``fork`` on Linux, no other thread running in the
 parent (a fork copies a lock held by another thread as held forever), and enough work to repay
 the fork. Anything unexpected in a child (a crash, a short answer) makes the parent compute that
-slice itself, so the result never depends on the children.
+part itself, so the result never depends on the children.
+
+A fork is not free in Python: parent and child share pages copy-on-write, and merely reading
+an object changes its reference count, so each page of objects either process then touches is
+copied. Fork early (while the parent holds little) or for work that dwarfs that cost, and
+measure: two helpers that looked worthwhile were slower for it.
 """
 
 from __future__ import annotations
