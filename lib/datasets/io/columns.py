@@ -112,6 +112,8 @@ def _read(
         lines = itertools.chain(lines, [_CUT_PROBE + "\n"])
     records = DelimitedRecords(lines, reading.file_name, delimiter)
     columns = records.columns
+    if columns != reading.columns:  # e.g. a header cut in two: not the header the reader saw
+        return None
     assert columns is not None
     if not TableNormaliser(reading.schema, columns, file_name=reading.file_name).identity:
         return None

@@ -440,3 +440,18 @@ def test_a_bad_first_part_stops_the_child(tmp_path: Path, cut_small_files) -> No
     assert cut_small_files.start_child.children == 1
     with pytest.raises(ChildProcessError):  # the child was reaped, not left waiting
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_cut_inside_the_header_is_not_mistaken_for_a_header(
+    tmp_path: Path, cut_small_files
+) -> None:
+    """A literal quote in the header makes the quote count even inside a quoted, multi-line
+    column name; the cut lands there and the file is still read right (or streamed)."""
+    path = tmp_path / "data.csv"
+    header = 'prompt,completion,z"' + "p" * 3000 + ',"multi\nline"\n'
+    path.write_text(header + "".join(f"a{i},b{i},c,d\n" for i in range(3)))
+    data = path.read_bytes()
+    cut = cut_small_files._cut(data)
+    assert cut is not None and data.index(b"multi") < cut <= data.index(b"line")
+    fast = _columns(path, 2)
+    assert fast is None or fast == _streamed(path)
