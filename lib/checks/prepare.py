@@ -15,7 +15,7 @@ completions).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,10 @@ class Table:
         )
 
     def with_prompts(self, change: Callable[[str], str]) -> Table:
-        return replace(self, prompts=[change(p) for p in self.prompts])
+        return replace(self, prompts=list(map(change, self.prompts)))
 
     def with_completions(self, change: Callable[[str], str]) -> Table:
-        return replace(self, completions=[change(c) for c in self.completions])
+        return replace(self, completions=list(map(change, self.completions)))
 
 
 @dataclass(slots=True)
@@ -110,6 +110,18 @@ def table_from_examples(examples: Iterable[Example]) -> tuple[Table, list[str]]:
     return Table(prompts, completions, rows), list(extra)
 
 
+def table_from_columns(
+    names: tuple[str, ...], cells: dict[str, list[str]], rows: list[int]
+) -> tuple[Table, list[str]]:
+    """``table_from_examples`` for a file read as columns of text (same table, same extras)."""
+    n = len(rows)
+    prompts = cells.get("prompt") or [""] * n
+    completions = cells.get("completion") or [""] * n
+    return Table(prompts, completions, rows), [
+        c for c in names if c not in ("prompt", "completion")
+    ]
+
+
 def analyse(table: Table, *, extra_columns: list[str], file_format: str) -> Analysis:
     """Every step the legacy tool would take on this table, decided in its order."""
     steps: list[Step] = []
@@ -140,7 +152,9 @@ def analyse(table: Table, *, extra_columns: list[str], file_format: str) -> Anal
                 necessary=True,
             )
         )
-    empty = [i for i, c in enumerate(table.completions) if c == ""]
+    empty = (
+        [i for i, c in enumerate(table.completions) if c == ""] if "" in table.completions else []
+    )
     if empty:
         steps.append(
             Step(
@@ -195,8 +209,11 @@ def _recommend(analysis: Analysis) -> None:
                     apply=lambda t: t.without(rules.long_indexes(t.prompts, t.completions)),
                 )
             )
+    joined_prompts = rules.joined(prompts)  # searched and counted by several rules
     for column, texts in (("prompt", prompts), ("completion", completions)):
-        if rules.mostly_uppercase(texts):
+        if rules.mostly_uppercase(
+            texts, joined_texts=joined_prompts if column == "prompt" else None
+        ):
             steps.append(
                 Step(
                     f"lower_case_{column}",
@@ -211,7 +228,7 @@ def _recommend(analysis: Analysis) -> None:
                 )
             )
     if kind != "open-ended generation":
-        _separator(analysis, prompts)
+        _separator(analysis, prompts, joined_prompts)
         if analysis.error:
             return
     _prefixes(steps, prompts, completions)
@@ -226,13 +243,13 @@ def _recommend(analysis: Analysis) -> None:
                 "The completion should start with a whitespace character (` `). This tends to "
                 "produce better results due to the tokenization.",
                 "Add a whitespace character to the beginning of the completion",
-                apply=lambda t: t.with_completions(lambda c: c if c[:1] == " " else " " + c),
+                apply=lambda t: replace(t, completions=rules.with_leading_space(t.completions)),
             )
         )
 
 
-def _separator(analysis: Analysis, prompts: list[str]) -> None:
-    chosen = rules.choose_separator(prompts)
+def _separator(analysis: Analysis, prompts: list[str], joined_prompts: str) -> None:
+    chosen = rules.choose_separator(prompts, joined_prompts=joined_prompts)
     suffix = rules.common_suffix(prompts)
     if all(p == suffix for p in prompts):
         analysis.error = (
@@ -255,7 +272,7 @@ def _separator(analysis: Analysis, prompts: list[str]) -> None:
             "Your data does not contain a common separator at the end of your prompts. A "
             "separator makes it clear to the fine-tuned model where the completion should begin.",
             f"Add a suffix separator `{shown(chosen)}` to all prompts",
-            apply=lambda t: replace(t, prompts=[p + chosen for p in t.prompts]),
+            apply=lambda t: replace(t, prompts=rules.with_suffix(t.prompts, chosen)),
         )
     )
 
@@ -270,7 +287,9 @@ def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> 
                     f"All prompts start with prefix `{shown(prefix, limit=80)}`. Fine-tuning "
                     "doesn't need the instruction repeated in every prompt.",
                     f"Remove prefix `{shown(prefix, limit=80)}` from all prompts",
-                    apply=lambda t: t.with_prompts(lambda p: p[len(prefix) :]),
+                    apply=lambda t: replace(
+                        t, prompts=rules.without_prefix(t.prompts, len(prefix))
+                    ),
                 )
             )
         else:
@@ -286,8 +305,11 @@ def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> 
                 f"All completions start with prefix `{shown(cprefix, limit=80)}`. Most of the time "
                 "you should only add the output data into the completion, without any prefix",
                 f"Remove prefix `{shown(cprefix, limit=80)}` from all completions",
-                apply=lambda t: t.with_completions(
-                    lambda c: (" " if keep_space else "") + c[len(cprefix) :]
+                apply=lambda t: replace(
+                    t,
+                    completions=rules.without_prefix(
+                        t.completions, len(cprefix), keep=" " if keep_space else ""
+                    ),
                 ),
             )
         )
@@ -313,7 +335,7 @@ def _ending(analysis: Analysis, completions: list[str]) -> None:
             "Your data does not contain a common ending at the end of your completions. A common "
             "ending makes it clear to the fine-tuned model where the completion should end.",
             f"Add a suffix ending `{shown(chosen)}` to all completions",
-            apply=lambda t: replace(t, completions=[c + chosen for c in t.completions]),
+            apply=lambda t: replace(t, completions=rules.with_suffix(t.completions, chosen)),
         )
     )
 
@@ -342,11 +364,9 @@ def split_positions(n: int, *, labels: list[str] | None = None) -> tuple[list[in
     order, valid in the original order. With labels: stratified (same sizes, each class
     represented in proportion), for ``--stratified``.
     """
-    n_valid = rules.valid_size(n)
     if labels is None:
-        train = rules.legacy_train_order(n)
-        chosen = set(train)
-        return train, [i for i in range(n) if i not in chosen]
+        return rules.legacy_split(n)
+    n_valid = rules.valid_size(n)
     import numpy as np
 
     rng = np.random.RandomState(rules.SPLIT_SEED)
@@ -377,12 +397,77 @@ def jsonl_line(record: dict[str, Any]) -> str:
     return _ENCODER.encode(record) + "\n"
 
 
-def completion_lines(prompts: list[str], completions: list[str]) -> list[str]:
-    """JSONL lines of prompt/completion pairs, same bytes as ``jsonl_line`` (faster: 200k rows)."""
-    return [
+_SHORT_ESCAPES = (
+    (b"\\", b"\\\\"),
+    (b'"', b'\\"'),
+    (b"\n", b"\\n"),
+    (b"\r", b"\\r"),
+    (b"\t", b"\\t"),
+)
+# Two ASCII control characters standing between a prompt and its completion and between a
+# completion and the next prompt while a chunk of lines is escaped as one text (ASCII, so that
+# an ASCII chunk stays one byte per character). They are not among the short escapes above.
+_AFTER_PROMPT, _AFTER_COMPLETION = "\x1e", "\x1f"
+# The control characters a text may not hold for the chunk to be escaped in bulk (the others
+# are written as \u00XX), the markers aside.
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x1E, 0x1F))
+_OPEN, _MIDDLE, _CLOSE = b'{"prompt":"', b'","completion":"', b'"}\n'
+
+CHUNK = 16_384  # lines per C pass: big enough to amortise the calls, small enough for the cache
+
+
+def completion_jsonl_chunk(prompts: list[str], completions: list[str]) -> bytes:
+    """The JSONL lines of these pairs, byte for byte ``jsonl_line``'s (``ensure_ascii=False``).
+
+    The pairs are joined into one text with a marker after each prompt and after each
+    completion, encoded, escaped with a few ``bytes.replace`` passes (JSON escaping is one
+    character at a time, so escaping the whole is escaping each part), and the markers become
+    the JSON between the strings: C loops over the chunk instead of a call per line. A chunk
+    holding a marker or another control character (escaped as ``\\u00XX``) is written one
+    line at a time.
+    """
+    k = len(prompts)
+    if not k:
+        return b""
+    parts = [_AFTER_PROMPT] * (4 * k)
+    parts[0::4] = prompts
+    parts[2::4] = completions
+    parts[3::4] = [_AFTER_COMPLETION] * k
+    text = "".join(parts)
+    if text.count(_AFTER_PROMPT) == k and text.count(_AFTER_COMPLETION) == k:
+        data = text.encode("utf-8")
+        for raw, escaped in _SHORT_ESCAPES:
+            if raw in data:
+                data = data.replace(raw, escaped)
+        if len(data.translate(None, _CONTROL_BYTES)) == len(data):
+            data = data.replace(_AFTER_PROMPT.encode(), _MIDDLE)
+            return _OPEN + data.replace(_AFTER_COMPLETION.encode(), _CLOSE + _OPEN)[: -len(_OPEN)]
+    return "".join(
         f'{{"prompt":{p},"completion":{c}}}\n'
         for p, c in zip(map(_quote, prompts), map(_quote, completions), strict=True)
-    ]
+    ).encode("utf-8")
+
+
+def write_completion_jsonl(
+    path: Path, prompts: list[str], completions: list[str], order: Sequence[int]
+) -> None:
+    """Write the JSONL lines of the examples at ``order``, all or nothing (a temp file renamed
+    into place), a chunk of lines at a time."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            for start in range(0, len(order), CHUNK):
+                chunk = order[start : start + CHUNK]
+                handle.write(
+                    completion_jsonl_chunk(
+                        list(map(prompts.__getitem__, chunk)),
+                        list(map(completions.__getitem__, chunk)),
+                    )
+                )
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]] | list[str]) -> None:

@@ -6,25 +6,27 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.checks import legacy_rules as rules
 from lib.checks.prepare import (
     Table,
     analyse,
-    completion_lines,
     output_names,
     split_positions,
+    table_from_columns,
     table_from_examples,
+    write_completion_jsonl,
     write_jsonl,
 )
-from lib.checks.prepare_chat import analyse_chat
-from lib.checks.view import view_from_examples
 from lib.core.errors import UserError
 from lib.core.examples import labels_are_classification
-from lib.core.tokens import DEFAULT_MODEL
+from lib.core.tokens import DEFAULT_MODEL, get_encoder
+
+if TYPE_CHECKING:
+    from lib.datasets.service import Reading
 
 HELP = "analyse a file and write a fixed copy ready for fine-tuning (successor of prepare_data)"
 
@@ -75,31 +77,62 @@ def run(args: argparse.Namespace) -> int:
     ask = _Asker(auto=args.quiet)
     fmt = path.suffix.lower().lstrip(".") or "jsonl"
     if reading.schema == "completion":
-        code, table = _prepare_completion(
-            path, reading.examples(), fmt=fmt, ask=ask, stratified=args.stratified
+        return _prepare_completion(
+            path,
+            reading,
+            fmt=fmt,
+            ask=ask,
+            stratified=args.stratified,
+            tokens_model=args.model if args.tokens else None,
         )
-        if args.tokens and table is not None:
-            _print_tokens(table, model=args.model)
-        return code
     examples = list(reading.examples())
     return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
 
 
+def _read_table(reading: Reading, *, tokens_model: str | None) -> tuple[Table, list[str]]:
+    from lib.core.forked import usable_cpus
+    from lib.datasets.service import read_text_columns
+
+    # A CSV/TSV read in bulk (a big one on every core), or None: stream it. While a child
+    # parses part of it, this process loads the tokenizer the --tokens count will need.
+    columns = read_text_columns(
+        reading,
+        processes=usable_cpus(),
+        meanwhile=(lambda: get_encoder(tokens_model)) if tokens_model else None,
+        own_share=0.35 if tokens_model else 0.5,
+    )
+    if columns is not None:
+        return table_from_columns(columns.columns, columns.cells, columns.rows)
+    return table_from_examples(reading.examples())
+
+
 def _prepare_completion(
-    path: Path, examples: Iterable[Any], *, fmt: str, ask: _Asker, stratified: bool
-) -> tuple[int, Table | None]:
-    table, extra = table_from_examples(examples)
+    path: Path,
+    reading: Reading,
+    *,
+    fmt: str,
+    ask: _Asker,
+    stratified: bool,
+    tokens_model: str | None = None,
+) -> int:
+    """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
+    exact tokens (counted by forked children while the files are written)."""
+    table, extra = _read_table(reading, tokens_model=tokens_model)
     analysis = analyse(table, extra_columns=extra, file_format=fmt)
     for step in analysis.steps:
         print(f"\n- {step.found}", end="")
     if analysis.error:
         print(f"\n\nERROR: {analysis.error}\n\nAborting... nothing was written")
-        return 1, None
-    table = analysis.table
+        return 1
+    # Only the table being fixed stays referenced: each fix replaces a column (25 MB at 200k
+    # rows), and the columns it replaced are freed instead of held to the end.
+    table, steps, any_necessary = analysis.table, analysis.steps, analysis.any_necessary
+    recommendations = bool(analysis.recommendations)
+    del analysis
     applied = []
-    if analysis.recommendations or analysis.any_necessary:
+    if recommendations or any_necessary:
         print("\n\nBased on the analysis we will perform the following actions:")
-        for step in analysis.steps:
+        for step in steps:
             if step.action is None:
                 continue
             if step.necessary:
@@ -115,45 +148,61 @@ def _prepare_completion(
     split = kind == "classification" and ask(
         "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
     )
-    if not applied and not analysis.any_necessary and not split:
+    if not applied and not any_necessary and not split:
         print(f"\nYour file is ready for fine-tuning as it is: {path}")
         _next_steps([path], table)
-        return 0, table
+        if tokens_model:
+            _start_tokens(table, model=tokens_model)()
+        return 0
     if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
         print("Aborting... did not write the file")
-        return 0, None
+        return 0
+    print_tokens = _start_tokens(table, model=tokens_model) if tokens_model else None
     written = _write(path, table, split=split, stratified=stratified)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
-    return 0, table
+    if print_tokens:
+        print_tokens()
+    return 0
 
 
-def _print_tokens(table: Table, *, model: str) -> None:
-    from lib.core.tokens import count_examples
+def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
+    """Start counting the table's tokens; the returned call prints the figures.
 
-    datas = [
-        {"prompt": p, "completion": c}
-        for p, c in zip(table.prompts, table.completions, strict=True)
-    ]
-    stats = count_examples("completion", datas, model=model).summary()
-    about = "about " if stats["approximate"] else ""
-    print(
-        f"Tokens ({stats['encoding']}): {about}{stats['total']:,} in all, "
-        f"{stats['min']:,}–{stats['max']:,} per example."
+    Forked children count every text (``parent_share=0``) on the machine's cores while this
+    process writes the files, so the counts cost little wall time beyond the writing.
+    """
+    from lib.core.forked import usable_cpus
+    from lib.core.tokens import start_completion_count
+
+    sys.stdout.flush()  # nothing buffered is copied into the children
+    finish = start_completion_count(
+        table.prompts, table.completions, model=model, processes=usable_cpus(), parent_share=0.0
     )
+
+    def print_tokens() -> None:
+        stats = finish()  # the three figures shown, not the whole summary (percentiles, billing)
+        counts = stats.per_example
+        about = "about " if stats.approximate else ""
+        print(
+            f"Tokens ({stats.encoding}): {about}{sum(counts):,} in all, "
+            f"{min(counts, default=0):,}–{max(counts, default=0):,} per example."
+        )
+
+    return print_tokens
 
 
 def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:
-    records = completion_lines(table.prompts, table.completions)
+    prompts, completions = table.prompts, table.completions
     names = output_names(path, split=split)
     if not split:
-        write_jsonl(names[0], records)
+        write_completion_jsonl(names[0], prompts, completions, range(len(table)))
         return names
     labels = [c.strip() for c in table.completions] if stratified else None
-    train, valid = split_positions(len(records), labels=labels)
-    write_jsonl(names[0], [records[i] for i in train])
+    train, valid = split_positions(len(table), labels=labels)
+    write_completion_jsonl(names[0], prompts, completions, train)
     try:
-        write_jsonl(names[1], [records[i] for i in valid])
+        write_completion_jsonl(names[1], prompts, completions, valid)
     except OSError:
         names[0].unlink(missing_ok=True)
         raise
@@ -184,6 +233,11 @@ def _next_steps(files: list[Path], table: Table | None) -> None:
 def _prepare_messages(
     path: Path, schema: str, examples: list[Any], *, fmt: str, ask: _Asker, model: str
 ) -> int:
+    # The checks registry and the view are for chat files only: prompt/completion files
+    # (the common big CSV) do not pay for importing them.
+    from lib.checks.prepare_chat import analyse_chat
+    from lib.checks.view import view_from_examples
+
     view = view_from_examples(schema, examples, model=model, file_name=str(path))
     steps = analyse_chat(view)
     for step in steps:

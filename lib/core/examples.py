@@ -164,7 +164,8 @@ def is_classification(*, n_examples: int, labels: Collection[str]) -> bool:
 
 def labels_are_classification(labels: Sequence[str | None]) -> bool:
     """:func:`is_classification` over a list of completions (one per example)."""
-    distinct = {label.strip() for label in labels if label and label.strip()}
+    # Distinct values first (C speed): 200k completions are usually a few labels.
+    distinct = {label.strip() for label in set(labels) if label and label.strip()}
     return is_classification(n_examples=len(labels), labels=distinct)
 
 

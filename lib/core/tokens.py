@@ -18,12 +18,11 @@ so with ``approximate=True``; nothing crashes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,20 +118,49 @@ class Encoder:
             return _approx(text)
         return len(self._encoding.encode_ordinary(text))
 
-    def count_many(self, texts: Sequence[str]) -> list[int]:
+    def count_many(self, texts: Sequence[str], *, processes: int = 1) -> list[int]:
         """Counts of many texts; each distinct text is encoded once.
 
         Datasets repeat a lot (role names, a shared system message, class labels), so counting
         distinct texts saves much of the work. Measured on 200k distinct chat texts: a plain
         loop beats tiktoken's ``encode_ordinary_batch`` (one future per text: 3-4× the CPU)
         and, on a machine whose second core is busy, two threads each looping over half the
-        texts (same wall time, ~30% more CPU), so it stays a loop.
+        texts (same wall time, ~30% more CPU), so it stays a loop. ``processes > 1`` splits
+        the loop over forked processes (``lib.core.forked``: command-line programs, where no
+        other thread runs); the counts are the same.
         """
+        return self.start_count_many(texts, processes=processes)()
+
+    def start_count_many(
+        self, texts: Sequence[str], *, processes: int = 1, parent_share: float = 1.0
+    ) -> Callable[[], list[int]]:
+        """``count_many`` started now and finished by the returned call: with ``processes > 1``
+        forked children count while the caller does other work (``parent_share`` as in
+        ``lib.core.forked.start_map_ints``)."""
         if self._encoding is None:
-            return [_approx(text) for text in texts]
+            approximate = [_approx(text) for text in texts]
+            return lambda: approximate
         encode = self._encoding.encode_ordinary
-        counts = {text: len(encode(text)) for text in dict.fromkeys(texts)}
-        return [counts[text] for text in texts]
+        if processes > 1:
+            from lib.core.forked import start_map_ints
+
+            # Each process counts the distinct texts of its own slice (the finding of
+            # repeats is shared out too; a text in two slices is counted twice, same number).
+            return start_map_ints(
+                lambda text: len(encode(text)),
+                texts,
+                processes=processes,
+                parent_share=parent_share,
+            ).result
+        distinct = list(dict.fromkeys(texts))
+
+        def finish() -> list[int]:
+            numbers = [len(encode(text)) for text in distinct]
+            if len(distinct) == len(texts):
+                return numbers
+            return list(map(dict(zip(distinct, numbers, strict=True)).__getitem__, texts))
+
+        return finish
 
 
 def _approx(text: str) -> int:
@@ -155,6 +183,8 @@ def _bpe_file_known(name: str) -> bool:
     folder = os.environ.get("TIKTOKEN_CACHE_DIR")
     if not folder:
         return False
+    import hashlib  # OpenSSL: loaded when a tokenizer is, not by every importer of this module
+
     key = hashlib.sha1(_BPE_URL.format(name=name).encode()).hexdigest()
     return os.path.exists(os.path.join(folder, key))
 
@@ -357,6 +387,49 @@ def count_examples(
         per_example=per_example,
         context_limit=context_limit(model, table=context_limits),
     )
+
+
+def count_completion_columns(
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    processes: int = 1,
+) -> TokenStats:
+    """``count_examples("completion", ...)`` for examples held as two columns of text.
+
+    Same rule (an example's tokens are its prompt's plus its completion's, no overhead) without
+    building 200k dicts; ``processes`` as in :meth:`Encoder.count_many`.
+    """
+    return start_completion_count(prompts, completions, model=model, processes=processes)()
+
+
+def start_completion_count(
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    processes: int = 1,
+    parent_share: float = 1.0,
+) -> Callable[[], TokenStats]:
+    """``count_completion_columns`` started now (see :meth:`Encoder.start_count_many`)."""
+    encoder = get_encoder(model)
+    finish = encoder.start_count_many(
+        [*prompts, *completions], processes=processes, parent_share=parent_share
+    )
+    n = len(prompts)
+
+    def stats() -> TokenStats:
+        counts = finish()
+        return TokenStats(
+            model=model,
+            encoding=encoder.name,
+            approximate=encoder.approximate,
+            per_example=list(map(int.__add__, counts[:n], counts[n:])),
+            context_limit=context_limit(model),
+        )
+
+    return stats
 
 
 # --- context limits -----------------------------------------------------------------------------

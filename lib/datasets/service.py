@@ -14,9 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lib.core.activity import log_activity
 from lib.core.identity import Actor, Role, require, require_read
-from lib.datasets.io import Inspection, inspect_source, read_examples
+from lib.datasets.io import (
+    Inspection,
+    Reading,
+    TextColumns,
+    inspect_source,
+    read_examples,
+    read_text_columns,
+)
 from lib.datasets.io.mapping import unescape
 
 if TYPE_CHECKING:
@@ -115,6 +121,8 @@ __all__ = [
     "Inspection",
     "LoadedSample",
     "Part",
+    "Reading",
+    "TextColumns",
     "dataset_export",
     "dataset_file",
     "dataset_info",
@@ -138,6 +146,7 @@ __all__ = [
     "load_samples_once",
     "name_taken",
     "read_examples",
+    "read_text_columns",
     "rename_dataset",
     "set_guidelines",
     "suggest_name",
@@ -297,6 +306,7 @@ def rename_dataset(
 
 def delete_dataset(engine: Engine, dataset_id: int, *, actor: Actor | None) -> DeletedDataset:
     """Delete a dataset with its examples, history and snapshots."""
+    from lib.core.activity import log_activity  # the store: not loaded to read a file
     from lib.datasets import repo
 
     who = require(actor, Role.ADMIN, action="delete a dataset")

@@ -11,6 +11,7 @@ Public API:
 
 from typing import TYPE_CHECKING, Any
 
+from lib.datasets.io.columns import TextColumns, read_text_columns
 from lib.datasets.io.mapping import parse_cli_mapping, suggest_mapping, unescape
 from lib.datasets.io.reader import Inspection, Reading, inspect_source, read_examples
 from lib.datasets.io.source import FORMAT_LABELS, FORMATS
@@ -36,12 +37,14 @@ __all__ = [
     "FORMAT_LABELS",
     "Inspection",
     "Reading",
+    "TextColumns",
     "default_name",
     "import_file",
     "import_reading",
     "inspect_source",
     "parse_cli_mapping",
     "read_examples",
+    "read_text_columns",
     "suggest_mapping",
     "unescape",
 ]

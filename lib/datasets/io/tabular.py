@@ -57,6 +57,12 @@ class DelimitedRecords:
         self._width = header.width
         self.stats.unnamed_columns.extend(header.unnamed)
 
+    def remaining_cells(self) -> list[list[str]]:
+        """Every row after the header as ``csv`` reads it (blank and ragged rows included),
+        in one C loop; ``lib.datasets.io.columns`` applies the rules of ``__iter__`` to them."""
+        assert self._reader is not None
+        return list(self._reader)
+
     def __iter__(self) -> Iterator[Record]:
         reader = self._reader
         assert reader is not None and self.columns is not None

@@ -79,6 +79,9 @@ def first_bad_utf8_line(stream: BinaryIO, *, skip: int) -> tuple[int, str] | Non
     while True:
         block = stream.read(PRESCAN_BYTES)
         final = not block
+        if not final and block.isascii() and not decoder.getstate()[0]:
+            newlines += block.count(b"\n")  # ASCII is UTF-8: no need to decode (C check)
+            continue
         try:
             decoder.decode(block, final=final)
         except UnicodeDecodeError as exc:

@@ -219,3 +219,19 @@ def test_xlsx_value_outside_the_header(tmp_path: Path) -> None:
         "stray.xlsx:2: sheet 'Sheet', row 2 has a value in column 3, which has no name in the header"
         in str(error.value)
     )
+
+
+def test_utf8_prescan_skips_ascii_blocks_and_still_names_the_bad_line(monkeypatch) -> None:
+    """ASCII blocks are passed over without decoding; a character cut by a block boundary and
+    a bad byte after many ASCII blocks are still judged as one decoder would."""
+    import io
+
+    from lib.datasets.io import text
+
+    monkeypatch.setattr(text, "PRESCAN_BYTES", 8)
+    good = ("prompt,completion\n" + "ascii line\n" * 5 + "café ΩΩ,x\n" + "more\n" * 3).encode()
+    assert text.first_bad_utf8_line(io.BytesIO(good), skip=0) is None
+    for cut in range(len(good)):  # a bad byte at every position of the first lines
+        data = good[:cut] + b"\xff" + good[cut:]
+        found = text.first_bad_utf8_line(io.BytesIO(data), skip=0)
+        assert found is not None and found[0] == data[:cut].count(b"\n") + 1

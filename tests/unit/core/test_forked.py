@@ -1,0 +1,128 @@
+"""Forked integer maps: the same numbers as one process, whatever the children do."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from lib.core import forked
+from lib.core.tokens import count_completion_columns, count_examples, get_encoder
+
+
+def _texts(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    words = ["alpha", "beta", "Ωmega", "naïve", "x" * 40, "\n", "###", "<|endoftext|>"]
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+@pytest.fixture
+def small_work(monkeypatch):
+    """Fork for little work too, so that tests exercise the children."""
+    monkeypatch.setattr(forked, "MIN_CHARS_PER_PROCESS", 1)
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 4)
+
+
+def test_children_compute_slices_in_order(small_work):
+    texts = _texts(5000)
+    parent = os.getpid()
+
+    def length_and_pid(text: str) -> int:
+        return len(text) * 10_000_000 + os.getpid()
+
+    got = forked.map_ints(length_and_pid, texts, processes=3)
+    assert [g // 10_000_000 for g in got] == [len(t) for t in texts]
+    pids = sorted({g % 10_000_000 for g in got})
+    assert forked.can_fork(), "the test process should be able to fork"
+    assert len(pids) == 3 and parent in pids
+
+
+def test_a_failing_child_is_replaced_by_the_parent(small_work):
+    texts = _texts(3000)
+    parent = os.getpid()
+
+    def fails_in_children(text: str) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("child trouble")
+        return len(text)
+
+    assert forked.map_ints(fails_in_children, texts, processes=2) == list(map(len, texts))
+
+
+def test_small_or_single_process_work_does_not_fork():
+    parent = os.getpid()
+    got = forked.map_ints(lambda _t: os.getpid(), _texts(100), processes=2)
+    assert set(got) == {parent}
+
+
+def test_slices_cover_every_text_once_with_about_equal_characters():
+    texts = ["a" * n for n in [1, 500, 3, 3, 3, 400, 2, 90, 1000, 7]]
+    slices = forked._slices(texts, [1, 1, 1])
+    assert slices[0][0] == 0 and slices[-1][1] == len(texts)
+    assert all(a[1] == b[0] for a, b in zip(slices, slices[1:], strict=False))
+    assert forked._slices([], [1, 1]) == [(0, 0), (0, 0)]
+
+
+def test_token_counts_in_processes_equal_one_process(small_work):
+    encoder = get_encoder("cl100k_base")
+    assert not encoder.approximate
+    texts = _texts(4000) * 2  # repeats: each distinct text is counted once
+    assert encoder.count_many(texts, processes=2) == encoder.count_many(texts)
+    assert encoder.count_many(texts) == [encoder.count(t) for t in texts]
+
+
+def test_completion_columns_count_like_examples(small_work):
+    prompts, completions = _texts(2000, seed=4), _texts(2000, seed=5)
+    datas = [{"prompt": p, "completion": c} for p, c in zip(prompts, completions, strict=True)]
+    by_example = count_examples("completion", datas, model="babbage-002")
+    by_columns = count_completion_columns(prompts, completions, model="babbage-002", processes=2)
+    assert by_columns == by_example
+    assert by_columns.encoding == "cl100k_base" and not by_columns.approximate
+
+
+def test_children_can_do_it_all_while_the_parent_works(small_work):
+    texts = _texts(4000)
+    parent = os.getpid()
+
+    def pid_of(text: str) -> int:
+        return os.getpid()
+
+    started = forked.start_map_ints(pid_of, texts, processes=2, parent_share=0.0)
+    busy = sum(range(100_000))  # the parent's own work meanwhile
+    got = started.result()
+    assert busy and len(got) == len(texts)
+    assert parent not in set(got) and len(set(got)) == 2
+    assert forked.start_map_ints(len, texts, processes=2, parent_share=0.0).result() == list(
+        map(len, texts)
+    )
+
+
+def test_each_distinct_text_of_a_slice_is_computed_once():
+    calls: list[str] = []
+
+    def length(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    texts = ["a", "bb", "a", "ccc", "bb", "a"]
+    assert forked.map_ints(length, texts, processes=1) == [1, 2, 1, 3, 2, 1]
+    assert sorted(calls) == ["a", "bb", "ccc"]
+
+
+def test_an_abandoned_child_is_stopped_and_reaped():
+    import time
+
+    def slow() -> bytes:
+        time.sleep(30)
+        return b"late"
+
+    child = forked.start_child(slow)
+    assert child is not None
+    started = time.monotonic()
+    child.abandon()
+    assert time.monotonic() - started < 5
+    with pytest.raises(ChildProcessError):  # nothing left to reap: no zombie
+        os.waitpid(child._pid, os.WNOHANG)
+    done = forked.start_child(lambda: b"bytes back")
+    assert done is not None and done.result() == b"bytes back"
