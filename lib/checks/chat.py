@@ -140,10 +140,21 @@ class FormatErrors(Check):
     def problems(self, data: Any) -> Iterator[tuple[str, str]]:
         return example_problems(data)
 
+    def each(self, view: View) -> Iterator[tuple[int, list[tuple[str, str]]]]:
+        """(index, problems) of the examples with problems, in order (a scanned chat file has
+        them listed already)."""
+        if view.facts is not None and self.schemas == CHAT:
+            yield from sorted(view.facts.problems.items())
+            return
+        for index, data in enumerate(view.datas):
+            found = list(self.problems(data))
+            if found:
+                yield index, found
+
     def find(self, view: View) -> list[Finding]:
         groups: dict[str, tuple[list[int], dict[str, int]]] = {}
-        for index, data in enumerate(view.datas):
-            for name, reason in self.problems(data):
+        for index, problems in self.each(view):
+            for name, reason in problems:
                 indexes, reasons = groups.setdefault(name, ([], {}))
                 if not indexes or indexes[-1] != index:
                     indexes.append(index)
@@ -187,10 +198,8 @@ class MissingRole(Check):
         accept = set(self.accept)
         indexes = [
             i
-            for i, (data, roles) in enumerate(zip(view.datas, view.roles, strict=True))
-            if not roles & accept
-            and isinstance(data, dict)
-            and isinstance(data.get("messages"), list)
+            for i, (listed, roles) in enumerate(zip(view.message_lists, view.roles, strict=True))
+            if not roles & accept and listed
         ]
         if not indexes:
             return []

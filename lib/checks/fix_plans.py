@@ -13,7 +13,7 @@ from typing import Any
 
 from lib.checks import legacy_rules as rules
 from lib.checks.base import Edit
-from lib.checks.quality import _blank_messages, classification_like, normalise_text
+from lib.checks.quality import blank_messages, classification_like, normalise_text
 from lib.checks.view import View, duplicate_indexes
 
 
@@ -71,7 +71,7 @@ def drop_empty(view: View) -> list[Edit]:
         drop = [
             i
             for i, d in enumerate(view.datas)
-            if isinstance(d, dict) and (_blank_messages(d, view.schema) or not view.completions[i])
+            if isinstance(d, dict) and (blank_messages(d, view.schema) or not view.completions[i])
         ]
     return [Edit(i, drop=True) for i in drop]
 

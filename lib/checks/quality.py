@@ -20,6 +20,8 @@ MIN_SHARE_ENDING = 0.9
 def classification_like(view: View) -> bool:
     """The app's one rule (``core.examples.is_classification``): repeated sentences such as a
     support bot's canned answers are not classes, so they get no class-balance warning."""
+    if view.facts is not None and view.facts.answer_ids is None:
+        return False  # the scan saw a third as many distinct labels as lines: not classes
     labels = view.labels
     return is_classification(n_examples=len(labels), labels={label for label in labels if label})
 
@@ -34,12 +36,9 @@ class ConflictingLabels(Check):
     def find(self, view: View) -> list[Finding]:
         if not classification_like(view):
             return []  # generation: several answers to one prompt can all be right
-        groups: dict[str, list[int]] = defaultdict(list)
-        for index, key in enumerate(view.normalised_prompts):
-            groups[key].append(index)
         conflicts = []
-        for key, indexes in groups.items():
-            if len(indexes) > 1 and key and len({view.labels[i] for i in indexes}) > 1:
+        for key, indexes in view.prompt_groups():
+            if key and len({view.labels[i] for i in indexes}) > 1:
                 conflicts.append(indexes)
         if not conflicts:
             return []
@@ -194,7 +193,7 @@ def _majority_ending(texts: list[str], candidates: tuple[str, ...], share: float
     return None
 
 
-def _blank_messages(data: Any, schema: str) -> bool:
+def blank_messages(data: Any, schema: str) -> bool:
     if schema == "completion":
         return False
     messages = example_messages(schema, data)
@@ -213,6 +212,19 @@ def _blank_messages(data: Any, schema: str) -> bool:
     return False
 
 
+def blank_message_indexes(view: View) -> list[int]:
+    """Chat or preference examples with a blank message (a scanned file has them flagged)."""
+    if view.facts is not None:
+        from lib.checks.scan import FLAG_BLANK
+
+        return [i for i, flags in enumerate(view.facts.flags) if flags & FLAG_BLANK]
+    return [
+        i
+        for i, d in enumerate(view.datas)
+        if isinstance(d, dict) and blank_messages(d, view.schema)
+    ]
+
+
 class BlankText(Check):
     name = "blank_text"
     severity = "warning"
@@ -228,11 +240,7 @@ class BlankText(Check):
             ]
             what = "a prompt or completion that is only whitespace"
         else:
-            indexes = [
-                i
-                for i, d in enumerate(view.datas)
-                if isinstance(d, dict) and _blank_messages(d, view.schema)
-            ]
+            indexes = blank_message_indexes(view)
             what = "a message that is empty or only whitespace"
         if not indexes:
             return []

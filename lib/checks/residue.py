@@ -15,6 +15,7 @@ from typing import Any
 
 from lib.checks.base import Check, Edit, Finding, agree, n_examples, rows_text
 from lib.checks.view import View, duplicate_indexes, normalise_text
+from lib.core.examples import extract
 
 # Tags people meet in scraped text (line breaks, paragraphs, inline formatting, links), and
 # character references. Not every "<…>" is markup: "a <b> c" in code or maths stays alone.
@@ -42,6 +43,23 @@ def _texts(view: View) -> list[str]:
     return [p + "\n" + c for p, c in zip(view.prompts, view.completions, strict=True)]
 
 
+def markup_indexes(view: View) -> list[int]:
+    """Examples whose prompt or completion holds markup (a scanned file has them flagged)."""
+    if view.facts is not None:
+        from lib.checks.scan import FLAG_MARKUP
+
+        return [i for i, flags in enumerate(view.facts.flags) if flags & FLAG_MARKUP]
+    return [i for i, text in enumerate(_texts(view)) if has_markup(text)]
+
+
+def _text_of(view: View, index: int) -> str:
+    """The text ``has_markup`` looked at for one example (a scanned file reads it again)."""
+    if view.facts is None:
+        return view.prompts[index] + "\n" + view.completions[index]
+    extracted = extract(view.schema, view.datas[index])
+    return extracted.prompt + "\n" + extracted.completion
+
+
 class HtmlResidue(Check):
     name = "html_residue"
     severity = "warning"
@@ -50,10 +68,10 @@ class HtmlResidue(Check):
     fix = "strip_html"
 
     def find(self, view: View) -> list[Finding]:
-        indexes = [i for i, text in enumerate(_texts(view)) if has_markup(text)]
+        indexes = markup_indexes(view)
         if not indexes:
             return []
-        sample = _texts(view)[indexes[0]]
+        sample = _text_of(view, indexes[0])
         match = _TAG.search(sample) or _ENTITY.search(sample)
         first = match.group(0) if match else "<…>"
         return [
@@ -93,14 +111,12 @@ def near_duplicate_indexes(view: View) -> list[int]:
     """Later examples equal to an earlier one after normalisation, exact duplicates excluded
     (the ``duplicates`` check reports those). Completions are normalised only where prompts
     already collide, so a file without repeats costs one pass over its prompts."""
-    by_prompt: dict[str, list[int]] = defaultdict(list)
-    for index, key in enumerate(view.normalised_prompts):
-        by_prompt[key].append(index)
+    groups = view.prompt_groups()
+    if not groups:
+        return []
     exact = set(duplicate_indexes(view))
     found = []
-    for key, indexes in by_prompt.items():
-        if len(indexes) < 2:
-            continue
+    for key, indexes in groups:
         seen: set[str] = set()
         for index in indexes:
             answer = normalise_text(view.completions[index])
@@ -128,7 +144,7 @@ def _strip_in(value: Any) -> Any:
 
 def strip_html(view: View) -> list[Edit]:
     edits = []
-    by_index = defaultdict(bool, {i: True for i, t in enumerate(_texts(view)) if has_markup(t)})
+    by_index = defaultdict(bool, dict.fromkeys(markup_indexes(view), True))
     for index, data in enumerate(view.datas):
         if by_index[index] and isinstance(data, dict):
             new = _strip_in(data)

@@ -25,6 +25,10 @@ from lib.datasets.io import (
 )
 from lib.datasets.io.mapping import unescape
 
+# What a JSONL line must be, for readers outside this feature (the checks' file scan).
+from lib.datasets.io.records import MAX_DEPTH, json_depth_exceeds
+from lib.datasets.io.schema import detect_record
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -110,6 +114,9 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "EXPORT_FORMATS",
+    "MAX_DEPTH",
+    "detect_record",
+    "json_depth_exceeds",
     "DatasetInfo",
     "DeletedDataset",
     "ExportFile",

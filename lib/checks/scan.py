@@ -1,0 +1,486 @@
+"""A chat JSONL file scanned into compact per-example facts, on every core.
+
+Why: checking 100,000 chat examples held as Python dicts (plus their rendered prompts and
+normalised texts) cost more memory than the cookbook's loop and most of the time went to
+building texts one check after another. Here each example is parsed once (orjson), every
+per-example rule the chat checks apply is evaluated once, the texts are tokenized at once, and
+only small columns are kept: integers in arrays, role sets and answers as shared table
+entries, 16-byte digests instead of normalised texts, and the byte offset of each line so that
+the few examples a finding needs are read again from the file. The file is cut into large
+ranges at line ends; forked worker processes scan all but the last range while this process
+scans that one, and each returns its columns (no dicts, no texts) through a pipe.
+
+The rules themselves stay where they live (``chat.example_problems``, ``quality.blank_messages``,
+``residue.has_markup``, ``view.normalise_text``, ``lib.core.tokens.example_texts``): this module
+only calls them. A line that the fast parser cannot take as it is (invalid UTF-8, ``NaN``,
+integers beyond 64 bits, whitespace other than JSON's) is parsed as the reader parses it; a line
+the reader would refuse (malformed JSON, not an object, too deep, another schema) makes the scan
+give up (``None``), and the caller reads the file with the reader, which names the line and
+the reason. orjson: https://github.com/ijl/orjson (``loads`` takes bytes, raises
+``JSONDecodeError``, a subclass of ``json.JSONDecodeError``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import threading
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from lib.checks.chat import ROLES, example_problems
+from lib.checks.quality import blank_messages
+from lib.checks.residue import has_markup
+from lib.checks.view import chars_of, normalise_text, roles_of
+from lib.core.examples import KNOWN_KEYS, extract
+from lib.core.tokens import (
+    TOKENS_PER_MESSAGE,
+    TOKENS_REPLY_PRIMING,
+    Encoder,
+    example_texts,
+)
+from lib.datasets.service import MAX_DEPTH, detect_record, json_depth_exceeds
+
+# Below this size a file is scanned in this process only (forking costs more than it saves).
+PARALLEL_MIN_BYTES = 4 << 20
+BLOCK_BYTES = 4 << 20
+# Texts up to this length are counted once per worker (a shared system message, short
+# questions); longer ones rarely repeat and would only fill the cache.
+CACHED_TEXT_CHARS = 512
+FLAG_MESSAGE_LIST = 1
+FLAG_BLANK = 2
+FLAG_MARKUP = 4
+_CHAT_KEYS = KNOWN_KEYS["chat"]
+_json_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+class _Refused(Exception):
+    """A line the reader would refuse: the caller reads the file the ordinary way."""
+
+
+def _slow_parse(raw: bytes) -> Any:
+    """A line as ``JsonlRecords`` parses it (None for a blank line); _Refused where it errs."""
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise _Refused from None
+    if not text:
+        return None
+    try:
+        try:
+            value, end = _json_scan(text, 0)
+            if end != len(text):
+                value = json.loads(text)
+        except StopIteration:
+            value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise _Refused from None
+    return value
+
+
+def parse_line(raw: bytes) -> tuple[Any, bytes]:
+    """(value, the line's text as the reader keeps it) for one line of a chat JSONL file.
+
+    The value is None for a blank line. Raises _Refused for what the reader refuses.
+    """
+    text = raw.strip()
+    if not text:
+        return None, text
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        value = _slow_parse(raw)
+        if value is None:
+            return None, b""
+        text = raw.decode("utf-8").strip().encode("utf-8")
+    if type(value) is not dict:
+        raise _Refused
+    if (text.count(b"{") + text.count(b"[")) > MAX_DEPTH and json_depth_exceeds(value):
+        raise _Refused
+    if not ("messages" in value and value.keys() <= _CHAT_KEYS) and detect_record(value) not in (
+        None,
+        "chat",
+    ):
+        raise _Refused  # another schema: the reader explains the mix
+    return value, text
+
+
+@dataclass(slots=True)
+class Columns:
+    """Facts of the examples of one range of the file (or of the whole file, merged)."""
+
+    offsets: array[int] = field(default_factory=lambda: array("q"))
+    lines: array[int] = field(default_factory=lambda: array("q"))
+    tokens: array[int] = field(default_factory=lambda: array("q"))
+    chars: array[int] = field(default_factory=lambda: array("q"))
+    role_ids: array[int] = field(default_factory=lambda: array("l"))
+    role_sets: list[frozenset[str]] = field(default_factory=list)
+    flags: bytearray = field(default_factory=bytearray)
+    problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # Python's hash of the normalised prompt and of the line: forked processes share the hash
+    # seed, and equal hashes are only candidates, confirmed on the texts read again.
+    prompt_digests: array[int] = field(default_factory=lambda: array("q"))
+    raw_digests: array[int] = field(default_factory=lambda: array("q"))
+    # Answers as ids into ``answers`` while the file may still be classification data; None
+    # once there are too many distinct labels for that (then no check needs them all).
+    answer_ids: array[int] | None = field(default_factory=lambda: array("l"))
+    answers: list[str] | None = field(default_factory=list)
+    newlines: int = 0
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+
+def scan_range(
+    path: Path, start: int, end: int, *, encoder: Encoder, label_limit: float
+) -> Columns:
+    """The facts of the lines that start in ``[start, end)`` (``start`` begins a line).
+
+    ``lines`` are numbered from 1 within the range; ``newlines`` counts the range's line ends.
+    """
+    out = Columns()
+    role_index: dict[frozenset[str], int] = {}
+    answer_index: dict[str, int] = {}
+    labels: set[str] = set()
+    cache: dict[str, int] = {}
+    count = encoder.count
+
+    def tokens_of(texts: list[str]) -> int:
+        total = 0
+        for piece in texts:
+            if len(piece) <= CACHED_TEXT_CHARS:
+                known = cache.get(piece)
+                if known is None:
+                    known = cache[piece] = count(piece)
+                total += known
+            else:
+                total += count(piece)
+        return total
+
+    number = 0
+    offset = start
+    for raw in _lines(path, start, end):
+        number += 1
+        line_start = offset
+        offset += len(raw) + 1
+        value, text = parse_line(raw)
+        if value is None:
+            continue
+        out.offsets.append(line_start)
+        out.lines.append(number)
+        plain = _plain_messages(value)
+        if plain is not None:
+            roles_list, contents = plain
+            last = _last_assistant(roles_list)
+            n_tokens = TOKENS_REPLY_PRIMING + TOKENS_PER_MESSAGE * len(contents)
+            n_tokens += tokens_of(roles_list) + tokens_of(contents)
+            chars = sum(map(len, contents))
+            roles = frozenset(roles_list)
+            problems = [] if last >= 0 else list(example_problems(value))
+            flags = FLAG_MESSAGE_LIST
+            if not all(map(str.strip, contents)):
+                flags |= FLAG_BLANK
+            turns = len(contents) if last < 0 else last
+            prompt = "\n".join(
+                [f"{r}: {c}" for r, c in zip(roles_list[:turns], contents[:turns], strict=True)]
+            )
+            answer = contents[last] if last >= 0 else ""
+        else:
+            texts, n_tokens = example_texts("chat", value)
+            n_tokens += tokens_of(texts)
+            chars = chars_of("chat", value)
+            roles = roles_of(value)
+            problems = list(example_problems(value))
+            flags = FLAG_MESSAGE_LIST if isinstance(value.get("messages"), list) else 0
+            if blank_messages(value, "chat"):
+                flags |= FLAG_BLANK
+            extracted = extract("chat", value)
+            prompt, answer = extracted.prompt, extracted.completion
+        out.tokens.append(n_tokens)
+        out.chars.append(chars)
+        role_id = role_index.get(roles)
+        if role_id is None:
+            role_id = role_index[roles] = len(out.role_sets)
+            out.role_sets.append(roles)
+        out.role_ids.append(role_id)
+        if problems:
+            out.problems[len(out.tokens) - 1] = problems
+        if has_markup(prompt + "\n" + answer):
+            flags |= FLAG_MARKUP
+        out.flags.append(flags)
+        out.prompt_digests.append(hash(normalise_text(prompt)))
+        out.raw_digests.append(hash(text))
+        if out.answer_ids is not None and out.answers is not None:
+            answer_id = answer_index.get(answer)
+            if answer_id is None:
+                answer_id = answer_index[answer] = len(out.answers)
+                out.answers.append(answer)
+                label = answer.strip()
+                if label:
+                    labels.add(label)
+                    if len(labels) >= label_limit:
+                        out.answer_ids = out.answers = None
+                        answer_index.clear()
+                        labels.clear()
+                        continue
+            out.answer_ids.append(answer_id)
+    out.newlines = number - 1 if end >= path.stat().st_size else number
+    return out
+
+
+def _plain_messages(value: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """(roles, contents) of the common example: only ``messages``, each message exactly a known
+    ``role`` and a text ``content``. For those the rules reduce to what ``scan_range`` computes
+    inline (``tests/unit/checks/test_scan.py`` holds it equal to the general rules); anything
+    else goes through the rules themselves."""
+    if len(value) != 1:
+        return None
+    messages = value.get("messages")
+    if type(messages) is not list or not messages:
+        return None
+    roles: list[str] = []
+    contents: list[str] = []
+    for message in messages:
+        if type(message) is not dict or len(message) != 2:
+            return None
+        role = message.get("role")
+        content = message.get("content")
+        if type(content) is not str or type(role) is not str or role not in ROLES:
+            return None
+        roles.append(role)
+        contents.append(content)
+    return roles, contents
+
+
+def _last_assistant(roles: list[str]) -> int:
+    for index in range(len(roles) - 1, -1, -1):
+        if roles[index] == "assistant":
+            return index
+    return -1
+
+
+def _lines(path: Path, start: int, end: int) -> Iterator[bytes]:
+    """The lines (without ``\\n``) starting in ``[start, end)``, read in large blocks."""
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        left = end - start
+        rest = b""
+        while left > 0:
+            block = handle.read(min(BLOCK_BYTES, left))
+            if not block:
+                break
+            left -= len(block)
+            pieces = (rest + block).split(b"\n")
+            rest = pieces.pop()
+            yield from pieces
+        if rest or end >= os.fstat(handle.fileno()).st_size:
+            # The file's last line (no \n after it); at the end, "" stands for the empty
+            # line after a final \n, which the reader counts too.
+            yield rest
+
+
+def cut_points(path: Path, parts: int, *, skip: int = 0) -> list[int]:
+    """Offsets that cut the file into ``parts`` ranges of similar size, each at a line start."""
+    size = path.stat().st_size
+    points = [skip]
+    with open(path, "rb") as handle:
+        for k in range(1, parts):
+            handle.seek(max(skip, size * k // parts))
+            handle.readline()
+            at = handle.tell()
+            if points[-1] < at < size:
+                points.append(at)
+    points.append(size)
+    return points
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _may_fork() -> bool:
+    """Forking copies only the calling thread: safe in a program that runs one thread (the
+    command line), not inside the app's server, where the scan stays in-process."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _run_child(path: Path, start: int, end: int, encoder: Encoder, label_limit: float) -> int:
+    """Fork a process scanning ``[start, end)``; returns the read end of its result pipe."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: scan, send, leave without running the parent's exit handlers
+        status = 0
+        try:
+            os.close(read_fd)
+            try:
+                result: Any = scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
+            except _Refused:
+                result = None
+            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(payload)
+        except BaseException:  # noqa: BLE001 - any failure: the parent sees no result
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    _children[read_fd] = pid
+    return read_fd
+
+
+_children: dict[int, int] = {}
+
+
+def _collect(read_fd: int) -> Columns | None:
+    pid = _children.pop(read_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not payload:
+        raise RuntimeError("a scanning process failed")
+    result: Columns | None = pickle.loads(payload)
+    return result
+
+
+def scan_file(
+    path: Path, *, encoder: Encoder, skip: int = 0, parallel: bool | None = None
+) -> Columns | None:
+    """The facts of every example of a chat JSONL file, or None if the reader must read it.
+
+    ``skip``: bytes of byte-order mark. ``parallel``: None decides by size and environment.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        total_lines = handle.read().count(b"\n") + 1 if size < BLOCK_BYTES else _count_lines(handle)
+    # Classification needs fewer distinct labels than a third of the examples, and there are
+    # at most as many examples as lines: past that many labels no check needs the answers.
+    label_limit = total_lines / 3
+    if parallel is None:
+        parallel = size >= PARALLEL_MIN_BYTES and _may_fork()
+    parts = _workers() if parallel else 1
+    points = cut_points(path, max(1, parts), skip=skip)
+    ranges = list(zip(points, points[1:], strict=False))
+    pipes = [_run_child(path, a, b, encoder, label_limit) for a, b in ranges[:-1]]
+    try:
+        mine: Columns | None = scan_range(
+            path, *ranges[-1], encoder=encoder, label_limit=label_limit
+        )
+    except _Refused:
+        mine = None
+    results = [_collect(fd) for fd in pipes]
+    results.append(mine)
+    if any(r is None for r in results):
+        return None
+    return merge([r for r in results if r is not None])
+
+
+def _count_lines(handle: Any) -> int:
+    count = 0
+    while block := handle.read(BLOCK_BYTES):
+        count += block.count(b"\n")
+    return count + 1
+
+
+def merge(parts: Sequence[Columns]) -> Columns:
+    """One file's columns from its ranges' (line numbers made file-wide)."""
+    out = Columns()
+    role_index: dict[frozenset[str], int] = {}
+    answer_index: dict[str, int] = {}
+    base_line = 0
+    for part in parts:
+        base = len(out)
+        out.offsets.extend(part.offsets)
+        out.lines.extend(array("q", (base_line + n for n in part.lines)))
+        base_line += part.newlines
+        out.tokens.extend(part.tokens)
+        out.chars.extend(part.chars)
+        out.flags += part.flags
+        out.prompt_digests.extend(part.prompt_digests)
+        out.raw_digests.extend(part.raw_digests)
+        remap = [role_index.setdefault(roles, len(role_index)) for roles in part.role_sets]
+        out.role_ids.extend(array("l", (remap[i] for i in part.role_ids)))
+        out.problems.update({base + i: found for i, found in part.problems.items()})
+        if out.answer_ids is None or part.answer_ids is None or part.answers is None:
+            out.answer_ids = out.answers = None
+            continue
+        remap = [answer_index.setdefault(answer, len(answer_index)) for answer in part.answers]
+        out.answer_ids.extend(array("l", (remap[i] for i in part.answer_ids)))
+    out.role_sets = list(role_index)
+    if out.answer_ids is not None:
+        out.answers = list(answer_index)
+    return out
+
+
+class FileDatas(Sequence[dict[str, Any]]):
+    """The examples of a scanned file, parsed again from their lines when asked for."""
+
+    def __init__(self, path: Path, offsets: array[int]) -> None:
+        self.path = path
+        self.offsets = offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self.many([index])[0]
+
+    def raw(self, indexes: Sequence[int]) -> list[bytes]:
+        """The lines of ``indexes`` as the reader keeps them (stripped)."""
+        out = []
+        with open(self.path, "rb") as handle:
+            for index in indexes:
+                handle.seek(self.offsets[index])
+                raw = handle.readline().rstrip(b"\n")
+                out.append(parse_line(raw)[1])
+        return out
+
+    def many(self, indexes: Sequence[int]) -> list[dict[str, Any]]:
+        out = []
+        with open(self.path, "rb") as handle:
+            for index in indexes:
+                handle.seek(self.offsets[index])
+                value, _ = parse_line(handle.readline().rstrip(b"\n"))
+                out.append(value)
+        return out
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        step = 4096
+        for first in range(0, len(self), step):
+            yield from self.many(range(first, min(len(self), first + step)))
+
+
+class LazyColumn(Sequence[Any]):
+    """A per-example value computed from the file's examples when asked for."""
+
+    def __init__(self, datas: FileDatas, compute: Any) -> None:
+        self.datas = datas
+        self.compute = compute
+
+    def __len__(self) -> int:
+        return len(self.datas)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self.compute(d) for d in self.datas[index]]
+        return self.compute(self.datas[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.compute(d) for d in self.datas)
+
+
+def reads_fast(
+    encoding_codec: str | None, fmt: str, schema: str, mapping: Mapping[str, str] | None
+) -> bool:
+    """Whether a file the reader opened this way can be scanned here."""
+    return encoding_codec == "utf-8" and fmt == "jsonl" and schema == "chat" and not mapping
