@@ -352,11 +352,17 @@ def _collect(read_fd: int) -> Columns | None:
 
 
 def scan_file(
-    path: Path, *, encoder: Encoder, skip: int = 0, parallel: bool | None = None
+    path: Path,
+    *,
+    encoder: Encoder,
+    skip: int = 0,
+    parallel: bool | None = None,
+    parts: int | None = None,
 ) -> Columns | None:
     """The facts of every example of a chat JSONL file, or None if the reader must read it.
 
-    ``skip``: bytes of byte-order mark. ``parallel``: None decides by size and environment.
+    ``skip``: bytes of byte-order mark. ``parallel``: None decides by size and environment;
+    ``parts``: ranges to cut the file into when parallel (default: one per core).
     """
     size = path.stat().st_size
     with open(path, "rb") as handle:
@@ -366,7 +372,7 @@ def scan_file(
     label_limit = total_lines / 3
     if parallel is None:
         parallel = size >= PARALLEL_MIN_BYTES and _may_fork()
-    parts = _workers() if parallel else 1
+    parts = (parts or _workers()) if parallel else 1
     points = cut_points(path, max(1, parts), skip=skip)
     ranges = list(zip(points, points[1:], strict=False))
     pipes = [_run_child(path, a, b, encoder, label_limit) for a, b in ranges[:-1]]

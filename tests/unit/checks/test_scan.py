@@ -1,0 +1,260 @@
+"""The scanned chat file (``lib.checks.scan``) gives what the reader's examples give: the same
+findings (rows, indexes, messages, details), the same token counts, serial or on several
+processes, and the same errors for lines the reader refuses."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lib.checks import run_checks, view_from_examples, view_from_file
+from lib.checks import scan as scan_module
+from lib.checks.scan import scan_file
+from lib.core.errors import ReadError
+from lib.core.tokens import count_examples, get_encoder
+from lib.datasets.service import read_examples
+
+MODEL = "gpt-3.5-turbo"
+
+
+def _reference(path: Path) -> Any:
+    """The view built from the reader's examples (the path every other format takes)."""
+    reading = read_examples(path, file_name=path.name)
+    return view_from_examples(reading.schema, reading.examples(), model=MODEL, file_name=str(path))
+
+
+def _report(view: Any) -> dict[str, Any]:
+    findings = [
+        {**f.to_json(), "indexes": f.indexes, "example_ids": f.example_ids}
+        for f in run_checks(view)
+    ]
+    return {
+        "n": len(view),
+        "schema": view.schema,
+        "findings": findings,
+        "tokens": view.tokens.summary(),
+        "per_example": list(view.tokens.per_example),
+        "rows": list(view.source_rows),
+    }
+
+
+def _write(path: Path, lines: list[str], *, ending: str = "\n", bom: bool = False) -> Path:
+    text = ending.join(lines) + ending
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass"))
+    return path
+
+
+def _msg(role: str, content: Any, **extra: Any) -> dict[str, Any]:
+    return {"role": role, "content": content, **extra}
+
+
+def _varied_lines(rng: random.Random, n: int) -> list[str]:
+    """Chat lines with every shape the checks look at, mixed at random."""
+    words = [
+        "alpha",
+        "beta",
+        "Gamma",
+        "delta,",
+        "epsilon!",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+    ]
+    answers = ["yes", "no", " yes", "Yes", "maybe so"]
+
+    def text(k: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(k))
+
+    shapes = [
+        lambda: {
+            "messages": [
+                _msg("system", "Be brief."),
+                _msg("user", text(6)),
+                _msg("assistant", text(9)),
+            ]
+        },
+        lambda: {"messages": [_msg("user", text(4)), _msg("assistant", text(5))]},
+        lambda: {
+            "messages": [_msg("user", "Same question?"), _msg("assistant", rng.choice(answers))]
+        },
+        lambda: {
+            "messages": [_msg("user", "same   QUESTION"), _msg("assistant", rng.choice(answers))]
+        },
+        lambda: {"messages": [_msg("user", "a <br/> b &amp; c"), _msg("assistant", text(3))]},
+        lambda: {"messages": [_msg("user", "   "), _msg("assistant", text(3))]},
+        lambda: {
+            "messages": [_msg("user", text(3), name="bob"), _msg("assistant", text(3), weight=1)]
+        },
+        lambda: {
+            "messages": [
+                _msg("user", text(3)),
+                _msg(
+                    "assistant",
+                    None,
+                    tool_calls=[
+                        {
+                            "id": "1",
+                            "type": "function",
+                            "function": {"name": "f", "arguments": "{}"},
+                        }
+                    ],
+                ),
+            ],
+            "tools": [{"type": "function", "function": {"name": "f"}}],
+        },
+        lambda: {
+            "messages": [
+                _msg("user", [{"type": "text", "text": text(3)}]),
+                _msg("assistant", text(2)),
+            ]
+        },
+        lambda: {"messages": [_msg("wizard", text(3)), _msg("assistant", text(2))]},
+        lambda: {"messages": [_msg("user", text(3))]},
+        lambda: {"messages": [], "id": 7},
+        lambda: {"messages": "not a list"},
+        lambda: {"messages": [{"role": "user"}, _msg("assistant", 5)]},
+        lambda: {
+            "messages": [_msg("user", text(2)), _msg("assistant", text(2), extra=True)],
+            "metadata": {"k": [1, 2]},
+        },
+        lambda: {
+            "messages": [
+                _msg("developer", text(2)),
+                _msg("user", text(2)),
+                _msg("assistant", text(2)),
+            ]
+        },
+        lambda: {"messages": [_msg("user", "Ünïcödé — “quotes” …"), _msg("assistant", "ÉTÉ")]},
+        lambda: {
+            "messages": [_msg("user", text(2)), _msg("assistant", text(2), weight=2)],
+            "parallel_tool_calls": "x",
+        },
+    ]
+    lines = []
+    for _ in range(n):
+        data = rng.choice(shapes)()
+        lines.append(json.dumps(data, ensure_ascii=rng.random() < 0.5))
+    # Exact duplicates, a blank line, and lines orjson does not take as they are.
+    lines[5] = lines[3]
+    lines.insert(9, "   ")
+    lines.append(lines[20])
+    lines.append(
+        '{"messages": [{"role": "user", "content": "lone \\ud800 surrogate"}, {"role": "assistant", "content": "NaN"}], "n": NaN}'
+    )
+    lines.append(
+        '{"messages": [{"role": "user", "content": "big"}, {"role": "assistant", "content": "int"}], "n": 123456789012345678901234567890}'
+    )
+    lines.append(
+        '{"messages": [{"role": "user", "content": "nbsp"}, {"role": "assistant", "content": "after"}]}\u00a0'
+    )
+    return lines
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_findings_equal_the_readers_on_a_varied_file(tmp_path, seed):
+    rng = random.Random(seed)
+    path = _write(
+        tmp_path / "chat.jsonl", _varied_lines(rng, 600), ending=rng.choice(["\n", "\r\n"])
+    )
+    scanned = view_from_file(path, model=MODEL)
+    assert scanned.facts is not None  # the file went through the scan
+    assert _report(scanned) == _report(_reference(path))
+
+
+def test_classification_data_keeps_answers_and_finds_label_problems(tmp_path):
+    rng = random.Random(3)
+    lines = []
+    for i in range(300):
+        label = rng.choice(["spam", "ham", "ham", "ham", " ham", "Spam"])
+        prompt = f"Message {i % 40}: buy now?" if i % 3 else f"message {i % 40} BUY NOW"
+        data = {
+            "messages": [
+                _msg("system", "Classify."),
+                _msg("user", prompt),
+                _msg("assistant", label),
+            ]
+        }
+        lines.append(json.dumps(data))
+    path = _write(tmp_path / "labels.jsonl", lines)
+    scanned = view_from_file(path, model=MODEL)
+    assert scanned.facts is not None and scanned.facts.answers is not None
+    report = _report(scanned)
+    assert {"conflicting_labels", "label_variants", "near_duplicates"} <= {
+        f["check"] for f in report["findings"]
+    }
+    assert report == _report(_reference(path))
+
+
+def test_parallel_scan_equals_serial_and_token_counts_equal_the_counter(tmp_path):
+    rng = random.Random(4)
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 900), bom=True)
+    encoder = get_encoder(MODEL)
+    serial = scan_file(path, encoder=encoder, skip=3, parallel=False)
+    parallel = scan_file(path, encoder=encoder, skip=3, parallel=True, parts=3)
+    assert serial is not None and parallel is not None
+    for name in ("offsets", "lines", "tokens", "chars", "flags", "problems", "prompt_digests"):
+        assert getattr(parallel, name) == getattr(serial, name), name
+    assert [parallel.role_sets[i] for i in parallel.role_ids] == [
+        serial.role_sets[i] for i in serial.role_ids
+    ]
+    reference = _reference(path)
+    assert list(serial.tokens) == count_examples("chat", reference.datas, model=MODEL).per_example
+    assert list(serial.lines) == reference.source_rows
+
+
+def test_plain_examples_take_the_same_rules_as_any_other(tmp_path, monkeypatch):
+    """The inline path for plain examples computes what the general rules compute."""
+    rng = random.Random(5)
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 500))
+    encoder = get_encoder(MODEL)
+    fast = scan_file(path, encoder=encoder, parallel=False)
+    monkeypatch.setattr(scan_module, "_plain_messages", lambda value: None)
+    general = scan_file(path, encoder=encoder, parallel=False)
+    assert fast is not None and general is not None
+    for name in ("tokens", "chars", "flags", "problems", "prompt_digests", "answers"):
+        assert getattr(fast, name) == getattr(general, name), name
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("{not json", "malformed JSON on line 3"),
+        ("[1, 2]", "line 3 is an array"),
+        ('{"prompt": "a", "completion": "b"}', "mixes schemas"),
+        ('{"messages": ' + "[" * 150 + "]" * 150 + "}", "line 3"),
+    ],
+)
+def test_lines_the_reader_refuses_give_the_readers_error(tmp_path, bad, reason):
+    good = json.dumps({"messages": [_msg("user", "hi"), _msg("assistant", "hello")]})
+    path = _write(tmp_path / "bad.jsonl", [good, good, bad, good])
+    with pytest.raises(ReadError) as scanned:
+        view_from_file(path, model=MODEL)
+    with pytest.raises(ReadError) as reference:
+        _report(_reference(path))
+    assert str(scanned.value) == str(reference.value)
+    assert reason in str(scanned.value)
+
+
+def test_invalid_utf8_is_left_to_the_reader(tmp_path):
+    good = json.dumps({"messages": [_msg("user", "hi"), _msg("assistant", "hello")]}).encode()
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(good + b"\n" + good.replace(b"hello", b"h\xe9llo") + b"\n")
+    with pytest.raises(ReadError) as scanned:
+        view_from_file(path, model=MODEL)
+    with pytest.raises(ReadError) as reference:
+        _report(_reference(path))
+    assert str(scanned.value) == str(reference.value)
+
+
+def test_real_chat_files_check_the_same(shared_datasets):
+    for name in ("toy_chat_fine_tuning.jsonl", "drone_training.jsonl"):
+        path = shared_datasets / "openai_cookbook" / name
+        scanned = view_from_file(path, model=MODEL)
+        assert scanned.facts is not None
+        assert _report(scanned) == _report(_reference(path)), name
