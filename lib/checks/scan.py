@@ -37,7 +37,7 @@ import orjson
 from lib.checks.chat import ROLES, example_problems
 from lib.checks.quality import blank_messages
 from lib.checks.residue import has_markup
-from lib.checks.view import chars_of, normalise_text, roles_of
+from lib.checks.view import chars_of, normalised_key, roles_of
 from lib.core.examples import KNOWN_KEYS, extract
 from lib.core.tokens import (
     TOKENS_PER_MESSAGE,
@@ -123,8 +123,8 @@ class Columns:
     role_sets: list[frozenset[str]] = field(default_factory=list)
     flags: bytearray = field(default_factory=bytearray)
     problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
-    # Python's hash of the normalised prompt and of the line: forked processes share the hash
-    # seed, and equal hashes are only candidates, confirmed on the texts read again.
+    # Python's hash of the prompt's ``normalised_key`` and of the line: forked processes share
+    # the hash seed, and equal hashes are only candidates, confirmed on the texts read again.
     prompt_digests: array[int] = field(default_factory=lambda: array("q"))
     raw_digests: array[int] = field(default_factory=lambda: array("q"))
     # Answers as ids into ``answers`` while the file may still be classification data; None
@@ -150,6 +150,7 @@ def scan_range(
     labels: set[str] = set()
     cache: dict[str, int] = {}
     count = encoder.count
+    role_tokens = {role: count(role) for role in ROLES}
 
     def tokens_of(texts: list[str]) -> int:
         total = 0
@@ -179,7 +180,15 @@ def scan_range(
             roles_list, contents = plain
             last = _last_assistant(roles_list)
             n_tokens = TOKENS_REPLY_PRIMING + TOKENS_PER_MESSAGE * len(contents)
-            n_tokens += tokens_of(roles_list) + tokens_of(contents)
+            n_tokens += sum(map(role_tokens.__getitem__, roles_list))
+            for role, content in zip(roles_list, contents, strict=True):
+                if role == "system" or role == "developer":  # the usual repeated texts
+                    known = cache.get(content)
+                    if known is None:
+                        known = cache[content] = count(content)
+                    n_tokens += known
+                else:
+                    n_tokens += count(content)
             chars = sum(map(len, contents))
             roles = frozenset(roles_list)
             problems = [] if last >= 0 else list(example_problems(value))
@@ -214,7 +223,7 @@ def scan_range(
         if has_markup(prompt + "\n" + answer):
             flags |= FLAG_MARKUP
         out.flags.append(flags)
-        out.prompt_digests.append(hash(normalise_text(prompt)))
+        out.prompt_digests.append(hash(normalised_key(prompt)))
         out.raw_digests.append(hash(text))
         if out.answer_ids is not None and out.answers is not None:
             answer_id = answer_index.get(answer)

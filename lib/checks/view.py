@@ -40,6 +40,19 @@ _ASCII_TABLE = bytes.maketrans(
 )
 
 
+_ASCII_LOWER = bytes.maketrans(string.ascii_uppercase.encode(), string.ascii_lowercase.encode())
+_ASCII_GAPS = (string.punctuation + string.whitespace + "\x1c\x1d\x1e\x1f").encode()
+
+
+def normalised_key(text: str) -> bytes:
+    """``normalise_text(text)`` without its spaces, as bytes: equal for texts whose normalised
+    forms are equal (and, rarely, for a few others, such as "ab c" and "a bc"), so it groups
+    candidates that are then compared with ``normalise_text``. ASCII text takes one C call."""
+    if text.isascii():
+        return text.encode().translate(_ASCII_LOWER, delete=_ASCII_GAPS)
+    return normalise_text(text).replace(" ", "").encode("utf-8", "surrogatepass")
+
+
 def normalise_text(text: str) -> str:
     """Casefolded, with punctuation and whitespace runs collapsed to one space.
 

@@ -258,3 +258,21 @@ def test_real_chat_files_check_the_same(shared_datasets):
         scanned = view_from_file(path, model=MODEL)
         assert scanned.facts is not None
         assert _report(scanned) == _report(_reference(path)), name
+
+
+def test_normalised_key_is_normalise_text_without_spaces():
+    from lib.checks.view import normalise_text, normalised_key
+
+    rng = random.Random(6)
+    alphabet = [chr(c) for c in range(128)] + list("éÉ…—“”\u3000\u00a0\u2028ß")
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert normalised_key(text) == normalise_text(text).replace(" ", "").encode(), text
+    # ASCII goes through a byte table: the same as the Unicode rule, character by character.
+    for code in range(128):
+        text = f"a{chr(code)}B"
+        assert normalise_text(text) == " ".join(
+            text.casefold()
+            .translate({ord(c): " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+            .split()
+        )
