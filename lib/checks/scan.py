@@ -30,7 +30,7 @@ from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -294,13 +294,20 @@ def _lines(path: Path, start: int, end: int) -> Iterator[bytes]:
             yield rest
 
 
+# This process scans the last range and then merges and runs the checks: a slightly smaller
+# range lets it finish with its children.
+OWN_RANGE_DISCOUNT = 0.1
+
+
 def cut_points(path: Path, parts: int, *, skip: int = 0) -> list[int]:
-    """Offsets that cut the file into ``parts`` ranges of similar size, each at a line start."""
+    """Offsets that cut the file into ``parts`` ranges of similar size, each at a line start
+    (the last one a little smaller)."""
     size = path.stat().st_size
     points = [skip]
+    share = (parts - OWN_RANGE_DISCOUNT) if parts > 1 else 1
     with open(path, "rb") as handle:
         for k in range(1, parts):
-            handle.seek(max(skip, size * k // parts))
+            handle.seek(max(skip, int(size * k / share)))
             handle.readline()
             at = handle.tell()
             if points[-1] < at < size:
@@ -322,12 +329,27 @@ def _may_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _run_child(path: Path, start: int, end: int, encoder: Encoder, label_limit: float) -> int:
-    """Fork a process scanning ``[start, end)``; returns the read end of its result pipe."""
+@dataclass(frozen=True, slots=True)
+class _Child:
+    pid: int
+    read_fd: int
+    start: int
+    end: int
+
+
+def _run_child(
+    path: Path, start: int, end: int, encoder: Encoder, label_limit: float
+) -> _Child | None:
+    """Fork a process scanning ``[start, end)`` (None when the fork fails)."""
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: scan, send, leave without running the parent's exit handlers
-        status = 0
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return None
+    if pid == 0:  # pragma: no cover - the child: scan, send, leave without exit handlers
+        status = 1
         try:
             os.close(read_fd)
             try:
@@ -337,27 +359,31 @@ def _run_child(path: Path, start: int, end: int, encoder: Encoder, label_limit: 
             payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(payload)
-        except BaseException:  # noqa: BLE001 - any failure: the parent sees no result
-            status = 1
+            status = 0
         finally:
             os._exit(status)
     os.close(write_fd)
-    _children[read_fd] = pid
-    return read_fd
+    return _Child(pid, read_fd, start, end)
 
 
-_children: dict[int, int] = {}
+_FAILED = object()
 
 
-def _collect(read_fd: int) -> Columns | None:
-    pid = _children.pop(read_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
+def _collect(child: _Child) -> Any:
+    """The child's columns (None: it met a line the reader refuses), or _FAILED."""
+    with os.fdopen(child.read_fd, "rb") as pipe:
         payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
+    _, status = os.waitpid(child.pid, 0)
     if status != 0 or not payload:
-        raise RuntimeError("a scanning process failed")
-    result: Columns | None = pickle.loads(payload)
-    return result
+        return _FAILED
+    return pickle.loads(payload)
+
+
+def _scan_here(path: Path, start: int, end: int, encoder: Encoder, label_limit: float) -> Any:
+    try:
+        return scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
+    except _Refused:
+        return None
 
 
 def scan_file(
@@ -384,18 +410,17 @@ def scan_file(
     parts = (parts or _workers()) if parallel else 1
     points = cut_points(path, max(1, parts), skip=skip)
     ranges = list(zip(points, points[1:], strict=False))
-    pipes = [_run_child(path, a, b, encoder, label_limit) for a, b in ranges[:-1]]
-    try:
-        mine: Columns | None = scan_range(
-            path, *ranges[-1], encoder=encoder, label_limit=label_limit
-        )
-    except _Refused:
-        mine = None
-    results = [_collect(fd) for fd in pipes]
+    children = [_run_child(path, a, b, encoder, label_limit) for a, b in ranges[:-1]]
+    mine = _scan_here(path, *ranges[-1], encoder, label_limit)
+    results: list[Columns | None] = []
+    for child, (a, b) in zip(children, ranges[:-1], strict=True):
+        got = _collect(child) if child is not None else _FAILED
+        if got is _FAILED:  # killed, out of memory …: the result never depends on a child
+            got = _scan_here(path, a, b, encoder, label_limit)
+        results.append(cast("Columns | None", got))
     results.append(mine)
-    if any(r is None for r in results):
-        return None
-    return merge([r for r in results if r is not None])
+    complete = [r for r in results if r is not None]
+    return merge(complete) if len(complete) == len(results) else None
 
 
 def _count_lines(handle: Any) -> int:

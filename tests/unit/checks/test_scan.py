@@ -276,3 +276,21 @@ def test_normalised_key_is_normalise_text_without_spaces():
             .translate({ord(c): " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
             .split()
         )
+
+
+def test_a_failed_child_is_scanned_again_here(tmp_path, monkeypatch):
+    rng = random.Random(7)
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 400))
+    encoder = get_encoder(MODEL)
+    serial = scan_file(path, encoder=encoder, parallel=False)
+    collect = scan_module._collect
+    monkeypatch.setattr(
+        scan_module, "_collect", lambda child: (collect(child), scan_module._FAILED)[1]
+    )
+    again = scan_file(path, encoder=encoder, parallel=True, parts=2)
+    assert serial is not None and again is not None
+    assert (again.tokens, again.lines, again.problems) == (
+        serial.tokens,
+        serial.lines,
+        serial.problems,
+    )
