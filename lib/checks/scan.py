@@ -164,6 +164,10 @@ def scan_range(
                 total += count(piece)
         return total
 
+    # Bound methods looked up once: the loop body runs once per example.
+    add_offset, add_line, add_tokens = out.offsets.append, out.lines.append, out.tokens.append
+    add_chars, add_role, add_flags = out.chars.append, out.role_ids.append, out.flags.append
+    add_prompt, add_raw = out.prompt_digests.append, out.raw_digests.append
     number = 0
     offset = start
     for raw in _lines(path, start, end):
@@ -173,8 +177,8 @@ def scan_range(
         value, text = parse_line(raw)
         if value is None:
             continue
-        out.offsets.append(line_start)
-        out.lines.append(number)
+        add_offset(line_start)
+        add_line(number)
         plain = _plain_messages(value)
         if plain is not None:
             roles_list, contents = plain
@@ -211,20 +215,20 @@ def scan_range(
                 flags |= FLAG_BLANK
             extracted = extract("chat", value)
             prompt, answer = extracted.prompt, extracted.completion
-        out.tokens.append(n_tokens)
-        out.chars.append(chars)
+        add_tokens(n_tokens)
+        add_chars(chars)
         role_id = role_index.get(roles)
         if role_id is None:
             role_id = role_index[roles] = len(out.role_sets)
             out.role_sets.append(roles)
-        out.role_ids.append(role_id)
+        add_role(role_id)
         if problems:
             out.problems[len(out.tokens) - 1] = problems
         if has_markup(prompt + "\n" + answer):
             flags |= FLAG_MARKUP
-        out.flags.append(flags)
-        out.prompt_digests.append(hash(normalised_key(prompt)))
-        out.raw_digests.append(hash(text))
+        add_flags(flags)
+        add_prompt(hash(normalised_key(prompt)))
+        add_raw(hash(text))
         if out.answer_ids is not None and out.answers is not None:
             answer_id = answer_index.get(answer)
             if answer_id is None:
