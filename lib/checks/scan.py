@@ -27,7 +27,7 @@ import os
 import pickle
 import threading
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -137,13 +137,20 @@ class Columns:
         return len(self.tokens)
 
 
+EncoderSource = Encoder | Callable[[], Encoder]
+
+
 def scan_range(
-    path: Path, start: int, end: int, *, encoder: Encoder, label_limit: float
+    path: Path, start: int, end: int, *, encoder: EncoderSource, label_limit: float
 ) -> Columns:
     """The facts of the lines that start in ``[start, end)`` (``start`` begins a line).
 
     ``lines`` are numbered from 1 within the range; ``newlines`` counts the range's line ends.
+    ``encoder`` may be a function that loads it: each process then loads its own, at the
+    same time as the others, instead of all waiting for one load before the fork.
     """
+    if not isinstance(encoder, Encoder):
+        encoder = encoder()
     out = Columns()
     role_index: dict[frozenset[str], int] = {}
     answer_index: dict[str, int] = {}
@@ -342,7 +349,7 @@ class _Child:
 
 
 def _run_child(
-    path: Path, start: int, end: int, encoder: Encoder, label_limit: float
+    path: Path, start: int, end: int, encoder: EncoderSource, label_limit: float
 ) -> _Child | None:
     """Fork a process scanning ``[start, end)`` (None when the fork fails)."""
     read_fd, write_fd = os.pipe()
@@ -383,7 +390,7 @@ def _collect(child: _Child) -> Any:
     return pickle.loads(payload)
 
 
-def _scan_here(path: Path, start: int, end: int, encoder: Encoder, label_limit: float) -> Any:
+def _scan_here(path: Path, start: int, end: int, encoder: EncoderSource, label_limit: float) -> Any:
     try:
         return scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
     except _Refused:
@@ -393,7 +400,7 @@ def _scan_here(path: Path, start: int, end: int, encoder: Encoder, label_limit: 
 def scan_file(
     path: Path,
     *,
-    encoder: Encoder,
+    encoder: EncoderSource,
     skip: int = 0,
     parallel: bool | None = None,
     parts: int | None = None,

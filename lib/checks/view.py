@@ -13,7 +13,7 @@ import json
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -417,7 +417,7 @@ def _view_from_scan(
     from lib.core.tokens import DEFAULT_MODEL, get_encoder
 
     facts = scan_file(
-        path, encoder=get_encoder(model or DEFAULT_MODEL), skip=_UTF8_LABELS[encoding]
+        path, encoder=partial(get_encoder, model or DEFAULT_MODEL), skip=_UTF8_LABELS[encoding]
     )
     if facts is None:
         return None
