@@ -44,7 +44,10 @@ class ConflictingLabels(Check):
             return []
         flat = sorted(i for group in conflicts for i in group)
         sample = [
-            {"prompt": view.prompts[g[0]][:200], "labels": sorted({view.labels[i] for i in g})[:10]}
+            {
+                "prompt": view.prompt_at(g[0])[:200],
+                "labels": sorted({view.labels[i] for i in g})[:10],
+            }
             for g in conflicts[:20]
         ]
         return [

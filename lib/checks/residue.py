@@ -15,7 +15,6 @@ from typing import Any
 
 from lib.checks.base import Check, Edit, Finding, agree, n_examples, rows_text
 from lib.checks.view import View, duplicate_indexes, normalise_text
-from lib.core.examples import extract
 
 # Tags people meet in scraped text (line breaks, paragraphs, inline formatting, links), and
 # character references. Not every "<…>" is markup: "a <b> c" in code or maths stays alone.
@@ -56,11 +55,8 @@ def markup_indexes(view: View) -> list[int]:
 
 
 def _text_of(view: View, index: int) -> str:
-    """The text ``has_markup`` looked at for one example (a scanned file reads it again)."""
-    if view.facts is None:
-        return view.prompts[index] + "\n" + view.completions[index]
-    extracted = extract(view.schema, view.datas[index])
-    return extracted.prompt + "\n" + extracted.completion
+    """The text ``has_markup`` looked at for one example."""
+    return view.prompt_at(index) + "\n" + view.completions[index]
 
 
 class HtmlResidue(Check):

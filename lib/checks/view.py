@@ -107,6 +107,13 @@ class View:
             self.prompt_texts = [extract(self.schema, d).prompt for d in self.datas]
         return self.prompt_texts
 
+    def prompt_at(self, index: int) -> str:
+        """One example's prompt (a scanned file reads that example again instead of
+        rendering every prompt)."""
+        if self.prompt_texts is None and self.facts is not None:
+            return extract(self.schema, self.datas[index]).prompt
+        return self.prompts[index]
+
     @cached_property
     def char_lengths(self) -> list[int]:
         """Characters of text per example (prompt + completion; for chat all message texts)."""

@@ -294,3 +294,26 @@ def test_a_failed_child_is_scanned_again_here(tmp_path, monkeypatch):
         serial.lines,
         serial.problems,
     )
+
+
+def test_checks_on_a_scanned_file_read_only_the_examples_findings_need(tmp_path, monkeypatch):
+    rng = random.Random(8)
+    lines = []
+    for i in range(3000):
+        question = f"question {i} " + " ".join(rng.choice("abcdefgh") for _ in range(5))
+        data = {"messages": [_msg("user", question), _msg("assistant", f"answer {i}")]}
+        lines.append(json.dumps(data))
+    lines[10] = lines[3]  # one exact duplicate
+    lines[20] = lines[4].replace("question", "QUESTION")  # one near-duplicate
+    path = _write(tmp_path / "chat.jsonl", lines)
+    view = view_from_file(path, model=MODEL)
+    read: list[int] = []
+    many = scan_module.FileDatas.many
+    monkeypatch.setattr(
+        scan_module.FileDatas,
+        "many",
+        lambda self, indexes: (read.extend(indexes), many(self, indexes))[1],
+    )
+    found = {f.check: f.rows for f in run_checks(view)}
+    assert found["duplicates"] == [11] and found["near_duplicates"] == [21]
+    assert len(read) <= 10 and view.prompt_texts is None
