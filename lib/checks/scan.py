@@ -57,6 +57,8 @@ FLAG_MESSAGE_LIST = 1
 FLAG_BLANK = 2
 FLAG_MARKUP = 4
 _CHAT_KEYS = KNOWN_KEYS["chat"]
+# Top-level keys a rule reads besides ``messages``: examples with any of them take the rules.
+_KEYS_RULES_READ = frozenset({"tools", "functions", "parallel_tool_calls"})
 _json_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
@@ -255,11 +257,11 @@ def scan_range(
 
 
 def _plain_messages(value: dict[str, Any]) -> tuple[list[str], list[str]] | None:
-    """(roles, contents) of the common example: only ``messages``, each message exactly a known
-    ``role`` and a text ``content``. For those the rules reduce to what ``scan_range`` computes
-    inline (``tests/unit/checks/test_scan.py`` holds it equal to the general rules); anything
-    else goes through the rules themselves."""
-    if len(value) != 1:
+    """(roles, contents) of the common example: ``messages`` (other keys ignored, but no tools
+    or functions), each message exactly a known ``role`` and a text ``content``. For those the
+    rules reduce to what ``scan_range`` computes inline (``tests/unit/checks/test_scan.py``
+    holds it equal to the general rules); anything else goes through the rules themselves."""
+    if len(value) != 1 and not _KEYS_RULES_READ.isdisjoint(value):
         return None
     messages = value.get("messages")
     if type(messages) is not list or not messages:

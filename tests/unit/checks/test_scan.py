@@ -136,6 +136,24 @@ def _varied_lines(rng: random.Random, n: int) -> list[str]:
             "parallel_tool_calls": "x",
         },
     ]
+    shapes += [
+        lambda: {
+            "id": rng.randint(0, 9),
+            "messages": [_msg("user", text(4)), _msg("assistant", text(5))],
+        },
+        lambda: {
+            "messages": [_msg("user", text(4)), _msg("assistant", text(5))],
+            "tools": [{"type": "function", "function": {"name": "g"}}],
+        },
+        lambda: {
+            "messages": [_msg("user", text(4)), _msg("assistant", text(5))],
+            "parallel_tool_calls": 1,
+        },
+        lambda: {
+            "messages": [_msg("user", text(4)), _msg("assistant", text(5))],
+            "functions": [{"name": "h"}],
+        },
+    ]
     lines = []
     for _ in range(n):
         data = rng.choice(shapes)()
