@@ -1,36 +1,34 @@
-"""A chat JSONL file scanned into compact per-example facts, on every core.
+"""A chat JSONL file's examples as compact per-example facts, computed in one pass.
 
 Why: checking 100,000 chat examples held as Python dicts (plus their rendered prompts and
-normalised texts) cost more memory than the cookbook's loop and most of the time went to
+normalised texts) cost more memory than the cookbook's loop, and most of the time went to
 building texts one check after another. Here each example is parsed once (orjson), every
-per-example rule the chat checks apply is evaluated once, the texts are tokenized at once, and
-only small columns are kept: integers in arrays, role sets and answers as shared table
-entries, 16-byte digests instead of normalised texts, and the byte offset of each line so that
-the few examples a finding needs are read again from the file. The file is cut into large
-ranges at line ends; forked worker processes scan all but the last range while this process
-scans that one, and each returns its columns (no dicts, no texts) through a pipe.
+per-example rule the chat checks apply is evaluated once, the texts are tokenized in the same
+pass, and only small columns are kept: integers in arrays, role sets and answers as shared
+table entries, hashes instead of normalised texts, and the byte offset of each line so that the
+few examples a finding needs are read again from the file (``lib.checks.file_datas``). Ranges
+of a file are scanned on every core by ``lib.checks.scan_parallel``.
 
 The rules themselves stay where they live (``chat.example_problems``, ``quality.blank_messages``,
-``residue.has_markup``, ``view.normalise_text``, ``lib.core.tokens.example_texts``): this module
-only calls them. A line that the fast parser cannot take as it is (invalid UTF-8, ``NaN``,
-integers beyond 64 bits, whitespace other than JSON's) is parsed as the reader parses it; a line
-the reader would refuse (malformed JSON, not an object, too deep, another schema) makes the scan
-give up (``None``), and the caller reads the file with the reader, which names the line and
-the reason. orjson: https://github.com/ijl/orjson (``loads`` takes bytes, raises
-``JSONDecodeError``, a subclass of ``json.JSONDecodeError``).
+``residue.has_markup``, ``view.normalised_key``, ``lib.core.tokens.example_texts``): this module
+calls them, and computes inline only what they reduce to for the plain example (tested equal).
+A line that the fast parser cannot take as it is (invalid UTF-8, ``NaN``, integers beyond 64
+bits, whitespace other than JSON's) is parsed as the reader parses it; a line the reader would
+refuse (malformed JSON, not an object, too deep, another schema) raises ``Refused``, and the
+caller reads the file with the reader, which names the line and the reason. orjson:
+https://github.com/ijl/orjson (``loads`` takes bytes, raises ``JSONDecodeError``, a subclass of
+``json.JSONDecodeError``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import pickle
-import threading
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -47,8 +45,6 @@ from lib.core.tokens import (
 )
 from lib.datasets.service import MAX_DEPTH, detect_record, json_depth_exceeds
 
-# Below this size a file is scanned in this process only (forking costs more than it saves).
-PARALLEL_MIN_BYTES = 4 << 20
 BLOCK_BYTES = 4 << 20
 # Texts up to this length are counted once per worker (a shared system message, short
 # questions); longer ones rarely repeat and would only fill the cache.
@@ -62,16 +58,16 @@ _KEYS_RULES_READ = frozenset({"tools", "functions", "parallel_tool_calls"})
 _json_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """A line the reader would refuse: the caller reads the file the ordinary way."""
 
 
 def _slow_parse(raw: bytes) -> Any:
-    """A line as ``JsonlRecords`` parses it (None for a blank line); _Refused where it errs."""
+    """A line as ``JsonlRecords`` parses it (None for a blank line); Refused where it errs."""
     try:
         text = raw.decode("utf-8").strip()
     except UnicodeDecodeError:
-        raise _Refused from None
+        raise Refused from None
     if not text:
         return None
     try:
@@ -82,14 +78,14 @@ def _slow_parse(raw: bytes) -> Any:
         except StopIteration:
             value = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
-        raise _Refused from None
+        raise Refused from None
     return value
 
 
 def parse_line(raw: bytes) -> tuple[Any, bytes]:
     """(value, the line's text as the reader keeps it) for one line of a chat JSONL file.
 
-    The value is None for a blank line. Raises _Refused for what the reader refuses.
+    The value is None for a blank line. Raises Refused for what the reader refuses.
     """
     text = raw.strip()
     if not text:
@@ -102,14 +98,14 @@ def parse_line(raw: bytes) -> tuple[Any, bytes]:
             return None, b""
         text = raw.decode("utf-8").strip().encode("utf-8")
     if type(value) is not dict:
-        raise _Refused
+        raise Refused
     if (text.count(b"{") + text.count(b"[")) > MAX_DEPTH and json_depth_exceeds(value):
-        raise _Refused
+        raise Refused
     if not ("messages" in value and value.keys() <= _CHAT_KEYS) and detect_record(value) not in (
         None,
         "chat",
     ):
-        raise _Refused  # another schema: the reader explains the mix
+        raise Refused  # another schema: the reader explains the mix
     return value, text
 
 
@@ -307,142 +303,6 @@ def _lines(path: Path, start: int, end: int) -> Iterator[bytes]:
             yield rest
 
 
-# This process scans the last range and then merges and runs the checks: a slightly smaller
-# range lets it finish with its children.
-OWN_RANGE_DISCOUNT = 0.1
-
-
-def cut_points(path: Path, parts: int, *, skip: int = 0) -> list[int]:
-    """Offsets that cut the file into ``parts`` ranges of similar size, each at a line start
-    (the last one a little smaller)."""
-    size = path.stat().st_size
-    points = [skip]
-    share = (parts - OWN_RANGE_DISCOUNT) if parts > 1 else 1
-    with open(path, "rb") as handle:
-        for k in range(1, parts):
-            handle.seek(max(skip, int(size * k / share)))
-            handle.readline()
-            at = handle.tell()
-            if points[-1] < at < size:
-                points.append(at)
-    points.append(size)
-    return points
-
-
-def _workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _may_fork() -> bool:
-    """Forking copies only the calling thread: safe in a program that runs one thread (the
-    command line), not inside the app's server, where the scan stays in-process."""
-    return hasattr(os, "fork") and threading.active_count() == 1
-
-
-@dataclass(frozen=True, slots=True)
-class _Child:
-    pid: int
-    read_fd: int
-    start: int
-    end: int
-
-
-def _run_child(
-    path: Path, start: int, end: int, encoder: EncoderSource, label_limit: float
-) -> _Child | None:
-    """Fork a process scanning ``[start, end)`` (None when the fork fails)."""
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return None
-    if pid == 0:  # pragma: no cover - the child: scan, send, leave without exit handlers
-        status = 1
-        try:
-            os.close(read_fd)
-            try:
-                result: Any = scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
-            except _Refused:
-                result = None
-            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    return _Child(pid, read_fd, start, end)
-
-
-_FAILED = object()
-
-
-def _collect(child: _Child) -> Any:
-    """The child's columns (None: it met a line the reader refuses), or _FAILED."""
-    with os.fdopen(child.read_fd, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(child.pid, 0)
-    if status != 0 or not payload:
-        return _FAILED
-    return pickle.loads(payload)
-
-
-def _scan_here(path: Path, start: int, end: int, encoder: EncoderSource, label_limit: float) -> Any:
-    try:
-        return scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
-    except _Refused:
-        return None
-
-
-def scan_file(
-    path: Path,
-    *,
-    encoder: EncoderSource,
-    skip: int = 0,
-    parallel: bool | None = None,
-    parts: int | None = None,
-) -> Columns | None:
-    """The facts of every example of a chat JSONL file, or None if the reader must read it.
-
-    ``skip``: bytes of byte-order mark. ``parallel``: None decides by size and environment;
-    ``parts``: ranges to cut the file into when parallel (default: one per core).
-    """
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        total_lines = handle.read().count(b"\n") + 1 if size < BLOCK_BYTES else _count_lines(handle)
-    # Classification needs fewer distinct labels than a third of the examples, and there are
-    # at most as many examples as lines: past that many labels no check needs the answers.
-    label_limit = total_lines / 3
-    if parallel is None:
-        parallel = size >= PARALLEL_MIN_BYTES and _may_fork()
-    parts = (parts or _workers()) if parallel else 1
-    points = cut_points(path, max(1, parts), skip=skip)
-    ranges = list(zip(points, points[1:], strict=False))
-    children = [_run_child(path, a, b, encoder, label_limit) for a, b in ranges[:-1]]
-    mine = _scan_here(path, *ranges[-1], encoder, label_limit)
-    results: list[Columns | None] = []
-    for child, (a, b) in zip(children, ranges[:-1], strict=True):
-        got = _collect(child) if child is not None else _FAILED
-        if got is _FAILED:  # killed, out of memory …: the result never depends on a child
-            got = _scan_here(path, a, b, encoder, label_limit)
-        results.append(cast("Columns | None", got))
-    results.append(mine)
-    complete = [r for r in results if r is not None]
-    return merge(complete) if len(complete) == len(results) else None
-
-
-def _count_lines(handle: Any) -> int:
-    count = 0
-    while block := handle.read(BLOCK_BYTES):
-        count += block.count(b"\n")
-    return count + 1
-
-
 def merge(parts: Sequence[Columns]) -> Columns:
     """One file's columns from its ranges' (line numbers made file-wide)."""
     out = Columns()
@@ -471,69 +331,3 @@ def merge(parts: Sequence[Columns]) -> Columns:
     if out.answer_ids is not None:
         out.answers = list(answer_index)
     return out
-
-
-class FileDatas(Sequence[dict[str, Any]]):
-    """The examples of a scanned file, parsed again from their lines when asked for."""
-
-    def __init__(self, path: Path, offsets: array[int]) -> None:
-        self.path = path
-        self.offsets = offsets
-
-    def __len__(self) -> int:
-        return len(self.offsets)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        return self.many([index])[0]
-
-    def raw(self, indexes: Sequence[int]) -> list[bytes]:
-        """The lines of ``indexes`` as the reader keeps them (stripped)."""
-        out = []
-        with open(self.path, "rb") as handle:
-            for index in indexes:
-                handle.seek(self.offsets[index])
-                raw = handle.readline().rstrip(b"\n")
-                out.append(parse_line(raw)[1])
-        return out
-
-    def many(self, indexes: Sequence[int]) -> list[dict[str, Any]]:
-        out = []
-        with open(self.path, "rb") as handle:
-            for index in indexes:
-                handle.seek(self.offsets[index])
-                value, _ = parse_line(handle.readline().rstrip(b"\n"))
-                out.append(value)
-        return out
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        step = 4096
-        for first in range(0, len(self), step):
-            yield from self.many(range(first, min(len(self), first + step)))
-
-
-class LazyColumn(Sequence[Any]):
-    """A per-example value computed from the file's examples when asked for."""
-
-    def __init__(self, datas: FileDatas, compute: Any) -> None:
-        self.datas = datas
-        self.compute = compute
-
-    def __len__(self) -> int:
-        return len(self.datas)
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self.compute(d) for d in self.datas[index]]
-        return self.compute(self.datas[index])
-
-    def __iter__(self) -> Iterator[Any]:
-        return (self.compute(d) for d in self.datas)
-
-
-def reads_fast(
-    encoding_codec: str | None, fmt: str, schema: str, mapping: Mapping[str, str] | None
-) -> bool:
-    """Whether a file the reader opened this way can be scanned here."""
-    return encoding_codec == "utf-8" and fmt == "jsonl" and schema == "chat" and not mapping

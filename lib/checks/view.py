@@ -13,9 +13,9 @@ import json
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from lib.core.examples import Example, content_text, extract
 
@@ -149,17 +149,9 @@ class View:
             for index, key in enumerate(self.normalised_prompts):
                 groups.setdefault(key, []).append(index)
             return [(key, found) for key, found in groups.items() if len(found) > 1]
-        candidates = _repeated_digests(self.facts.prompt_digests)
-        if not candidates:
-            return []
-        from lib.checks.scan import FileDatas
+        from lib.checks.scanned_view import prompt_groups
 
-        datas = cast(FileDatas, self.datas)
-        flat = sorted(i for group in candidates for i in group)
-        exact: dict[str, list[int]] = {}
-        for index, data in zip(flat, datas.many(flat), strict=True):
-            exact.setdefault(normalise_text(extract(self.schema, data).prompt), []).append(index)
-        return [(key, found) for key, found in exact.items() if len(found) > 1]
+        return prompt_groups(self)
 
     @cached_property
     def normalised_prompts(self) -> list[str]:
@@ -225,7 +217,9 @@ def duplicate_indexes(view: View) -> list[int]:
     if view.schema == "completion":
         return pair_duplicates(view.prompts, view.completions)
     if view.facts is not None:
-        return _scanned_duplicates(view)
+        from lib.checks.scanned_view import duplicate_indexes as scanned_duplicates
+
+        return scanned_duplicates(view)
     seen: set[str] = set()
     found = []
     raws = view.raws or []
@@ -237,35 +231,6 @@ def duplicate_indexes(view: View) -> list[int]:
         else:
             seen.add(key)
     return found
-
-
-def _repeated_digests(digests: Iterable[int]) -> list[list[int]]:
-    """Indexes sharing a hash, for hashes that occur more than once (callers confirm on the
-    texts: equal hashes are candidates, not proof)."""
-    first: dict[int, int] = {}
-    groups: dict[int, list[int]] = {}
-    for index, key in enumerate(digests):
-        seen = first.setdefault(key, index)
-        if seen != index:
-            groups.setdefault(seen, [seen]).append(index)
-    return list(groups.values())
-
-
-def _scanned_duplicates(view: View) -> list[int]:
-    """``duplicate_indexes`` for a scanned file: lines with equal digests, confirmed equal."""
-    from lib.checks.scan import FileDatas
-
-    assert view.facts is not None
-    datas = cast(FileDatas, view.datas)
-    found = []
-    for group in _repeated_digests(view.facts.raw_digests):
-        seen: set[bytes] = set()
-        for index, raw in zip(group, datas.raw(group), strict=True):
-            if raw in seen:
-                found.append(index)
-            else:
-                seen.add(raw)
-    return sorted(found)
 
 
 def _answer(schema: str, data: Any) -> str:
@@ -398,7 +363,9 @@ def view_from_file(
     file_name = Path(path).name
     reading = read_examples(Path(path), file_name=file_name)
     if reading.format == "jsonl" and reading.schema == "chat" and reading.mapping is None:
-        scanned = _view_from_scan(Path(path), reading.encoding, model, context_limits)
+        from lib.checks.scanned_view import view_from_scan
+
+        scanned = view_from_scan(Path(path), reading.encoding, model, context_limits)
         if scanned is not None:
             return scanned
     view = view_from_examples(
@@ -409,42 +376,6 @@ def view_from_file(
         file_name=str(path),
     )
     return view
-
-
-_UTF8_LABELS = {"UTF-8": 0, "UTF-8 (with BOM)": 3}
-
-
-def _view_from_scan(
-    path: Path, encoding: str | None, model: str, context_limits: Mapping[str, int] | None
-) -> View | None:
-    """A chat JSONL file as compact columns (``lib.checks.scan``); None: read it as usual."""
-    if encoding not in _UTF8_LABELS:
-        return None
-    from lib.checks.scan import FileDatas, LazyColumn, scan_file
-    from lib.core.tokens import DEFAULT_MODEL, get_encoder
-
-    facts = scan_file(
-        path, encoder=partial(get_encoder, model or DEFAULT_MODEL), skip=_UTF8_LABELS[encoding]
-    )
-    if facts is None:
-        return None
-    datas = FileDatas(path, facts.offsets)
-    completions: Any
-    if facts.answer_ids is not None and facts.answers is not None:
-        answers = facts.answers
-        completions = [answers[i] for i in facts.answer_ids]
-    else:  # too many distinct answers for classification: read the few a check needs
-        completions = LazyColumn(datas, answer_of)
-    return View(
-        schema="chat",
-        datas=cast(list[dict[str, Any]], datas),
-        source_rows=cast(list[int], facts.lines),
-        completions=completions,
-        model=model,
-        context_limits=context_limits,
-        file_name=str(path),
-        facts=facts,
-    )
 
 
 def view_from_store(

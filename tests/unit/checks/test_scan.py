@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from lib.checks import run_checks, view_from_examples, view_from_file
+from lib.checks import file_datas, run_checks, scan_parallel, view_from_examples, view_from_file
 from lib.checks import scan as scan_module
-from lib.checks.scan import scan_file
+from lib.checks.scan_parallel import scan_file
 from lib.core.errors import ReadError
 from lib.core.tokens import count_examples, get_encoder
 from lib.datasets.service import read_examples
@@ -301,9 +301,9 @@ def test_a_failed_child_is_scanned_again_here(tmp_path, monkeypatch):
     path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 400))
     encoder = get_encoder(MODEL)
     serial = scan_file(path, encoder=encoder, parallel=False)
-    collect = scan_module._collect
+    collect = scan_parallel._collect
     monkeypatch.setattr(
-        scan_module, "_collect", lambda child: (collect(child), scan_module._FAILED)[1]
+        scan_parallel, "_collect", lambda child: (collect(child), scan_parallel._FAILED)[1]
     )
     again = scan_file(path, encoder=encoder, parallel=True, parts=2)
     assert serial is not None and again is not None
@@ -326,9 +326,9 @@ def test_checks_on_a_scanned_file_read_only_the_examples_findings_need(tmp_path,
     path = _write(tmp_path / "chat.jsonl", lines)
     view = view_from_file(path, model=MODEL)
     read: list[int] = []
-    many = scan_module.FileDatas.many
+    many = file_datas.FileDatas.many
     monkeypatch.setattr(
-        scan_module.FileDatas,
+        file_datas.FileDatas,
         "many",
         lambda self, indexes: (read.extend(indexes), many(self, indexes))[1],
     )
