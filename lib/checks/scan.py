@@ -202,7 +202,7 @@ def scan_range(
             roles = frozenset(roles_list)
             problems = [] if last >= 0 else list(example_problems(value))
             flags = FLAG_MESSAGE_LIST
-            if not all(map(str.strip, contents)):
+            if "" in contents or any(map(str.isspace, contents)):  # what strip() leaves empty
                 flags |= FLAG_BLANK
             turns = len(contents) if last < 0 else last
             prompt = "\n".join(
