@@ -218,6 +218,10 @@ def chat_section(folder: Path, rows: int, repeat: int, env: dict[str, str]) -> N
     print(f"  token totals: cookbook {cook_tokens:,}, ours {our_tokens:,}", end="")
     print(" (equal)" if cook_tokens == our_tokens else " (DIFFERENT)")
     print(f"  check: {ratio(t_cook, t_check)}")
+    print(
+        "  (CPU counts every process; peak memory is the largest single process: the check "
+        "scans on one process per core, each about as large as the one shown)"
+    )
     speed = t_cook.wall / t_check.wall
     met = speed >= CHAT_AIM and t_check.mib < t_cook.mib
     print(
