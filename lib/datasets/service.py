@@ -25,10 +25,6 @@ from lib.datasets.io import (
 )
 from lib.datasets.io.mapping import unescape
 
-# What a JSONL line must be, for readers outside this feature (the checks' file scan).
-from lib.datasets.io.records import MAX_DEPTH, json_depth_exceeds
-from lib.datasets.io.schema import detect_record
-
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -47,6 +43,10 @@ if TYPE_CHECKING:
         formats_for,
     )
     from lib.datasets.io.importer import default_name
+
+    # What a JSONL line must be, for readers outside this feature (the checks' file scan).
+    from lib.datasets.io.records import MAX_DEPTH, json_depth_exceeds
+    from lib.datasets.io.schema import detect_record
     from lib.datasets.names import name_taken, unique_name
     from lib.datasets.repo import (
         DatasetInfo,
@@ -100,6 +100,9 @@ _LAZY = {
     ),
     "load_samples_once": "lib.datasets.samples",
     "LoadedSample": "lib.datasets.samples",
+    "MAX_DEPTH": "lib.datasets.io.records",
+    "json_depth_exceeds": "lib.datasets.io.records",
+    "detect_record": "lib.datasets.io.schema",
 }
 
 
