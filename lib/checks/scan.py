@@ -46,8 +46,9 @@ from lib.core.tokens import (
 from lib.datasets.service import MAX_DEPTH, detect_record, json_depth_exceeds
 
 BLOCK_BYTES = 4 << 20
-# Texts up to this length are counted once per worker (a shared system message, short
-# questions); longer ones rarely repeat and would only fill the cache.
+# Repeated texts are counted once per process: every system or developer message of a plain
+# example (a shared system prompt), and in other examples any text up to this length (role
+# names, short tool arguments); longer ones rarely repeat and would only fill the cache.
 CACHED_TEXT_CHARS = 512
 FLAG_MESSAGE_LIST = 1
 FLAG_BLANK = 2

@@ -335,3 +335,17 @@ def test_checks_on_a_scanned_file_read_only_the_examples_findings_need(tmp_path,
     found = {f.check: f.rows for f in run_checks(view)}
     assert found["duplicates"] == [11] and found["near_duplicates"] == [21]
     assert len(read) <= 10 and view.prompt_texts is None
+
+
+def test_a_refused_line_in_any_range_gives_up_the_parallel_scan(tmp_path):
+    good = json.dumps({"messages": [_msg("user", "hi"), _msg("assistant", "hello")]})
+    encoder = get_encoder(MODEL)
+    for bad_at in (5, 150, 295):
+        lines = [good] * 300
+        lines[bad_at] = "{not json"
+        path = _write(tmp_path / f"bad{bad_at}.jsonl", lines)
+        assert scan_file(path, encoder=encoder, parallel=True, parts=3) is None
+        lines[bad_at] = good
+        path = _write(tmp_path / f"good{bad_at}.jsonl", lines)
+        scanned = scan_file(path, encoder=encoder, parallel=True, parts=3)
+        assert scanned is not None and list(scanned.lines) == list(range(1, 301))
