@@ -36,7 +36,7 @@ from lib.checks.chat import ROLES, example_problems
 from lib.checks.quality import blank_messages
 from lib.checks.residue import has_markup
 from lib.checks.view import chars_of, normalised_key, roles_of
-from lib.core.examples import KNOWN_KEYS, extract
+from lib.core.examples import KNOWN_KEYS, MAX_LABEL_WORDS, extract
 from lib.core.tokens import (
     TOKENS_PER_MESSAGE,
     TOKENS_REPLY_PRIMING,
@@ -154,6 +154,7 @@ def scan_range(
     role_index: dict[frozenset[str], int] = {}
     answer_index: dict[str, int] = {}
     labels: set[str] = set()
+    long_labels = 0
     cache: dict[str, int] = {}
     count = encoder.count
     role_tokens = {role: count(role) for role in ROLES}
@@ -241,9 +242,13 @@ def scan_range(
                 answer_id = answer_index[answer] = len(out.answers)
                 out.answers.append(answer)
                 label = answer.strip()
-                if label:
+                if label and label not in labels:
                     labels.add(label)
-                    if len(labels) >= label_limit:
+                    if len(label.split()) > MAX_LABEL_WORDS:
+                        long_labels += 1
+                    # ``is_classification`` wants fewer labels than a third of the examples
+                    # and at most half of them long: past either bound, it cannot hold.
+                    if len(labels) >= label_limit or 2 * long_labels >= label_limit:
                         out.answer_ids = out.answers = None
                         answer_index.clear()
                         labels.clear()

@@ -349,3 +349,19 @@ def test_a_refused_line_in_any_range_gives_up_the_parallel_scan(tmp_path):
         path = _write(tmp_path / f"good{bad_at}.jsonl", lines)
         scanned = scan_file(path, encoder=encoder, parallel=True, parts=3)
         assert scanned is not None and list(scanned.lines) == list(range(1, 301))
+
+
+def test_answers_are_dropped_once_classification_cannot_hold(tmp_path):
+    """90 distinct answers in 300 examples pass the n/3 rule, but 60 of them are sentences: not
+    classes. The scan stops keeping answers early, and the findings stay the reader's."""
+    short = [f"label {i}" for i in range(30)]
+    long = [f"this answer is a whole sentence number {i}" for i in range(60)]
+    lines = []
+    for i in range(300):
+        answer = (short + long)[i % 90]
+        data = {"messages": [_msg("user", f"question {i % 70}?"), _msg("assistant", answer)]}
+        lines.append(json.dumps(data))
+    path = _write(tmp_path / "answers.jsonl", lines)
+    scanned = view_from_file(path, model=MODEL)
+    assert scanned.facts is not None and scanned.facts.answers is None
+    assert _report(scanned) == _report(_reference(path))
