@@ -31,17 +31,16 @@ _PUNCT_TO_SPACE = dict.fromkeys(
 )
 
 
-# The same mapping for ASCII text, as a 256-byte table: upper case to lower (casefold is lower
-# for ASCII), punctuation to space, and the separators str.split() treats as whitespace but
-# bytes.split() does not (\x1c-\x1f) to space.
+# The same mapping for ASCII text, as byte tables: upper case to lower (casefold is lower for
+# ASCII), punctuation to space, and the separators str.split() treats as whitespace but
+# bytes.split() does not (\x1c-\x1f) to space; for keys, punctuation and whitespace deleted.
+_ASCII_SEPARATORS = "\x1c\x1d\x1e\x1f"
 _ASCII_TABLE = bytes.maketrans(
-    (string.ascii_uppercase + string.punctuation + "\x1c\x1d\x1e\x1f").encode(),
-    (string.ascii_lowercase + " " * (len(string.punctuation) + 4)).encode(),
+    (string.ascii_uppercase + string.punctuation + _ASCII_SEPARATORS).encode(),
+    (string.ascii_lowercase + " " * (len(string.punctuation) + len(_ASCII_SEPARATORS))).encode(),
 )
-
-
 _ASCII_LOWER = bytes.maketrans(string.ascii_uppercase.encode(), string.ascii_lowercase.encode())
-_ASCII_GAPS = (string.punctuation + string.whitespace + "\x1c\x1d\x1e\x1f").encode()
+_ASCII_GAPS = (string.punctuation + string.whitespace + _ASCII_SEPARATORS).encode()
 
 
 def normalised_key(text: str) -> bytes:
@@ -143,7 +142,7 @@ class View:
     def prompt_groups(self) -> list[tuple[str, list[int]]]:
         """(normalised prompt, indexes) for each prompt that two or more examples share after
         normalisation, in order of first appearance: what near-duplicate and conflicting-label
-        checks compare. A scanned file groups by digest and confirms on the texts."""
+        checks compare. A scanned file groups by hash and confirms on the texts."""
         if self.facts is None:
             groups: dict[str, list[int]] = {}
             for index, key in enumerate(self.normalised_prompts):
