@@ -139,8 +139,36 @@ class Columns:
 EncoderSource = Encoder | Callable[[], Encoder]
 
 
+@dataclass(slots=True)
+class Labels:
+    """The distinct labels (stripped answers) one process has seen over all its ranges, to
+    know when the file cannot be classification data: ``is_classification`` wants fewer labels
+    than a third of the examples and at most half of them long, and ``limit`` (a third of the
+    file's lines) is at least a third of its examples. Past either bound no check needs the
+    answers."""
+
+    limit: float
+    seen: set[str] = field(default_factory=set)
+    long: int = 0
+    exceeded: bool = False
+
+    def add(self, label: str) -> None:
+        if label in self.seen:
+            return
+        self.seen.add(label)
+        if len(label.split()) > MAX_LABEL_WORDS:
+            self.long += 1
+        if len(self.seen) >= self.limit or 2 * self.long >= self.limit:
+            self.exceeded = True
+            self.seen.clear()
+
+    @staticmethod
+    def drop_answers(columns: Columns) -> None:
+        columns.answer_ids = columns.answers = None
+
+
 def scan_range(
-    path: Path, start: int, end: int, *, encoder: EncoderSource, label_limit: float
+    path: Path, start: int, end: int, *, encoder: EncoderSource, labels: Labels
 ) -> Columns:
     """The facts of the lines that start in ``[start, end)`` (``start`` begins a line).
 
@@ -153,8 +181,8 @@ def scan_range(
     out = Columns()
     role_index: dict[frozenset[str], int] = {}
     answer_index: dict[str, int] = {}
-    labels: set[str] = set()
-    long_labels = 0
+    if labels.exceeded:
+        Labels.drop_answers(out)
     cache: dict[str, int] = {}
     count = encoder.count
     role_tokens = {role: count(role) for role in ROLES}
@@ -242,16 +270,11 @@ def scan_range(
                 answer_id = answer_index[answer] = len(out.answers)
                 out.answers.append(answer)
                 label = answer.strip()
-                if label and label not in labels:
+                if label:
                     labels.add(label)
-                    if len(label.split()) > MAX_LABEL_WORDS:
-                        long_labels += 1
-                    # ``is_classification`` wants fewer labels than a third of the examples
-                    # and at most half of them long: past either bound, it cannot hold.
-                    if len(labels) >= label_limit or 2 * long_labels >= label_limit:
-                        out.answer_ids = out.answers = None
+                    if labels.exceeded:
+                        Labels.drop_answers(out)
                         answer_index.clear()
-                        labels.clear()
                         continue
             out.answer_ids.append(answer_id)
     out.newlines = number - 1 if end >= path.stat().st_size else number

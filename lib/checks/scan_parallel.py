@@ -1,11 +1,12 @@
-"""A chat JSONL file scanned on every core: forked processes each scan a range of lines.
+"""A chat JSONL file scanned on every core: forked processes share out ranges of lines.
 
-The file is cut into large ranges at line ends; forked worker processes scan all but the last
-range while this process scans that one, and each sends back only its columns
-(``lib.checks.scan.Columns``: arrays, no dicts, no texts) through a pipe. Forking only where it
-is safe and worth it: one thread running (a fork copies a lock another thread holds as held
-forever, so the app's server scans in-process) and a file of a few MiB. A child that fails is
-replaced by this process scanning its range, so the result never depends on the children.
+The file is cut at line ends into a few ranges per core; the range numbers are written into a
+pipe, and this process and the forked ones each take the next number until none is left, so a
+process slowed by other work on the machine simply takes fewer ranges. Each sends back only its
+columns (``lib.checks.scan.Columns``: arrays, no dicts, no texts). Forking only where it is
+safe and worth it: one thread running (a fork copies a lock another thread holds as held
+forever, so the app's server scans in-process) and a file of a few MiB. Ranges a failed child
+took are scanned here again, so the result never depends on the children.
 """
 
 from __future__ import annotations
@@ -13,28 +14,33 @@ from __future__ import annotations
 import os
 import pickle
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from lib.checks.scan import BLOCK_BYTES, Columns, EncoderSource, Refused, merge, scan_range
+from lib.checks.scan import (
+    BLOCK_BYTES,
+    Columns,
+    EncoderSource,
+    Labels,
+    Refused,
+    merge,
+    scan_range,
+)
 
 # Below this size a file is scanned in this process only (forking costs more than it saves).
 PARALLEL_MIN_BYTES = 4 << 20
-# This process scans the last range and then merges and runs the checks: a slightly smaller
-# range lets it finish with its children.
-OWN_RANGE_DISCOUNT = 0.1
+# Ranges per process: small enough to even out processes that run at different speeds, large
+# enough that each costs little (a range is a few MiB of a large file).
+RANGES_PER_PROCESS = 4
 
 
 def cut_points(path: Path, parts: int, *, skip: int = 0) -> list[int]:
-    """Offsets that cut the file into ``parts`` ranges of similar size, each at a line start
-    (the last one a little smaller)."""
+    """Offsets that cut the file into ``parts`` ranges of similar size, each at a line start."""
     size = path.stat().st_size
     points = [skip]
-    share = (parts - OWN_RANGE_DISCOUNT) if parts > 1 else 1
     with open(path, "rb") as handle:
         for k in range(1, parts):
-            handle.seek(max(skip, int(size * k / share)))
+            handle.seek(max(skip, size * k // parts))
             handle.readline()
             at = handle.tell()
             if points[-1] < at < size:
@@ -56,18 +62,33 @@ def _may_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Child:
-    pid: int
-    read_fd: int
-    start: int
-    end: int
+Results = dict[int, Columns | None]  # range number → its columns (None: a refused line)
 
 
-def _run_child(
-    path: Path, start: int, end: int, encoder: EncoderSource, label_limit: float
-) -> _Child | None:
-    """Fork a process scanning ``[start, end)`` (None when the fork fails)."""
+def _take_ranges(
+    queue: int, ranges: list[tuple[int, int]], path: Path, encoder: EncoderSource, limit: float
+) -> Results:
+    """Scan ranges whose numbers this process reads from the ``queue`` pipe until it is empty
+    (a one-byte read from a pipe is atomic: each number goes to one process)."""
+    done: Results = {}
+    labels = Labels(limit)
+    while number := os.read(queue, 1):
+        index = number[0]
+        start, end = ranges[index]
+        try:
+            done[index] = scan_range(path, start, end, encoder=encoder, labels=labels)
+        except Refused:
+            done[index] = None
+            break  # the file goes to the reader anyway
+        if labels.exceeded:  # not classification data: the answers of every range can go
+            for columns in done.values():
+                if columns is not None:
+                    Labels.drop_answers(columns)
+    return done
+
+
+def _fork(work: Any) -> tuple[int, int] | None:
+    """(pid, read end of its result pipe) of a child running ``work()`` (None: no fork)."""
     read_fd, write_fd = os.pipe()
     try:
         pid = os.fork()
@@ -75,42 +96,30 @@ def _run_child(
         os.close(read_fd)
         os.close(write_fd)
         return None
-    if pid == 0:  # pragma: no cover - the child: scan, send, leave without exit handlers
+    if pid == 0:  # pragma: no cover - the child: work, send, leave without exit handlers
         status = 1
         try:
             os.close(read_fd)
-            try:
-                result: Any = scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
-            except Refused:
-                result = None
-            payload = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(payload)
             status = 0
         finally:
             os._exit(status)
     os.close(write_fd)
-    return _Child(pid, read_fd, start, end)
+    return pid, read_fd
 
 
-_FAILED = object()
-
-
-def _collect(child: _Child) -> Any:
-    """The child's columns (None: it met a line the reader refuses), or _FAILED."""
-    with os.fdopen(child.read_fd, "rb") as pipe:
+def _collect(child: tuple[int, int]) -> Results:
+    """A child's results; nothing when it failed (its ranges are then scanned again)."""
+    pid, read_fd = child
+    with os.fdopen(read_fd, "rb") as pipe:
         payload = pipe.read()
-    _, status = os.waitpid(child.pid, 0)
+    _, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
-        return _FAILED
-    return pickle.loads(payload)
-
-
-def _scan_here(path: Path, start: int, end: int, encoder: EncoderSource, label_limit: float) -> Any:
-    try:
-        return scan_range(path, start, end, encoder=encoder, label_limit=label_limit)
-    except Refused:
-        return None
+        return {}
+    results: Results = pickle.loads(payload)
+    return results
 
 
 def scan_file(
@@ -124,30 +133,47 @@ def scan_file(
     """The facts of every example of a chat JSONL file, or None if the reader must read it.
 
     ``skip``: bytes of byte-order mark. ``parallel``: None decides by size and environment;
-    ``parts``: ranges to cut the file into when parallel (default: one per core).
+    ``parts``: processes when parallel (default: one per core).
     """
     size = path.stat().st_size
     with open(path, "rb") as handle:
         total_lines = handle.read().count(b"\n") + 1 if size < BLOCK_BYTES else _count_lines(handle)
     # Classification needs fewer distinct labels than a third of the examples, and there are
     # at most as many examples as lines: past that many labels no check needs the answers.
-    label_limit = total_lines / 3
+    limit = total_lines / 3
     if parallel is None:
         parallel = size >= PARALLEL_MIN_BYTES and _may_fork()
-    parts = (parts or _workers()) if parallel else 1
-    points = cut_points(path, max(1, parts), skip=skip)
+    processes = max(1, (parts or _workers()) if parallel else 1)
+    n_ranges = 1 if processes == 1 else min(255, processes * RANGES_PER_PROCESS)
+    points = cut_points(path, n_ranges, skip=skip)
     ranges = list(zip(points, points[1:], strict=False))
-    children = [_run_child(path, a, b, encoder, label_limit) for a, b in ranges[:-1]]
-    mine = _scan_here(path, *ranges[-1], encoder, label_limit)
-    results: list[Columns | None] = []
-    for child, (a, b) in zip(children, ranges[:-1], strict=True):
-        got = _collect(child) if child is not None else _FAILED
-        if got is _FAILED:  # killed, out of memory …: the result never depends on a child
-            got = _scan_here(path, a, b, encoder, label_limit)
-        results.append(cast("Columns | None", got))
-    results.append(mine)
-    complete = [r for r in results if r is not None]
-    return merge(complete) if len(complete) == len(results) else None
+    queue, feed = os.pipe()
+    os.write(feed, bytes(range(len(ranges))))
+    os.close(feed)  # before forking: a child holding it open would never see the end
+    try:
+        children = [
+            _fork(lambda: _take_ranges(queue, ranges, path, encoder, limit))
+            for _ in range(processes - 1)
+        ]
+        results = _take_ranges(queue, ranges, path, encoder, limit)
+        for child in children:
+            if child is not None:
+                results.update(_collect(child))
+    finally:
+        os.close(queue)
+    complete: list[Columns] = []
+    labels = Labels(limit)
+    for index, (start, end) in enumerate(ranges):
+        if index not in results:  # a child failed, or this process stopped early
+            try:
+                results[index] = scan_range(path, start, end, encoder=encoder, labels=labels)
+            except Refused:
+                return None
+        columns = results[index]
+        if columns is None:
+            return None
+        complete.append(columns)
+    return merge(complete)
 
 
 def _count_lines(handle: Any) -> int:

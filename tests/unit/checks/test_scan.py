@@ -202,6 +202,9 @@ def test_classification_data_keeps_answers_and_finds_label_problems(tmp_path):
     path = _write(tmp_path / "labels.jsonl", lines)
     scanned = view_from_file(path, model=MODEL)
     assert scanned.facts is not None and scanned.facts.answers is not None
+    spread = scan_file(path, encoder=get_encoder(MODEL), parallel=True, parts=3)
+    assert spread is not None and spread.answers is not None
+    assert [spread.answers[i] for i in spread.answer_ids or []] == scanned.completions
     report = _report(scanned)
     assert {"conflicting_labels", "label_variants", "near_duplicates"} <= {
         f["check"] for f in report["findings"]
@@ -302,9 +305,7 @@ def test_a_failed_child_is_scanned_again_here(tmp_path, monkeypatch):
     encoder = get_encoder(MODEL)
     serial = scan_file(path, encoder=encoder, parallel=False)
     collect = scan_parallel._collect
-    monkeypatch.setattr(
-        scan_parallel, "_collect", lambda child: (collect(child), scan_parallel._FAILED)[1]
-    )
+    monkeypatch.setattr(scan_parallel, "_collect", lambda child: (collect(child), {})[1])
     again = scan_file(path, encoder=encoder, parallel=True, parts=2)
     assert serial is not None and again is not None
     assert (again.tokens, again.lines, again.problems) == (
@@ -365,3 +366,12 @@ def test_answers_are_dropped_once_classification_cannot_hold(tmp_path):
     scanned = view_from_file(path, model=MODEL)
     assert scanned.facts is not None and scanned.facts.answers is None
     assert _report(scanned) == _report(_reference(path))
+    # Over several processes, whether answers are kept depends on which process took which
+    # range; what the checks find does not.
+    serial = scan_file(path, encoder=get_encoder(MODEL), parallel=False)
+    for parts in (2, 3):
+        spread = scan_file(path, encoder=get_encoder(MODEL), parallel=True, parts=parts)
+        assert spread is not None and serial is not None
+        if spread.answers is not None and spread.answer_ids is not None:
+            assert [spread.answers[i] for i in spread.answer_ids] == list(scanned.completions)
+        assert (spread.tokens, spread.lines) == (serial.tokens, serial.lines)
