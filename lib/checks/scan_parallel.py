@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from lib.checks.scan import (
     merge,
     scan_range,
 )
+from lib.core.forked import can_fork, start_child, usable_cpus
 
 # Below this size a file is scanned in this process only (forking costs more than it saves).
 PARALLEL_MIN_BYTES = 4 << 20
@@ -47,19 +47,6 @@ def cut_points(path: Path, parts: int, *, skip: int = 0) -> list[int]:
                 points.append(at)
     points.append(size)
     return points
-
-
-def _workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _may_fork() -> bool:
-    """Forking copies only the calling thread: safe in a program that runs one thread (the
-    command line), not inside the app's server, where the scan stays in-process."""
-    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 Results = dict[int, Columns | None]  # range number → its columns (None: a refused line)
@@ -87,36 +74,9 @@ def _take_ranges(
     return done
 
 
-def _fork(work: Any) -> tuple[int, int] | None:
-    """(pid, read end of its result pipe) of a child running ``work()`` (None: no fork)."""
-    read_fd, write_fd = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_fd)
-        os.close(write_fd)
-        return None
-    if pid == 0:  # pragma: no cover - the child: work, send, leave without exit handlers
-        status = 1
-        try:
-            os.close(read_fd)
-            payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    return pid, read_fd
-
-
-def _collect(child: tuple[int, int]) -> Results:
+def _results(payload: bytes | None) -> Results:
     """A child's results; nothing when it failed (its ranges are then scanned again)."""
-    pid, read_fd = child
-    with os.fdopen(read_fd, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if status != 0 or not payload:
+    if not payload:
         return {}
     results: Results = pickle.loads(payload)
     return results
@@ -142,23 +102,28 @@ def scan_file(
     # at most as many examples as lines: past that many labels no check needs the answers.
     limit = total_lines / 3
     if parallel is None:
-        parallel = size >= PARALLEL_MIN_BYTES and _may_fork()
-    processes = max(1, (parts or _workers()) if parallel else 1)
+        parallel = size >= PARALLEL_MIN_BYTES and can_fork()
+    processes = max(1, (parts or usable_cpus()) if parallel else 1)
     n_ranges = 1 if processes == 1 else min(255, processes * RANGES_PER_PROCESS)
     points = cut_points(path, n_ranges, skip=skip)
     ranges = list(zip(points, points[1:], strict=False))
     queue, feed = os.pipe()
     os.write(feed, bytes(range(len(ranges))))
     os.close(feed)  # before forking: a child holding it open would never see the end
+
+    def work() -> bytes:
+        taken = _take_ranges(queue, ranges, path, encoder, limit)
+        return pickle.dumps(taken, protocol=pickle.HIGHEST_PROTOCOL)
+
+    children = [child for _ in range(processes - 1) if (child := start_child(work))]
     try:
-        children = [
-            _fork(lambda: _take_ranges(queue, ranges, path, encoder, limit))
-            for _ in range(processes - 1)
-        ]
         results = _take_ranges(queue, ranges, path, encoder, limit)
+        if any(columns is None for columns in results.values()):
+            for child in children:
+                child.abandon()  # the file goes to the reader: their ranges are not needed
+            return None
         for child in children:
-            if child is not None:
-                results.update(_collect(child))
+            results.update(_results(child.result()))
     finally:
         os.close(queue)
     complete: list[Columns] = []

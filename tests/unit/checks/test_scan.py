@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from lib.checks import file_datas, run_checks, scan_parallel, view_from_examples, view_from_file
+from lib.checks import file_datas, run_checks, view_from_examples, view_from_file
 from lib.checks import scan as scan_module
 from lib.checks.scan_parallel import scan_file
+from lib.core import forked
 from lib.core.errors import ReadError
 from lib.core.tokens import count_examples, get_encoder
 from lib.datasets.service import read_examples
@@ -301,11 +302,11 @@ def test_normalised_key_is_normalise_text_without_spaces():
 
 def test_a_failed_child_is_scanned_again_here(tmp_path, monkeypatch):
     rng = random.Random(7)
-    path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 400))
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 3000))
     encoder = get_encoder(MODEL)
     serial = scan_file(path, encoder=encoder, parallel=False)
-    collect = scan_parallel._collect
-    monkeypatch.setattr(scan_parallel, "_collect", lambda child: (collect(child), {})[1])
+    result = forked.Child.result
+    monkeypatch.setattr(forked.Child, "result", lambda child: (result(child), None)[1])
     again = scan_file(path, encoder=encoder, parallel=True, parts=2)
     assert serial is not None and again is not None
     assert (again.tokens, again.lines, again.problems) == (
