@@ -195,12 +195,7 @@ class MissingRole(Check):
         return "add_system_message" if self.role == "system" else None
 
     def find(self, view: View) -> list[Finding]:
-        accept = set(self.accept)
-        indexes = [
-            i
-            for i, (listed, roles) in enumerate(zip(view.message_lists, view.roles, strict=True))
-            if not roles & accept and listed
-        ]
+        indexes = view.lacking_roles(frozenset(self.accept))
         if not indexes:
             return []
         why = (

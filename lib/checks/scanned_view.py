@@ -8,7 +8,7 @@ wrong finding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -53,8 +53,10 @@ def view_from_scan(
     )
 
 
-def repeated(hashes: Iterable[int]) -> list[list[int]]:
+def repeated(hashes: Sequence[int]) -> list[list[int]]:
     """Indexes sharing a hash, for hashes that occur more than once (candidates, not proof)."""
+    if len(set(hashes)) == len(hashes):  # the usual case, decided in C
+        return []
     first: dict[int, int] = {}
     groups: dict[int, list[int]] = {}
     for index, key in enumerate(hashes):

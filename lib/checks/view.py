@@ -139,6 +139,27 @@ class View:
             return [bool(f & FLAG_MESSAGE_LIST) for f in self.facts.flags]
         return [isinstance(d, dict) and isinstance(d.get("messages"), list) for d in self.datas]
 
+    def lacking_roles(self, accept: frozenset[str]) -> list[int]:
+        """Chat examples with a messages list but no message of a role in ``accept`` (a
+        scanned file decides once per distinct set of roles)."""
+        if self.facts is None:
+            return [
+                i
+                for i, (listed, roles) in enumerate(
+                    zip(self.message_lists, self.roles, strict=True)
+                )
+                if listed and not roles & accept
+            ]
+        from lib.checks.scan import FLAG_MESSAGE_LIST
+
+        lacking = {i for i, roles in enumerate(self.facts.role_sets) if not roles & accept}
+        flags = self.facts.flags
+        return [
+            i
+            for i, role_id in enumerate(self.facts.role_ids)
+            if role_id in lacking and flags[i] & FLAG_MESSAGE_LIST
+        ]
+
     def prompt_groups(self) -> list[tuple[str, list[int]]]:
         """(normalised prompt, indexes) for each prompt that two or more examples share after
         normalisation, in order of first appearance: what near-duplicate and conflicting-label

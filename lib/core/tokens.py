@@ -18,6 +18,7 @@ so with ``approximate=True``; nothing crashes.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -353,7 +354,7 @@ class TokenStats:
             "p5": pct(0.05),
             "p95": pct(0.95),
             "context_limit": self.context_limit,
-            "over_limit": sum(1 for v in values if v > self.context_limit),
+            "over_limit": n - bisect.bisect_right(values, self.context_limit),
             "billed_tokens_per_epoch": billing_tokens_per_epoch(
                 self.per_example, limit=self.context_limit
             ),
@@ -483,7 +484,10 @@ def save_context_limits(engine: Any, table: Mapping[str, int]) -> None:
 
 def billing_tokens_per_epoch(token_counts: Iterable[int], *, limit: int) -> int:
     """Σ min(limit, tokens): tokens beyond the limit are truncated, so not billed."""
-    return sum(min(limit, n) for n in token_counts)
+    counts = token_counts if isinstance(token_counts, list) else list(token_counts)
+    if not counts or max(counts) <= limit:  # the usual case, summed in C (100k+ examples)
+        return sum(counts)
+    return sum(min(limit, n) for n in counts)
 
 
 def billed_tokens(token_counts: Iterable[int], *, epochs: int, limit: int) -> int:

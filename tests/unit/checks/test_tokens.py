@@ -82,3 +82,15 @@ def test_epochs_rule_and_billing():
     assert default_epochs(10_000) == 2  # 25,000 // 10,000
     assert default_epochs(100_000) == 1
     assert tokens.billed_tokens([10, 20_000], epochs=3, limit=16_385) == 3 * (10 + 16_385)
+
+
+def test_billing_and_over_limit_count_truncated_examples_at_the_limit():
+    from lib.core.tokens import TokenStats, billing_tokens_per_epoch
+
+    assert billing_tokens_per_epoch([5, 20, 7], limit=10) == 22
+    assert billing_tokens_per_epoch(iter([5, 10, 7]), limit=10) == 22
+    assert billing_tokens_per_epoch([], limit=10) == 0
+    stats = TokenStats("m", "cl100k_base", False, [3, 10, 11, 40, 10], context_limit=10)
+    summary = stats.summary()
+    assert summary["over_limit"] == 2 and stats.over_limit == [2, 3]
+    assert summary["billed_tokens_per_epoch"] == 3 + 10 + 10 + 10 + 10
