@@ -1,0 +1,128 @@
+"""Large imports: a bad line past the first batch writes nothing and names its line; the text
+search finds a large import's rows once its background indexing is done (and scans meanwhile);
+the bulk transaction's connection settings do not outlive it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lib.core import search
+from lib.core.db import begin_bulk
+from lib.core.errors import ReadError
+from lib.core.tables import datasets, examples
+from lib.datasets import importing
+from lib.datasets.io import import_file
+from lib.review import query
+from lib.review.query import Filters
+
+
+def _write_jsonl(path: Path, n: int) -> list[str]:
+    lines = [
+        json.dumps(
+            {
+                "prompt": f"Review {i}: kettle {'wombat' if i % 7 == 0 else 'fine'}\n\n###\n\n",
+                "completion": f" {i % 3}",
+            }
+        )
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
+
+
+def _counts(engine: sa.Engine) -> tuple[int, int]:
+    with engine.connect() as conn:
+        n_datasets = conn.execute(sa.select(sa.func.count()).select_from(datasets)).scalar_one()
+        n_examples = conn.execute(sa.select(sa.func.count()).select_from(examples)).scalar_one()
+    return n_datasets, n_examples
+
+
+def _join_indexing() -> None:
+    for thread in threading.enumerate():
+        if thread.name.startswith("tunelab-search-index-"):
+            thread.join(timeout=60)
+
+
+def _found(engine: sa.Engine, dataset_id: int, text: str) -> list[int]:
+    with engine.connect() as conn:
+        rows = query.page(conn, dataset_id, Filters(text=text), limit=500)
+        return [row.position for row in rows]
+
+
+@pytest.mark.parametrize("bad", ["[1, 2]", '{"prompt": "cut off'])
+def test_a_bad_line_past_the_first_batch_names_its_line_and_writes_nothing(
+    any_db: sa.Engine, tmp_path: Path, bad: str
+) -> None:
+    lines = _write_jsonl(tmp_path / "ok.jsonl", 45_000)
+    lines[30_000] = bad  # line 30,001: read by the second thread, after 20,000 rows were written
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ReadError) as error:
+        import_file(any_db, path, file_name=path.name)
+    assert error.value.line == 30_001
+    assert "line 30001" in str(error.value)
+    assert _counts(any_db) == (0, 0)
+    if any_db.dialect.name == "sqlite":
+        with any_db.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM search_datasets").scalar() == 0
+            assert conn.exec_driver_sql("SELECT count(*) FROM examples_fts").scalar() == 0
+    # The store takes the same file, corrected, afterwards.
+    lines[30_000] = json.dumps({"prompt": "mended", "completion": " 0"})
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert import_file(any_db, path, file_name=path.name).n_examples == 45_000
+
+
+def test_search_finds_a_large_imports_rows_once_indexed_and_scans_before(
+    any_db: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Large" scaled down: past 50 rows the index is built after the import, 40 rows a chunk.
+    monkeypatch.setattr(importing, "SEARCH_INDEX_IN_IMPORT_ROWS", 50)
+    monkeypatch.setattr(search, "CHUNK_ROWS", 40)
+    path = tmp_path / "reviews.jsonl"
+    _write_jsonl(path, 300)
+    wombats = [i + 1 for i in range(300) if i % 7 == 0]
+    summary = import_file(any_db, path, file_name=path.name)
+    # Whether or not the background indexing has finished, the search finds the same rows.
+    assert _found(any_db, summary.dataset_id, "wombat") == wombats
+    _join_indexing()
+    with any_db.connect() as conn:
+        assert search.is_indexed(conn, summary.dataset_id)
+        if any_db.dialect.name == "sqlite":
+            served = str(search.text_condition(conn, summary.dataset_id, "wombat"))
+            assert "examples_fts" in served  # served by the index now, not a scan
+            n_indexed = conn.exec_driver_sql("SELECT count(*) FROM examples_fts").scalar()
+            assert n_indexed is not None
+            conn.exec_driver_sql(
+                "INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')"
+            )
+    assert _found(any_db, summary.dataset_id, "wombat") == wombats
+    assert _found(any_db, summary.dataset_id, "Review 14:") == [15]
+    assert _found(any_db, summary.dataset_id, "no such text") == []
+
+
+def test_the_bulk_transaction_leaves_its_connection_as_it_found_it(db: sa.Engine) -> None:
+    def settings() -> tuple[int, int]:
+        with db.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            return (
+                raw.execute("PRAGMA cache_size").fetchone()[0],
+                raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0],
+            )
+
+    before = settings()
+    with pytest.raises(RuntimeError), begin_bulk(db) as conn:
+        conn.execute(sa.text("CREATE TABLE scratch (x INTEGER)"))
+        raise RuntimeError("stop")
+    assert settings() == before
+    with db.connect() as conn:  # rolled back: nothing written
+        found = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name = 'scratch'")
+        assert found.first() is None
+    with begin_bulk(db) as conn:
+        conn.execute(sa.text("CREATE TABLE scratch (x INTEGER)"))
+    assert settings() == before
