@@ -11,6 +11,7 @@ import json
 import queue
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -61,10 +62,18 @@ _INSERT_COLUMNS = (
 )
 _LABEL_INDEX = _INSERT_COLUMNS.index("label")
 # Rows per INSERT statement on SQLite: one statement per row costs a statement reset and an
-# AUTOINCREMENT bookkeeping update each. 200 rows × 13 columns = 2,600 variables, within the
-# 32,766 SQLite allows since 3.32 (measured ~5% faster than 50 on 200k rows; 500 no better);
-# older SQLite allows 999, so 50 there.
-SQLITE_ROWS_PER_STATEMENT = 200 if sqlite3.sqlite_version_info >= (3, 32, 0) else 50
+# AUTOINCREMENT bookkeeping update each (executemany of one-row statements: 3× the CPU of
+# 200-row ones). 1,000 rows × 13 columns = 13,000 variables, within the 32,766 SQLite allows
+# since 3.32 (older SQLite allows 999, so 50 there). Per row, 200 to 2,500 rows a statement
+# cost the same CPU; long statements mean fewer returns from SQLite's GIL-free step, each of
+# which may wait for the reading thread to let go of the GIL (see ``GIL_PAUSE_ROWS``).
+SQLITE_ROWS_PER_STATEMENT = 1_000 if sqlite3.sqlite_version_info >= (3, 32, 0) else 50
+# The reading thread lets go of the GIL every this many rows (``time.sleep(0)``). The writing
+# thread needs the GIL between SQLite steps; without these pauses it waits for the interpreter
+# to force a switch, up to ``sys.getswitchinterval()`` (5 ms) after each step while the reading
+# thread is busy (measured: a busy Python thread made a thread of 2.5 ms SQLite steps take
+# 2.4–2.6× as long; with a pause every 256 iterations, 1.0–1.5×).
+GIL_PAUSE_ROWS = 128
 
 
 def _row_values(
@@ -100,11 +109,17 @@ def _bound(conn: Connection, column: sa.Column, value: Any) -> Any:
     return process(value) if process else value
 
 
+Prepared = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
 class _Inserter:
     """Batched inserts of example tuples: multi-row executemany on SQLite, Core elsewhere.
 
-    On SQLite the statement goes straight to the DB-API cursor of the transaction's own
-    connection: SQLAlchemy's parameter handling costs a fifth of the insert time there.
+    ``prepare`` turns a batch into statement parameters (in the reading thread, past the first
+    batch); ``write`` sends them (in the transaction's thread), so that the writing thread does
+    little but wait on the database. On SQLite the statement goes straight to the DB-API cursor
+    of the transaction's own connection: SQLAlchemy's parameter handling costs a fifth of the
+    insert time there.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -115,21 +130,27 @@ class _Inserter:
         self.sql_one = head + one
         self.sql_many = head + ",".join([one] * SQLITE_ROWS_PER_STATEMENT)
 
-    def __call__(self, batch: list[tuple[Any, ...]]) -> None:
+    def prepare(self, batch: list[tuple[Any, ...]]) -> Prepared:
+        """(parameters of full multi-row statements, rows left for one-row statements)."""
         if not self.sqlite:
-            rows = [dict(zip(_INSERT_COLUMNS, row, strict=True)) for row in batch]
-            self.conn.execute(examples.insert(), rows)
-            return
+            return [], batch
         per = SQLITE_ROWS_PER_STATEMENT
         full = len(batch) - len(batch) % per
+        chain = itertools.chain.from_iterable
+        return [tuple(chain(batch[i : i + per])) for i in range(0, full, per)], batch[full:]
+
+    def write(self, prepared: Prepared) -> None:
+        groups, rest = prepared
+        if not self.sqlite:
+            rows = [dict(zip(_INSERT_COLUMNS, row, strict=True)) for row in rest]
+            self.conn.execute(examples.insert(), rows)
+            return
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            if full:
-                chain = itertools.chain.from_iterable
-                groups = [tuple(chain(batch[i : i + per])) for i in range(0, full, per)]
+            if groups:
                 cursor.executemany(self.sql_many, groups)
-            if full < len(batch):
-                cursor.executemany(self.sql_one, batch[full:])
+            if rest:
+                cursor.executemany(self.sql_one, rest)
         finally:
             cursor.close()
 
@@ -143,8 +164,13 @@ class _RowMaker:
         self.labels: Counter[str | None] = Counter()
         self.unknown: Counter[str] = Counter()
 
-    def batch(self, rows: Iterator[Example], size: int) -> list[tuple[Any, ...]]:
-        """Up to ``size`` rows (fewer only at the end of the stream)."""
+    def batch(
+        self, rows: Iterator[Example], size: int, *, pause: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Up to ``size`` rows (fewer only at the end of the stream).
+
+        ``pause``: let go of the GIL every ``GIL_PAUSE_ROWS`` rows (in the reading thread).
+        """
         out: list[tuple[Any, ...]] = []
         append, unknown = out.append, self.unknown
         labels: list[str | None] = []
@@ -154,6 +180,8 @@ class _RowMaker:
         n = self.n
         for example in itertools.islice(rows, size):
             n += 1
+            if pause and not n % GIL_PAUSE_ROWS:
+                time.sleep(0)
             data = example.data
             prompt = data.get("prompt") if legacy else None
             completion = data.get("completion") if legacy else None
@@ -196,19 +224,19 @@ class _Producer(threading.Thread):
     writing this one. Only used past the first batch, so small imports stay on one thread.
     """
 
-    def __init__(self, rows: Iterator[Example], maker: _RowMaker) -> None:
+    def __init__(self, rows: Iterator[Example], maker: _RowMaker, insert: _Inserter) -> None:
         super().__init__(name="tunelab-import", daemon=True)
-        self.rows, self.maker = rows, maker
-        self.batches: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
+        self.rows, self.maker, self.insert = rows, maker, insert
+        self.batches: queue.Queue[Prepared | None] = queue.Queue(maxsize=2)
         self.stop = threading.Event()
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
             while not self.stop.is_set():
-                batch = self.maker.batch(self.rows, IMPORT_BATCH_ROWS)
+                batch = self.maker.batch(self.rows, IMPORT_BATCH_ROWS, pause=True)
                 if batch:
-                    self._put(batch)
+                    self._put(self.insert.prepare(batch))
                 if len(batch) < IMPORT_BATCH_ROWS:
                     break
         except BaseException as exc:  # noqa: BLE001 - handed to the importing thread
@@ -219,7 +247,7 @@ class _Producer(threading.Thread):
                 close()  # the reader's files close in the thread that used them
             self._put(None)
 
-    def _put(self, item: list[tuple[Any, ...]] | None) -> None:
+    def _put(self, item: Prepared | None) -> None:
         while not self.stop.is_set():
             try:
                 self.batches.put(item, timeout=0.1)
@@ -227,11 +255,11 @@ class _Producer(threading.Thread):
             except queue.Full:
                 continue
 
-    def drain(self, insert: _Inserter) -> None:
+    def drain(self) -> None:
         self.start()
         try:
-            while (batch := self.batches.get()) is not None:
-                insert(batch)
+            while (prepared := self.batches.get()) is not None:
+                self.insert.write(prepared)
             if self.error is not None:
                 raise self.error
         finally:
@@ -288,10 +316,10 @@ def import_examples(
         stream = iter(rows)
         first = maker.batch(stream, IMPORT_BATCH_ROWS)
         if first:
-            insert(first)
+            insert.write(insert.prepare(first))
         if len(first) == IMPORT_BATCH_ROWS:
             del first
-            _Producer(stream, maker).drain(insert)
+            _Producer(stream, maker, insert).drain()
         n = maker.n
         if n == 0:
             raise UserError("the file holds no examples; nothing was imported")
