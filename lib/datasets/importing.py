@@ -314,12 +314,13 @@ def import_examples(
             _bound(conn, examples.c.deleted, False) if insert.sqlite else False,
         )
         stream = iter(rows)
-        first = maker.batch(stream, IMPORT_BATCH_ROWS)
-        if first:
-            insert.write(insert.prepare(first))
-        if len(first) == IMPORT_BATCH_ROWS:
-            del first
-            _Producer(stream, maker, insert).drain()
+        with search.new_dataset_rows(conn, dataset_id):
+            first = maker.batch(stream, IMPORT_BATCH_ROWS)
+            if first:
+                insert.write(insert.prepare(first))
+            if len(first) == IMPORT_BATCH_ROWS:
+                del first
+                _Producer(stream, maker, insert).drain()
         n = maker.n
         if n == 0:
             raise UserError("the file holds no examples; nothing was imported")

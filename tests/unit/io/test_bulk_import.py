@@ -126,3 +126,36 @@ def test_the_bulk_transaction_leaves_its_connection_as_it_found_it(db: sa.Engine
     with begin_bulk(db) as conn:
         conn.execute(sa.text("CREATE TABLE scratch (x INTEGER)"))
     assert settings() == before
+
+
+def test_the_search_insert_trigger_is_back_after_an_import_and_after_a_failed_one(
+    db: sa.Engine, tmp_path: Path
+) -> None:
+    def trigger_sql() -> str | None:
+        with db.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                (search.INSERT_TRIGGER,),
+            ).scalar()
+
+    before = trigger_sql()
+    assert before is not None
+    path = tmp_path / "reviews.jsonl"
+    lines = _write_jsonl(path, 30)
+    summary = import_file(db, path, file_name=path.name)  # small: indexed in its transaction
+    assert trigger_sql() == before
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([*lines, "[]"]), encoding="utf-8")
+    with pytest.raises(ReadError):
+        import_file(db, broken, file_name=broken.name)
+    assert trigger_sql() == before
+    # The trigger works: a row added to the indexed dataset later is found through the index.
+    with db.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO examples (dataset_id, position, data, prompt, completion, n_chars, "
+            "status, version, deleted, created_at, updated_at) VALUES (?, 31, '{}', "
+            "'a late numbat', '', 13, 'unreviewed', 1, 0, '2026-01-01', '2026-01-01')",
+            (summary.dataset_id,),
+        )
+        assert "examples_fts" in str(search.text_condition(conn, summary.dataset_id, "numbat"))
+    assert _found(db, summary.dataset_id, "numbat") == [31]
