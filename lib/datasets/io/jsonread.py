@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.core.errors import ReadError
-from lib.datasets.io.records import MAX_DEPTH, ReadStats, Record, json_depth_exceeds, nesting_error
+from lib.datasets.io.records import (
+    ReadStats,
+    Record,
+    json_depth_exceeds,
+    may_nest_too_deep,
+    nesting_error,
+)
 
 _WHITESPACE = " \t\r\n"
 _loads = json.loads
@@ -77,7 +83,7 @@ class JsonlRecords:
                     "(each line of a JSONL file must be one example object)",
                     line=number,
                 )
-            if (text.count("{") + text.count("[")) > MAX_DEPTH and json_depth_exceeds(value):
+            if may_nest_too_deep(text) and json_depth_exceeds(value):
                 raise nesting_error(file_name, f"line {number}", number)
             yield Record(number, number, value, text)
 
@@ -194,7 +200,7 @@ class _ArrayParser:
                     line=line,
                 )
             text = self.buf[start:end]
-            if (text.count("{") + text.count("[")) > MAX_DEPTH and json_depth_exceeds(value):
+            if may_nest_too_deep(text) and json_depth_exceeds(value):
                 raise nesting_error(self.file_name, f"element {index}", line)
             self.pos = end
             yield Record(line, index, value)
