@@ -108,9 +108,10 @@ def _child(kind: str, path: Path, db: Path) -> dict[str, float]:
 
 
 def _median_run(runs: list[dict[str, float]]) -> dict[str, float]:
-    """The run with the median wall time (its own CPU and memory, not a mix of runs)."""
+    """The run with the median wall time (its own CPU and memory, not a mix of runs); of an
+    even number, the slower of the middle two."""
     ordered = sorted(runs, key=lambda r: r["seconds"])
-    return ordered[(len(ordered) - 1) // 2]
+    return ordered[len(ordered) // 2]
 
 
 def _line(name: str, r: dict[str, float]) -> str:
