@@ -1,17 +1,18 @@
 """Streaming import of examples into a new dataset: one transaction, all rows or nothing.
 
-Fast on SQLite: 1,000-row INSERTs of tuples straight to the driver; a second thread reads the
-file and builds the statements' parameters while the database writes, letting go of the GIL
-often so that the writing thread never waits for it; the search index's insert trigger left out
-of a new dataset's insert (``search.new_dataset_rows``); and a bulk transaction
+Fast on SQLite: 1,000-row INSERTs of tuples straight to the driver, each row binding only its
+own seven values (the six every row shares are bound once per statement); a second thread
+reads the file and builds the statements' parameters while the database writes, letting go of
+the GIL often so that the writing thread never waits for it; the search index's insert trigger
+left out of a new dataset's insert (``search.new_dataset_rows``); and a bulk transaction
 (``db.begin_bulk``: a bigger page cache, the WAL checkpoint left to the next writer). Plain
 SQLAlchemy Core elsewhere. ``bench/import_bench.py`` measures it beside pandas.
 
 Measured and left out: orjson parses a line in half the time of the C scanner ``json`` uses,
 but the reading thread is not the slower one, and it turns integers past 64 bits into floats;
 dropping the examples indexes for the insert and creating them after costs more (CREATE INDEX
-reads the whole table); binding the values shared by all rows once per statement changed nothing
-measurable.
+reads the whole table: 6.2–6.5 s of CPU against 4.8 s kept in step, 1M rows); turning foreign
+key checks off saved nothing measurable.
 """
 
 from __future__ import annotations
@@ -53,24 +54,12 @@ class ImportSummary:
     unknown_keys: dict[str, int]
 
 
-# Column order of the tuples _row_values makes (an executemany of plain tuples is the fast
-# path through the SQLite driver; other databases get dicts through SQLAlchemy Core).
-_INSERT_COLUMNS = (
-    "dataset_id",
-    "position",
-    "source_row",
-    "data",
-    "prompt",
-    "completion",
-    "label",
-    "n_chars",
-    "status",
-    "version",
-    "deleted",
-    "created_at",
-    "updated_at",
-)
-_LABEL_INDEX = _INSERT_COLUMNS.index("label")
+# What the tuples _row_values makes hold, in order: the columns that differ from row to row
+# (an executemany of plain tuples is the fast path through the SQLite driver; other databases
+# get dicts through SQLAlchemy Core). The rest are the same for every row of an import.
+_ROW_COLUMNS = ("position", "source_row", "data", "prompt", "completion", "label", "n_chars")
+_SHARED_COLUMNS = ("dataset_id", "created_at", "updated_at", "deleted", "status", "version")
+_LABEL_INDEX = _ROW_COLUMNS.index("label")
 # Rows per INSERT statement on SQLite: one statement per row costs a statement reset and an
 # AUTOINCREMENT bookkeeping update each (executemany of one-row statements: 3× the CPU of
 # 200-row ones). 1,000 rows × 13 columns = 13,000 variables, within the 32,766 SQLite allows
@@ -86,10 +75,8 @@ SQLITE_ROWS_PER_STATEMENT = 1_000 if sqlite3.sqlite_version_info >= (3, 32, 0) e
 GIL_PAUSE_ROWS = 128
 
 
-def _row_values(
-    dataset_id: int, schema: str, position: int, example: Example, now: Any, deleted: Any
-) -> tuple[Any, ...]:
-    """One examples row as a tuple in ``_INSERT_COLUMNS`` order (``now``/``deleted`` as bound)."""
+def _row_values(schema: str, position: int, example: Example) -> tuple[Any, ...]:
+    """One examples row's own values as a tuple in ``_ROW_COLUMNS`` order."""
     fields = extract(schema, example.data)
     raw = example.raw_json
     if raw is None:
@@ -97,7 +84,6 @@ def _row_values(
     prompt = fields.prompt
     completion = fields.completion
     return (
-        dataset_id,
         position,
         example.source_row,
         raw,
@@ -105,11 +91,6 @@ def _row_values(
         completion,
         fields.label,
         len(prompt) + len(completion),
-        "unreviewed",
-        1,
-        deleted,
-        now,
-        now,
     )
 
 
@@ -132,13 +113,37 @@ class _Inserter:
     insert time there.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, dataset_id: int, now: Any) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
-        one = "(" + ",".join("?" * len(_INSERT_COLUMNS)) + ")"
-        head = f"INSERT INTO examples ({','.join(_INSERT_COLUMNS)}) VALUES "
-        self.sql_one = head + one
-        self.sql_many = head + ",".join([one] * SQLITE_ROWS_PER_STATEMENT)
+        shared = {
+            "dataset_id": dataset_id,
+            "created_at": now,
+            "updated_at": now,
+            "deleted": False,
+            "status": "unreviewed",
+            "version": 1,
+        }
+        self.shared = shared
+        # SQLite: the values shared by every row are bound once per statement as ?1…?6, which
+        # each row's VALUES refers to; a row binds only its own seven (?7…).
+        self.shared_bound = tuple(
+            _bound(conn, examples.c[name], shared[name]) for name in _SHARED_COLUMNS
+        )
+        columns = ",".join(_ROW_COLUMNS + _SHARED_COLUMNS)
+        refs = ",".join(f"?{i}" for i in range(1, len(_SHARED_COLUMNS) + 1))
+        width = len(_ROW_COLUMNS)
+
+        def values(rows: int) -> str:
+            start = len(_SHARED_COLUMNS) + 1
+            return ",".join(
+                "(" + ",".join(f"?{start + r * width + c}" for c in range(width)) + f",{refs})"
+                for r in range(rows)
+            )
+
+        head = f"INSERT INTO examples ({columns}) VALUES "
+        self.sql_one = head + values(1)
+        self.sql_many = head + values(SQLITE_ROWS_PER_STATEMENT)
 
     def prepare(self, batch: list[tuple[Any, ...]]) -> Prepared:
         """(parameters of full multi-row statements, rows left for one-row statements)."""
@@ -147,12 +152,15 @@ class _Inserter:
         per = SQLITE_ROWS_PER_STATEMENT
         full = len(batch) - len(batch) % per
         chain = itertools.chain.from_iterable
-        return [tuple(chain(batch[i : i + per])) for i in range(0, full, per)], batch[full:]
+        shared = self.shared_bound
+        groups = [tuple(chain((shared, *batch[i : i + per]))) for i in range(0, full, per)]
+        return groups, [shared + row for row in batch[full:]]
 
     def write(self, prepared: Prepared) -> None:
         groups, rest = prepared
         if not self.sqlite:
-            rows = [dict(zip(_INSERT_COLUMNS, row, strict=True)) for row in rest]
+            shared = self.shared
+            rows = [{**shared, **dict(zip(_ROW_COLUMNS, row, strict=True))} for row in rest]
             self.conn.execute(examples.insert(), rows)
             return
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -168,8 +176,8 @@ class _Inserter:
 class _RowMaker:
     """Turns examples into row tuples in batches, counting labels and unknown keys."""
 
-    def __init__(self, dataset_id: int, schema: str, now: Any, deleted: Any) -> None:
-        self.dataset_id, self.schema, self.now, self.deleted = dataset_id, schema, now, deleted
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
         self.n = 0
         self.labels: Counter[str | None] = Counter()
         self.unknown: Counter[str] = Counter()
@@ -185,7 +193,7 @@ class _RowMaker:
         append, unknown = out.append, self.unknown
         labels: list[str | None] = []
         add_label = labels.append
-        dataset_id, schema, now, deleted = self.dataset_id, self.schema, self.now, self.deleted
+        schema = self.schema
         legacy = schema == "completion"
         n = self.n
         for example in itertools.islice(rows, size):
@@ -200,7 +208,6 @@ class _RowMaker:
                 # The common legacy row, inlined (what _row_values makes for it).
                 label = completion.strip() or None
                 values = (
-                    dataset_id,
                     n,
                     example.source_row,
                     raw,
@@ -208,14 +215,9 @@ class _RowMaker:
                     completion,
                     label,
                     len(prompt) + len(completion),
-                    "unreviewed",
-                    1,
-                    deleted,
-                    now,
-                    now,
                 )
             else:
-                values = _row_values(dataset_id, schema, n, example, now, deleted)
+                values = _row_values(schema, n, example)
                 label = cast("str | None", values[_LABEL_INDEX])
             add_label(label)
             if example.unknown_keys:
@@ -317,13 +319,8 @@ def import_examples(
             )
         )
         dataset_id = inserted_id(result)
-        insert = _Inserter(conn)
-        maker = _RowMaker(
-            dataset_id,
-            schema,
-            _bound(conn, examples.c.created_at, now) if insert.sqlite else now,
-            _bound(conn, examples.c.deleted, False) if insert.sqlite else False,
-        )
+        insert = _Inserter(conn, dataset_id, now)
+        maker = _RowMaker(schema)
         stream = iter(rows)
         with search.new_dataset_rows(conn, dataset_id):
             first = maker.batch(stream, IMPORT_BATCH_ROWS)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from lib.core import search
 from lib.core.db import begin_bulk
 from lib.core.errors import ReadError
+from lib.core.example_store import iter_examples
 from lib.core.tables import datasets, examples
 from lib.datasets import importing
 from lib.datasets.io import import_file
@@ -159,3 +160,21 @@ def test_the_search_insert_trigger_is_back_after_an_import_and_after_a_failed_on
         )
         assert "examples_fts" in str(search.text_condition(conn, summary.dataset_id, "numbat"))
     assert _found(db, summary.dataset_id, "numbat") == [31]
+
+
+def test_every_row_of_a_multi_statement_import_reads_back_whole(
+    any_db: sa.Engine, tmp_path: Path
+) -> None:
+    # 2,345 rows: two 1,000-row statements and 345 one-row ones on SQLite.
+    path = tmp_path / "reviews.jsonl"
+    lines = _write_jsonl(path, 2_345)
+    summary = import_file(any_db, path, file_name=path.name)
+    rows = list(iter_examples(any_db, summary.dataset_id))
+    assert [row.position for row in rows] == list(range(1, 2_346))
+    assert [row.source_row for row in rows] == list(range(1, 2_346))
+    assert [row.data for row in rows] == [json.loads(line) for line in lines]
+    assert {(row.status, row.version, row.deleted, row.comment) for row in rows} == {
+        ("unreviewed", 1, False, None)
+    }
+    assert len({row.updated_at for row in rows}) == 1
+    assert rows[5].label == "2" and rows[5].completion == " 2"
