@@ -6,8 +6,9 @@ file. Each runs in its own process so that peak RSS is measured per importer; wi
 the sides alternate and the median run of each is compared.
 
 Rows/s are wall-clock; CPU seconds are the importing process's user+sys over the same span (all
-threads), the figure to trust on a shared machine. The aim: at least the reference's rows/s at
-no more than a quarter of its peak memory. Tunelab's import returns when its transaction has
+threads), the figure to trust on a shared machine. Tunelab reads and writes in two threads, the
+reference in one: while another process keeps a core busy, Tunelab's wall time is its CPU time.
+The aim: at least the reference's rows/s at no more than a quarter of its peak memory. Tunelab's import returns when its transaction has
 committed; the text search index of a large import is built after it, in the background
 (``lib.core.search``; searches scan until it is complete), and is timed on its own line.
 
