@@ -156,7 +156,8 @@ class Labels:
         if label in self.seen:
             return
         self.seen.add(label)
-        if len(label.split()) > MAX_LABEL_WORDS:
+        # Splitting stops once the label is known to be long (most answers of chat data are).
+        if len(label.split(maxsplit=MAX_LABEL_WORDS)) > MAX_LABEL_WORDS:
             self.long += 1
         if len(self.seen) >= self.limit or 2 * self.long >= self.limit:
             self.exceeded = True

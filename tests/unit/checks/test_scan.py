@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from lib.checks import file_datas, run_checks, view_from_examples, view_from_file
+from lib.checks import file_datas, run_checks, scan_parallel, view_from_examples, view_from_file
 from lib.checks import scan as scan_module
-from lib.checks.scan_parallel import scan_file
+from lib.checks.scan_parallel import guided_points, scan_file
 from lib.core import forked
 from lib.core.errors import ReadError
 from lib.core.tokens import count_examples, get_encoder
@@ -376,3 +376,40 @@ def test_answers_are_dropped_once_classification_cannot_hold(tmp_path):
         if spread.answers is not None and spread.answer_ids is not None:
             assert [spread.answers[i] for i in spread.answer_ids] == list(scanned.completions)
         assert (spread.tokens, spread.lines) == (serial.tokens, serial.lines)
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_ranges_cover_the_file_at_line_starts_and_shrink_towards_its_end(
+    tmp_path, monkeypatch, processes
+):
+    monkeypatch.setattr(scan_parallel, "MIN_RANGE_BYTES", 4096)
+    rng = random.Random(11)
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(rng, 4000), bom=True)
+    data = path.read_bytes()
+    points = guided_points(path, processes, skip=3)
+    assert points[0] == 3 and points[-1] == len(data)
+    assert all(data[at - 1 : at] == b"\n" for at in points[1:-1])  # each range starts a line
+    sizes = [b - a for a, b in zip(points, points[1:], strict=False)]
+    assert min(sizes) > 0 and len(points) - 1 <= scan_parallel.MAX_RANGES
+    # large ranges first, small ones last (each a share of what is left)
+    assert sizes[0] > 4 * sizes[-1] and sizes[0] >= max(sizes[1:])
+    assert len(sizes) >= 2 * processes
+    serial = scan_file(path, encoder=get_encoder(MODEL), skip=3, parallel=False)
+    spread = scan_file(path, encoder=get_encoder(MODEL), skip=3, parallel=True, parts=processes)
+    assert serial is not None and spread is not None
+    assert (spread.tokens, spread.lines, spread.offsets, spread.problems) == (
+        serial.tokens,
+        serial.lines,
+        serial.offsets,
+        serial.problems,
+    )
+
+
+def test_a_small_file_is_still_shared_out_in_several_ranges_per_process(tmp_path):
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(random.Random(12), 500))
+    size = path.stat().st_size
+    points = guided_points(path, 2)
+    assert len(points) - 1 >= 2 * 2
+    smallest = size // (scan_parallel.MIN_RANGES_PER_PROCESS * 2)
+    assert max(b - a for a, b in zip(points[1:], points[2:], strict=False)) < size // 2
+    assert min(b - a for a, b in zip(points, points[1:], strict=False)) <= 2 * smallest
