@@ -239,7 +239,10 @@ def _quiet_load(name: str) -> Any:
     try:
         import tiktoken
 
-        return tiktoken.get_encoding(name)
+        from lib.core.bpe_load import load_encoding  # the same encoding, loaded for less CPU
+
+        encoding = load_encoding(name)
+        return tiktoken.get_encoding(name) if encoding is None else encoding
     except Exception:  # noqa: BLE001 - offline, missing or bad cache file: approximate
         return None
 
