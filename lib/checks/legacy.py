@@ -164,7 +164,10 @@ class LongExamples(Check):
         if view.task_type == "open-ended generation":
             return []
         if view.schema != "completion":
-            indexes = [i for i, n in enumerate(view.char_lengths) if n > rules.LONG_EXAMPLE_CHARS]
+            lengths = view.char_lengths
+            if not lengths or max(lengths) <= rules.LONG_EXAMPLE_CHARS:
+                return []  # the usual case, decided in C
+            indexes = [i for i, n in enumerate(lengths) if n > rules.LONG_EXAMPLE_CHARS]
             if not indexes:
                 return []
             return [

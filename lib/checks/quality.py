@@ -218,9 +218,9 @@ def blank_messages(data: Any, schema: str) -> bool:
 def blank_message_indexes(view: View) -> list[int]:
     """Chat or preference examples with a blank message (a scanned file has them flagged)."""
     if view.facts is not None:
-        from lib.checks.scan import FLAG_BLANK
+        from lib.checks.scan import FLAG_BLANK, flagged
 
-        return [i for i, flags in enumerate(view.facts.flags) if flags & FLAG_BLANK]
+        return flagged(view.facts.flags, FLAG_BLANK)
     return [
         i
         for i, d in enumerate(view.datas)

@@ -48,9 +48,9 @@ def _texts(view: View) -> list[str]:
 def markup_indexes(view: View) -> list[int]:
     """Examples whose prompt or completion holds markup (a scanned file has them flagged)."""
     if view.facts is not None:
-        from lib.checks.scan import FLAG_MARKUP
+        from lib.checks.scan import FLAG_MARKUP, flagged
 
-        return [i for i, flags in enumerate(view.facts.flags) if flags & FLAG_MARKUP]
+        return flagged(view.facts.flags, FLAG_MARKUP)
     return [i for i, text in enumerate(_texts(view)) if has_markup(text)]
 
 

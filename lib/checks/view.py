@@ -14,6 +14,7 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -153,12 +154,12 @@ class View:
         from lib.checks.scan import FLAG_MESSAGE_LIST
 
         lacking = {i for i, roles in enumerate(self.facts.role_sets) if not roles & accept}
+        if not lacking:  # the usual case for most roles
+            return []
         flags = self.facts.flags
-        return [
-            i
-            for i, role_id in enumerate(self.facts.role_ids)
-            if role_id in lacking and flags[i] & FLAG_MESSAGE_LIST
-        ]
+        # Candidates picked in C (compress over a membership map), the flag tested on them only.
+        candidates = compress(range(len(flags)), map(lacking.__contains__, self.facts.role_ids))
+        return [i for i in candidates if flags[i] & FLAG_MESSAGE_LIST]
 
     def prompt_groups(self) -> list[tuple[str, list[int]]]:
         """(normalised prompt, indexes) for each prompt that two or more examples share after

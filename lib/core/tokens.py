@@ -335,6 +335,8 @@ class TokenStats:
     @property
     def over_limit(self) -> list[int]:
         """0-based indexes of examples longer than the context limit."""
+        if not self.per_example or max(self.per_example) <= self.context_limit:
+            return []  # the usual case, decided in C (100k+ examples)
         return [i for i, n in enumerate(self.per_example) if n > self.context_limit]
 
     def summary(self) -> dict[str, Any]:

@@ -413,3 +413,14 @@ def test_a_small_file_is_still_shared_out_in_several_ranges_per_process(tmp_path
     smallest = size // (scan_parallel.MIN_RANGES_PER_PROCESS * 2)
     assert max(b - a for a, b in zip(points[1:], points[2:], strict=False)) < size // 2
     assert min(b - a for a, b in zip(points, points[1:], strict=False)) <= 2 * smallest
+
+
+def test_flagged_finds_exactly_the_examples_holding_a_flag():
+    rng = random.Random(13)
+    flags = bytearray(rng.randrange(8) for _ in range(5000))
+    for flag in (scan_module.FLAG_MESSAGE_LIST, scan_module.FLAG_BLANK, scan_module.FLAG_MARKUP):
+        expected = [i for i, f in enumerate(flags) if f & flag]
+        assert 0 < len(expected) < len(flags)
+        assert scan_module.flagged(flags, flag) == expected
+        assert scan_module.flagged(bytearray(len(flags)), flag) == []
+    assert scan_module.flagged(bytearray(), scan_module.FLAG_BLANK) == []
