@@ -88,10 +88,12 @@ def _slow_parse(raw: bytes) -> Any:
     return value
 
 
-def parse_line(raw: bytes) -> tuple[Any, bytes]:
+def parse_line(raw: bytes, *, check_depth: bool = True) -> tuple[Any, bytes]:
     """(value, the line's text as the reader keeps it) for one line of a chat JSONL file.
 
     The value is None for a blank line. Raises Refused for what the reader refuses.
+    ``check_depth=False``: the caller checks the nesting depth itself (``too_deep``), only
+    where it can exceed the reader's limit.
     """
     text = raw.strip()
     if not text:
@@ -105,7 +107,7 @@ def parse_line(raw: bytes) -> tuple[Any, bytes]:
         text = raw.decode("utf-8").strip().encode("utf-8")
     if type(value) is not dict:
         raise Refused
-    if (text.count(b"{") + text.count(b"[")) > MAX_DEPTH and json_depth_exceeds(value):
+    if check_depth and too_deep(text, value):
         raise Refused
     if not ("messages" in value and value.keys() <= _CHAT_KEYS) and detect_record(value) not in (
         None,
@@ -113,6 +115,12 @@ def parse_line(raw: bytes) -> tuple[Any, bytes]:
     ):
         raise Refused  # another schema: the reader explains the mix
     return value, text
+
+
+def too_deep(text: bytes, value: Any) -> bool:
+    """Whether the reader refuses the line as nested too deeply (a line with few brackets
+    cannot be, and is spared the walk)."""
+    return (text.count(b"{") + text.count(b"[")) > MAX_DEPTH and json_depth_exceeds(value)
 
 
 @dataclass(slots=True)
@@ -231,12 +239,15 @@ def scan_range(
         number += 1
         line_start = offset
         offset += len(raw) + 1
-        value, text = parse_line(raw)
+        value, text = parse_line(raw, check_depth=False)
         if value is None:
             continue
+        plain = _plain_messages(value)
+        # A plain example with no other key is 3 levels deep: only others can be too deep.
+        if (plain is None or len(value) != 1) and too_deep(text, value):
+            raise Refused
         add_offset(line_start)
         add_line(number)
-        plain = _plain_messages(value)
         if plain is not None:
             roles_list, contents = plain
             last = _last_assistant(roles_list)
@@ -257,9 +268,15 @@ def scan_range(
             if "" in contents or any(map(str.isspace, contents)):  # what strip() leaves empty
                 flags |= FLAG_BLANK
             turns = len(contents) if last < 0 else last
-            prompt = "\n".join(
-                [f"{r}: {c}" for r, c in zip(roles_list[:turns], contents[:turns], strict=True)]
-            )
+            # The prompt as ``extract`` renders it; the usual one or two turns without a loop.
+            if turns == 2:
+                prompt = f"{roles_list[0]}: {contents[0]}\n{roles_list[1]}: {contents[1]}"
+            elif turns == 1:
+                prompt = f"{roles_list[0]}: {contents[0]}"
+            else:
+                prompt = "\n".join(
+                    [f"{r}: {c}" for r, c in zip(roles_list[:turns], contents[:turns], strict=True)]
+                )
             answer = contents[last] if last >= 0 else ""
         else:
             texts, n_tokens = example_texts("chat", value)

@@ -250,6 +250,12 @@ def test_plain_examples_take_the_same_rules_as_any_other(tmp_path, monkeypatch):
         ("[1, 2]", "line 3 is an array"),
         ('{"prompt": "a", "completion": "b"}', "mixes schemas"),
         ('{"messages": ' + "[" * 150 + "]" * 150 + "}", "line 3"),
+        # plain messages, and another key nested too deeply
+        (
+            '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", '
+            '"content": "yo"}], "meta": ' + "[" * 150 + "]" * 150 + "}",
+            "line 3",
+        ),
     ],
 )
 def test_lines_the_reader_refuses_give_the_readers_error(tmp_path, bad, reason):
