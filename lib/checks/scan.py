@@ -388,7 +388,10 @@ def merge(parts: Sequence[Columns]) -> Columns:
         out.prompt_digests.extend(part.prompt_digests)
         out.raw_digests.extend(part.raw_digests)
         remap = [role_index.setdefault(roles, len(role_index)) for roles in part.role_sets]
-        out.role_ids.extend(array("l", (remap[i] for i in part.role_ids)))
+        if remap == list(range(len(remap))):  # the usual case: sets met in the same order
+            out.role_ids.extend(part.role_ids)
+        else:
+            out.role_ids.extend(array("l", (remap[i] for i in part.role_ids)))
         out.problems.update({base + i: found for i, found in part.problems.items()})
         if out.answer_ids is None or part.answer_ids is None or part.answers is None:
             out.answer_ids = out.answers = None
