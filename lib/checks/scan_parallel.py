@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import pickle
 from pathlib import Path
-from typing import Any
 
 from lib.checks.scan import (
     BLOCK_BYTES,
@@ -29,6 +28,7 @@ from lib.checks.scan import (
     scan_range,
 )
 from lib.core.forked import can_fork, start_child, usable_cpus
+from lib.core.tokens import Encoder
 
 # Below this size a file is scanned in this process only (forking costs more than it saves).
 PARALLEL_MIN_BYTES = 4 << 20
@@ -110,17 +110,27 @@ def scan_file(
     """The facts of every example of a chat JSONL file, or None if the reader must read it.
 
     ``skip``: bytes of byte-order mark. ``parallel``: None decides by size and environment;
-    ``parts``: processes when parallel (default: one per core).
+    ``parts``: processes when parallel (default: one per core). An ``encoder`` given as a
+    function that loads it is called here once, before the scanning processes are forked (they
+    share it), while a forked child counts the file's lines on the otherwise idle core.
     """
     size = path.stat().st_size
-    with open(path, "rb") as handle:
-        total_lines = handle.read().count(b"\n") + 1 if size < BLOCK_BYTES else _count_lines(handle)
-    # Classification needs fewer distinct labels than a third of the examples, and there are
-    # at most as many examples as lines: past that many labels no check needs the answers.
-    limit = total_lines / 3
     if parallel is None:
         parallel = size >= PARALLEL_MIN_BYTES and can_fork()
     processes = max(1, (parts or usable_cpus()) if parallel else 1)
+    counting = start_child(lambda: b"%d" % _count_lines(path)) if processes > 1 else None
+    if not isinstance(encoder, Encoder):
+        try:
+            encoder = encoder()
+        except BaseException:
+            if counting:
+                counting.abandon()
+            raise
+    counted = counting.result() if counting else None
+    total_lines = int(counted) if counted else _count_lines(path)
+    # Classification needs fewer distinct labels than a third of the examples, and there are
+    # at most as many examples as lines: past that many labels no check needs the answers.
+    limit = total_lines / 3
     points = [skip, size] if processes == 1 else guided_points(path, processes, skip=skip)
     ranges = list(zip(points, points[1:], strict=False))
     queue, feed = os.pipe()
@@ -157,8 +167,10 @@ def scan_file(
     return merge(complete)
 
 
-def _count_lines(handle: Any) -> int:
+def _count_lines(path: Path) -> int:
+    """Lines of the file as the reader counts them (line ends + 1)."""
     count = 0
-    while block := handle.read(BLOCK_BYTES):
-        count += block.count(b"\n")
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            count += block.count(b"\n")
     return count + 1

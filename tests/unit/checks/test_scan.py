@@ -5,6 +5,7 @@ processes, and the same errors for lines the reader refuses."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 from typing import Any
@@ -430,3 +431,32 @@ def test_flagged_finds_exactly_the_examples_holding_a_flag():
         assert scan_module.flagged(flags, flag) == expected
         assert scan_module.flagged(bytearray(len(flags)), flag) == []
     assert scan_module.flagged(bytearray(), scan_module.FLAG_BLANK) == []
+
+
+def test_the_tokenizer_is_loaded_once_before_the_fork_and_lines_counted_by_a_child(
+    tmp_path, monkeypatch
+):
+    """A loader passed as the encoder runs once, in this process (the scanning processes
+    share what it loaded); the line count comes from a child, or from here when that fails."""
+    path = _write(tmp_path / "chat.jsonl", _varied_lines(random.Random(14), 3000))
+    serial = scan_file(path, encoder=get_encoder(MODEL), parallel=False)
+    calls: list[int] = []
+
+    def load() -> Any:
+        calls.append(os.getpid())
+        return get_encoder(MODEL)
+
+    spread = scan_file(path, encoder=load, parallel=True, parts=2)
+    assert calls == [os.getpid()]
+    assert serial is not None and spread is not None
+    assert (spread.tokens, spread.lines, spread.problems) == (
+        serial.tokens,
+        serial.lines,
+        serial.problems,
+    )
+    counted: list[bytes | None] = []
+    result = forked.Child.result
+    monkeypatch.setattr(forked.Child, "result", lambda child: counted.append(result(child)) or None)
+    alone = scan_file(path, encoder=load, parallel=True, parts=2)
+    assert alone is not None and alone.lines == serial.lines
+    assert counted[0] == b"%d" % (path.read_bytes().count(b"\n") + 1)
