@@ -382,7 +382,7 @@ def merge(parts: Sequence[Columns]) -> Columns:
     for part in parts:
         base = len(out)
         out.offsets.extend(part.offsets)
-        out.lines.extend(array("q", (base_line + n for n in part.lines)))
+        out.lines.extend(array("q", map(base_line.__add__, part.lines)))  # map: a C loop
         base_line += part.newlines
         out.tokens.extend(part.tokens)
         out.chars.extend(part.chars)
@@ -393,13 +393,13 @@ def merge(parts: Sequence[Columns]) -> Columns:
         if remap == list(range(len(remap))):  # the usual case: sets met in the same order
             out.role_ids.extend(part.role_ids)
         else:
-            out.role_ids.extend(array("l", (remap[i] for i in part.role_ids)))
+            out.role_ids.extend(array("l", map(remap.__getitem__, part.role_ids)))
         out.problems.update({base + i: found for i, found in part.problems.items()})
         if out.answer_ids is None or part.answer_ids is None or part.answers is None:
             out.answer_ids = out.answers = None
             continue
         remap = [answer_index.setdefault(answer, len(answer_index)) for answer in part.answers]
-        out.answer_ids.extend(array("l", (remap[i] for i in part.answer_ids)))
+        out.answer_ids.extend(array("l", map(remap.__getitem__, part.answer_ids)))
     out.role_sets = list(role_index)
     if out.answer_ids is not None:
         out.answers = list(answer_index)
