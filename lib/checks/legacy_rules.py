@@ -13,6 +13,7 @@ import operator
 import os
 import random
 from collections import Counter
+from collections.abc import Callable, Iterable
 
 from lib.core.convert import (
     ENDING_CANDIDATES,
@@ -53,38 +54,90 @@ def any_contains(texts: list[str], needle: str) -> bool:
 
 
 def common_prefix(texts: list[str]) -> str:
-    """The longest prefix of every text. The prefix common to the first few texts is the
-    answer when every text starts with it (one pass that stops at the first text that does
-    not); an empty one needs no pass at all; otherwise the general min/max comparison."""
+    """The longest prefix of every text: the prefix common to the first few texts, shortened
+    at each text that does not start with it (one pass that stops only to shorten it, none
+    once it is empty)."""
     candidate = os.path.commonprefix(texts[:_SAMPLE])
-    if not candidate or all(map(operator.methodcaller("startswith", candidate), texts)):
-        return candidate
-    return os.path.commonprefix(texts)
+    rest = iter(_distinct_or_all(texts) if candidate else ())
+    while candidate:
+        other = next(
+            itertools.filterfalse(operator.methodcaller("startswith", candidate), rest), None
+        )
+        if other is None:
+            break
+        candidate = os.path.commonprefix([candidate, other])
+    return candidate
 
 
 def common_suffix(texts: list[str]) -> str:
     """The longest suffix of every text (as ``common_prefix``)."""
     candidate = os.path.commonprefix(list(map(_REVERSED, texts[:_SAMPLE])))[::-1]
-    if not candidate or all(map(operator.methodcaller("endswith", candidate), texts)):
-        return candidate
-    return os.path.commonprefix(list(map(_REVERSED, texts)))[::-1]
+    rest = iter(_distinct_or_all(texts) if candidate else ())
+    while candidate:
+        other = next(
+            itertools.filterfalse(operator.methodcaller("endswith", candidate), rest), None
+        )
+        if other is None:
+            break
+        candidate = os.path.commonprefix([candidate[::-1], other[::-1]])[::-1]
+    return candidate
+
+
+def none_start_with(texts: list[str], prefix: str) -> bool:
+    return not any(map(operator.methodcaller("startswith", prefix), _distinct_or_all(texts)))
 
 
 # The fixes, column at a time with C-level ``map`` (no Python call per text).
 
 
+def _few_distinct(texts: list[str]) -> dict[str, None] | None:
+    """The distinct texts of a column that repeats a few values (labels), else None: judged
+    from a sample first, so that a column of distinct prompts pays for no set."""
+    if len(texts) < 1024 or len(set(texts[:256])) > 32:
+        return None
+    distinct = dict.fromkeys(texts)
+    return distinct if len(distinct) * 8 <= len(texts) else None
+
+
+def _distinct_or_all(texts: list[str]) -> Iterable[str]:
+    distinct = _few_distinct(texts)
+    return texts if distinct is None else distinct
+
+
+def _changed(texts: list[str], change: Callable[[list[str]], list[str]]) -> list[str]:
+    """``change`` of the column; for a column of a few repeated labels, ``change`` of each
+    distinct label only (no new string per example)."""
+    distinct = _few_distinct(texts)
+    if distinct is None:
+        return change(texts)
+    keys = list(distinct)
+    return list(map(dict(zip(keys, change(keys), strict=True)).__getitem__, texts))
+
+
 def with_suffix(texts: list[str], suffix: str) -> list[str]:
-    return list(map(operator.add, texts, itertools.repeat(suffix)))
+    return _changed(texts, lambda ts: list(map(operator.add, ts, itertools.repeat(suffix))))
+
+
+def with_prefix(texts: list[str], prefix: str) -> list[str]:
+    return _changed(texts, lambda ts: list(map(operator.add, itertools.repeat(prefix), ts)))
 
 
 def without_prefix(texts: list[str], length: int, *, keep: str = "") -> list[str]:
     """Texts without their first ``length`` characters, ``keep`` put in front instead."""
-    cut = list(map(operator.itemgetter(slice(length, None)), texts))
-    return list(map(operator.add, itertools.repeat(keep), cut)) if keep else cut
+
+    def change(ts: list[str]) -> list[str]:
+        cut = list(map(operator.itemgetter(slice(length, None)), ts))
+        return list(map(operator.add, itertools.repeat(keep), cut)) if keep else cut
+
+    return _changed(texts, change)
 
 
 def with_leading_space(texts: list[str]) -> list[str]:
     """A space in front of each text that does not start with one."""
+    return _changed(texts, _with_leading_space)
+
+
+def _with_leading_space(texts: list[str]) -> list[str]:
     if not any(map(operator.methodcaller("startswith", " "), texts)):
         return list(map(operator.add, itertools.repeat(" "), texts))
     return [t if t[:1] == " " else " " + t for t in texts]

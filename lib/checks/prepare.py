@@ -15,6 +15,7 @@ completions).
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,29 +28,90 @@ from lib.core.examples import Example
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """Prompt and completion columns with the source row of each example."""
+    """Prompt and completion columns with the source row of each example.
+
+    ``prompt_end`` and ``completion_start`` are text every prompt ends with / every completion
+    starts with that is not joined onto the strings yet (the separator and leading-space
+    fixes): the writer writes it in place, so that 200k new strings (25 MB) are not built
+    only to be copied once more. ``materialized()`` joins it on for anything else.
+    """
 
     prompts: list[str]
     completions: list[str]
     rows: list[int]
+    prompt_end: str = ""
+    completion_start: str = ""
 
     def __len__(self) -> int:
         return len(self.prompts)
 
+    def materialized(self) -> Table:
+        """The same examples with ``prompt_end``/``completion_start`` joined onto the texts."""
+        if not self.prompt_end and not self.completion_start:
+            return self
+        prompts, completions = self.prompts, self.completions
+        if self.prompt_end:
+            prompts = rules.with_suffix(prompts, self.prompt_end)
+        if self.completion_start:
+            completions = rules.with_prefix(completions, self.completion_start)
+        return Table(prompts, completions, self.rows)
+
     def without(self, drop: list[int]) -> Table:
         gone = set(drop)
         keep = [i for i in range(len(self)) if i not in gone]
-        return Table(
-            [self.prompts[i] for i in keep],
-            [self.completions[i] for i in keep],
-            [self.rows[i] for i in keep],
+        return replace(
+            self,
+            prompts=[self.prompts[i] for i in keep],
+            completions=[self.completions[i] for i in keep],
+            rows=[self.rows[i] for i in keep],
         )
 
     def with_prompts(self, change: Callable[[str], str]) -> Table:
-        return replace(self, prompts=list(map(change, self.prompts)))
+        return self.with_prompt_column(lambda texts: list(map(change, texts)))
 
     def with_completions(self, change: Callable[[str], str]) -> Table:
-        return replace(self, completions=list(map(change, self.completions)))
+        return self.with_completion_column(lambda texts: list(map(change, texts)))
+
+    def with_prompt_column(self, change: Callable[[list[str]], list[str]]) -> Table:
+        """The prompts (as written) replaced by ``change`` of them; the completions' pending
+        start stays pending."""
+        prompts = self.prompts
+        if self.prompt_end:
+            prompts = rules.with_suffix(prompts, self.prompt_end)
+        return replace(self, prompts=change(prompts), prompt_end="")
+
+    def with_completion_column(self, change: Callable[[list[str]], list[str]]) -> Table:
+        """The completions (as written) replaced by ``change`` of them; the prompts' pending
+        end stays pending."""
+        completions = self.completions
+        if self.completion_start:
+            completions = rules.with_prefix(completions, self.completion_start)
+        return replace(self, completions=change(completions), completion_start="")
+
+    def with_prompt_end(self, suffix: str) -> Table:
+        """Every prompt followed by ``suffix`` (written in place, see the class docstring)."""
+        return replace(self, prompt_end=self.prompt_end + suffix)
+
+    def with_leading_space(self) -> Table:
+        """A space in front of each completion that does not start with one; when none does
+        (the usual case) the space is written in place."""
+        if self.completion_start or rules.none_start_with(self.completions, " "):
+            return replace(self, completion_start=" " + self.completion_start)
+        return replace(self, completions=rules.with_leading_space(self.completions))
+
+    def task_type(self) -> str:
+        """``rules.task_type`` of the examples as written: a prompt end makes every prompt
+        non-empty, and a leading space does not change a label (labels are compared stripped)."""
+        prompts = [self.prompt_end] if self.prompt_end else self.prompts
+        return rules.task_type(prompts, self.completions)
+
+    def common_suffixes(self) -> tuple[str, str]:
+        """(common suffix of the prompts, of the completions) as written."""
+        prompt_suffix = rules.common_suffix(self.prompts) + self.prompt_end
+        ending = rules.common_suffix(self.completions)
+        if self.completion_start and ending in self.completions:  # may reach into the start
+            ending = rules.common_suffix(rules.with_prefix(self.completions, self.completion_start))
+        return prompt_suffix, ending
 
 
 @dataclass(slots=True)
@@ -76,6 +138,10 @@ class Analysis:
     @property
     def any_necessary(self) -> bool:
         return any(s.necessary for s in self.steps)
+
+
+def _texts(table: Table) -> tuple[list[str], list[str]]:
+    return table.prompts, table.completions
 
 
 def _text(value: Any) -> str:
@@ -206,7 +272,7 @@ def _recommend(analysis: Analysis) -> None:
                     f"There are {len(long)} examples that are very long. These are rows: "
                     f"{[table.rows[i] for i in long]}",
                     f"Remove {len(long)} long examples",
-                    apply=lambda t: t.without(rules.long_indexes(t.prompts, t.completions)),
+                    apply=lambda t: t.without(rules.long_indexes(*_texts(t.materialized()))),
                 )
             )
     joined_prompts = rules.joined(prompts)  # searched and counted by several rules
@@ -243,7 +309,7 @@ def _recommend(analysis: Analysis) -> None:
                 "The completion should start with a whitespace character (` `). This tends to "
                 "produce better results due to the tokenization.",
                 "Add a whitespace character to the beginning of the completion",
-                apply=lambda t: replace(t, completions=rules.with_leading_space(t.completions)),
+                apply=Table.with_leading_space,
             )
         )
 
@@ -272,7 +338,7 @@ def _separator(analysis: Analysis, prompts: list[str], joined_prompts: str) -> N
             "Your data does not contain a common separator at the end of your prompts. A "
             "separator makes it clear to the fine-tuned model where the completion should begin.",
             f"Add a suffix separator `{shown(chosen)}` to all prompts",
-            apply=lambda t: replace(t, prompts=rules.with_suffix(t.prompts, chosen)),
+            apply=lambda t: t.with_prompt_end(chosen),
         )
     )
 
@@ -287,8 +353,8 @@ def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> 
                     f"All prompts start with prefix `{shown(prefix, limit=80)}`. Fine-tuning "
                     "doesn't need the instruction repeated in every prompt.",
                     f"Remove prefix `{shown(prefix, limit=80)}` from all prompts",
-                    apply=lambda t: replace(
-                        t, prompts=rules.without_prefix(t.prompts, len(prefix))
+                    apply=lambda t: t.with_prompt_column(
+                        lambda texts: rules.without_prefix(texts, len(prefix))
                     ),
                 )
             )
@@ -305,11 +371,10 @@ def _prefixes(steps: list[Step], prompts: list[str], completions: list[str]) -> 
                 f"All completions start with prefix `{shown(cprefix, limit=80)}`. Most of the time "
                 "you should only add the output data into the completion, without any prefix",
                 f"Remove prefix `{shown(cprefix, limit=80)}` from all completions",
-                apply=lambda t: replace(
-                    t,
-                    completions=rules.without_prefix(
-                        t.completions, len(cprefix), keep=" " if keep_space else ""
-                    ),
+                apply=lambda t: t.with_completion_column(
+                    lambda texts: rules.without_prefix(
+                        texts, len(cprefix), keep=" " if keep_space else ""
+                    )
                 ),
             )
         )
@@ -335,7 +400,9 @@ def _ending(analysis: Analysis, completions: list[str]) -> None:
             "Your data does not contain a common ending at the end of your completions. A common "
             "ending makes it clear to the fine-tuned model where the completion should end.",
             f"Add a suffix ending `{shown(chosen)}` to all completions",
-            apply=lambda t: replace(t, completions=rules.with_suffix(t.completions, chosen)),
+            apply=lambda t: t.with_completion_column(
+                lambda texts: rules.with_suffix(texts, chosen)
+            ),
         )
     )
 
@@ -416,20 +483,27 @@ _OPEN, _MIDDLE, _CLOSE = b'{"prompt":"', b'","completion":"', b'"}\n'
 CHUNK = 16_384  # lines per C pass: big enough to amortise the calls, small enough for the cache
 
 
-def completion_jsonl_chunk(prompts: list[str], completions: list[str]) -> bytes:
-    """The JSONL lines of these pairs, byte for byte ``jsonl_line``'s (``ensure_ascii=False``).
+def completion_jsonl_chunk(
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    prompt_end: str = "",
+    completion_start: str = "",
+) -> bytes:
+    """The JSONL lines of these pairs, byte for byte ``jsonl_line``'s (``ensure_ascii=False``),
+    each prompt followed by ``prompt_end`` and each completion preceded by ``completion_start``.
 
     The pairs are joined into one text with a marker after each prompt and after each
     completion, encoded, escaped with a few ``bytes.replace`` passes (JSON escaping is one
     character at a time, so escaping the whole is escaping each part), and the markers become
-    the JSON between the strings: C loops over the chunk instead of a call per line. A chunk
-    holding a marker or another control character (escaped as ``\\u00XX``) is written one
-    line at a time.
+    the JSON between the strings: C loops over the chunk instead of a call per line. The
+    prompt end and completion start stand beside the marker between the two, so they are
+    written without a new string per example. A chunk holding a marker or another control
+    character (escaped as ``\\u00XX``) is written one line at a time.
     """
     k = len(prompts)
     if not k:
         return b""
-    parts = [_AFTER_PROMPT] * (4 * k)
+    parts = [prompt_end + _AFTER_PROMPT + completion_start] * (4 * k)
     parts[0::4] = prompts
     parts[2::4] = completions
     parts[3::4] = [_AFTER_COMPLETION] * k
@@ -443,16 +517,29 @@ def completion_jsonl_chunk(prompts: list[str], completions: list[str]) -> bytes:
             data = data.replace(_AFTER_PROMPT.encode(), _MIDDLE)
             return _OPEN + data.replace(_AFTER_COMPLETION.encode(), _CLOSE + _OPEN)[: -len(_OPEN)]
     return "".join(
-        f'{{"prompt":{p},"completion":{c}}}\n'
-        for p, c in zip(map(_quote, prompts), map(_quote, completions), strict=True)
+        f'{{"prompt":{_quote(p + prompt_end)},"completion":{_quote(completion_start + c)}}}\n'
+        for p, c in zip(prompts, completions, strict=True)
     ).encode("utf-8")
 
 
+def _taken(texts: list[str], positions: Sequence[int]) -> Sequence[str]:
+    """``texts`` at these positions (one C call: ``itemgetter`` of many positions)."""
+    if len(positions) == 1:
+        return [texts[positions[0]]]
+    return operator.itemgetter(*positions)(texts) if positions else ()
+
+
 def write_completion_jsonl(
-    path: Path, prompts: list[str], completions: list[str], order: Sequence[int]
+    path: Path,
+    prompts: list[str],
+    completions: list[str],
+    order: Sequence[int],
+    *,
+    prompt_end: str = "",
+    completion_start: str = "",
 ) -> None:
     """Write the JSONL lines of the examples at ``order``, all or nothing (a temp file renamed
-    into place), a chunk of lines at a time."""
+    into place), a chunk of lines at a time (``completion_jsonl_chunk``)."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as handle:
@@ -460,8 +547,10 @@ def write_completion_jsonl(
                 chunk = order[start : start + CHUNK]
                 handle.write(
                     completion_jsonl_chunk(
-                        list(map(prompts.__getitem__, chunk)),
-                        list(map(completions.__getitem__, chunk)),
+                        _taken(prompts, chunk),
+                        _taken(completions, chunk),
+                        prompt_end,
+                        completion_start,
                     )
                 )
         tmp.replace(path)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lib.checks import legacy_rules as rules
 from lib.checks.prepare import (
     Table,
     analyse,
@@ -144,7 +143,7 @@ def _prepare_completion(
                 applied.append(step.name)
     else:
         print("\n\nNo remediations found.")
-    kind = rules.task_type(table.prompts, table.completions)
+    kind = table.task_type()
     split = kind == "classification" and ask(
         "- [Recommended] Would you like to split into training and validation set? [Y/n]: "
     )
@@ -157,7 +156,7 @@ def _prepare_completion(
     if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
         print("Aborting... did not write the file")
         return 0
-    print_tokens = _start_tokens(table, model=tokens_model) if tokens_model else None
+    print_tokens = _start_tokens(table.materialized(), model=tokens_model) if tokens_model else None
     written = _write(path, table, split=split, stratified=stratified)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
@@ -194,15 +193,16 @@ def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
 
 def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:
     prompts, completions = table.prompts, table.completions
+    ends = {"prompt_end": table.prompt_end, "completion_start": table.completion_start}
     names = output_names(path, split=split)
     if not split:
-        write_completion_jsonl(names[0], prompts, completions, range(len(table)))
+        write_completion_jsonl(names[0], prompts, completions, range(len(table)), **ends)
         return names
-    labels = [c.strip() for c in table.completions] if stratified else None
+    labels = [c.strip() for c in table.materialized().completions] if stratified else None
     train, valid = split_positions(len(table), labels=labels)
-    write_completion_jsonl(names[0], prompts, completions, train)
+    write_completion_jsonl(names[0], prompts, completions, train, **ends)
     try:
-        write_completion_jsonl(names[1], prompts, completions, valid)
+        write_completion_jsonl(names[1], prompts, completions, valid, **ends)
     except OSError:
         names[0].unlink(missing_ok=True)
         raise
@@ -218,8 +218,7 @@ def _next_steps(files: list[Path], table: Table | None) -> None:
         "(Train screen, or fine_tuning.jobs.create in the openai SDK)"
     )
     if table is not None and len(table):
-        separator = rules.common_suffix(table.prompts)
-        ending = rules.common_suffix(table.completions)
+        separator, ending = table.common_suffixes()
         if separator:
             lines.append(
                 f"- prompts sent to the fine-tuned model must end with {separator!r} "
