@@ -98,7 +98,7 @@ def _read_table(reading: Reading, *, tokens_model: str | None) -> tuple[Table, l
         reading,
         processes=usable_cpus(),
         meanwhile=(lambda: get_encoder(tokens_model)) if tokens_model else None,
-        own_share=0.35 if tokens_model else 0.5,
+        own_share=0.35 if tokens_model else 0.56,
     )
     if columns is not None:
         return table_from_columns(columns.columns, columns.cells, columns.rows)
