@@ -187,9 +187,30 @@ def letter_case_counts(texts: list[str], *, joined_texts: str | None = None) -> 
     return upper, lower
 
 
+_NOT_UPPER = bytes(b for b in range(256) if not 65 <= b <= 90)
+_COMMON_LOWER = b"etaoins"  # the commonest lowercase letters of English text, in that order
+
+
 def mostly_uppercase(texts: list[str], *, joined_texts: str | None = None) -> bool:
-    """prepare_data's rule: more than a third of the letters are uppercase."""
-    upper, lower = letter_case_counts(texts, joined_texts=joined_texts)
+    """prepare_data's rule: more than a third of the letters are uppercase.
+
+    For ASCII text the uppercase letters are counted by deleting every other byte (one C pass
+    that keeps few bytes), and the lowercase letters are bounded from below by counting the
+    commonest ones: as soon as twice the uppercase count is within that bound the answer is
+    no, without the exact count (``letter_case_counts``) that decides the other cases.
+    """
+    text = joined(texts) if joined_texts is None else joined_texts
+    if text.isascii():
+        data = text.encode("ascii")
+        upper = len(data.translate(None, _NOT_UPPER))
+        if not upper:
+            return False
+        lower_at_least = 0
+        for letter in _COMMON_LOWER:
+            lower_at_least += data.count(letter)
+            if upper * 2 <= lower_at_least:
+                return False
+    upper, lower = letter_case_counts(texts, joined_texts=text)
     return upper * 2 > lower
 
 

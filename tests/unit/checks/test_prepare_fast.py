@@ -228,6 +228,39 @@ def test_jsonl_chunks_are_the_json_encoders_lines() -> None:
             [text, "x"], ["y", text]
         )
     assert completion_jsonl_chunk([], []) == b""
+    # a prompt end and a completion start written in place: the lines of the joined texts
+    for end, start in [("\n\n###\n\n", " "), (" ->", ""), ("", " "), ("\x1e", " \x1f")]:
+        for prompts, completions in [(plain, plain[::-1]), (tricky, plain), (plain, tricky)]:
+            assert completion_jsonl_chunk(prompts, completions, end, start) == expected(
+                [p + end for p in prompts], [start + c for c in completions]
+            )
+
+
+def test_fixes_kept_beside_the_texts_give_the_joined_table() -> None:
+    from lib.checks.prepare import Table
+
+    prompts = [f"Question {i}" for i in range(2000)] + ["Question 1"]
+    completions = [f"class {i % 3}" for i in range(2000)] + ["class 1"]
+    table = Table(prompts, completions, list(range(2, 2003)))
+    fixed = table.with_prompt_end("\n\n###\n\n").with_leading_space()
+    assert (fixed.prompt_end, fixed.completion_start) == ("\n\n###\n\n", " ")
+    assert fixed.prompts is prompts  # no new strings until they are needed
+    joined = fixed.materialized()
+    assert joined.prompts == [p + "\n\n###\n\n" for p in prompts]
+    assert joined.completions == [" " + c for c in completions]
+    assert fixed.task_type() == joined.task_type()
+    assert fixed.common_suffixes() == ("\n\n###\n\n", "")
+    # a later fix of the texts applies to the texts as written
+    assert fixed.with_prompts(str.upper).prompts == [p.upper() for p in joined.prompts]
+    cut = fixed.with_completion_column(lambda texts: [t[3:] for t in texts])
+    assert cut.completions == [c[2:] for c in completions] and cut.prompt_end == "\n\n###\n\n"
+    assert fixed.without([0, 2000]).materialized().prompts == joined.prompts[1:2000]
+    # a completion that is the whole common ending: the space in front belongs to it
+    ends = Table(["a", "b"], ["x", "y x"], [2, 3]).with_leading_space()
+    assert ends.common_suffixes() == ("", " x")
+    # some completions already start with a space: the others get one each
+    some = Table(["a", "b"], [" x", "y"], [2, 3]).with_leading_space()
+    assert (some.completion_start, some.completions) == ("", [" x", " y"])
 
 
 def test_written_file_holds_the_lines_in_order(tmp_path: Path) -> None:
@@ -290,6 +323,23 @@ def test_prefix_suffix_and_letter_counts_match_their_definitions() -> None:
     texts = ["Same start a"] * 100 + ["Same other"]
     assert rules.common_prefix(texts) == "Same "
     assert rules.common_suffix(["x END"] * 100 + ["y  END"]) == " END"
+    # shortened at several texts in turn, and per distinct label for a label column
+    assert rules.common_prefix(["abcdef"] * 70 + ["abcdx", "abz", "abcdef"]) == "ab"
+    assert rules.common_suffix(["x class 1"] * 900 + ["y lass 1", "ss 1"] * 100) == "ss 1"
+    # mostly uppercase decided early (no uppercase; lowercase bound reached) and exactly
+    for texts in (
+        ["no capitals here"] * 10,
+        ["Some Title Case Words"] * 10,
+        ["ABC def"] * 5,
+        ["ABC defg"] * 5,
+        ["ABCDEFG xyz"] * 3,
+        ["QQQ eeeeee"],
+        ["QQQ eeeeeee"],
+        ["Ünïcödé ABC", "abc"],
+        [""],
+    ):
+        upper, lower = rules.letter_case_counts(texts)
+        assert rules.mostly_uppercase(texts) == (upper * 2 > lower), texts
 
 
 def test_separator_long_rows_and_labels_match_their_definitions() -> None:
