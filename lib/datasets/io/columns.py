@@ -86,6 +86,9 @@ def read_text_columns(
             if processes < 2:
                 return _read(_lines(stream), reading, delimiter)
             data = stream.read()
+        plain = read_plain(data, reading, delimiter)
+        if plain is not None:
+            return plain
         cut = _cut(data, own_share) if len(data) >= PARALLEL_MIN_BYTES else None
         if cut is None:
             return _read(_lines(io.BytesIO(data)), reading, delimiter)
@@ -93,6 +96,49 @@ def read_text_columns(
         return _read(first, reading, delimiter, (data, cut), meanwhile)
     except (ReadError, csv.Error, UnicodeDecodeError, _Ragged):
         return None
+
+
+def read_plain(data: bytes, reading: Reading, delimiter: str) -> TextColumns | None:
+    """The columns of a file without any quote or NUL, split by ``str`` methods (C loops over
+    the whole text, no record at a time); None for any other file, or when a line is blank,
+    holds only delimiters or has not one cell per column (the ``csv`` path decides those).
+
+    Without quotes ``csv`` reads a line as ``line.split(delimiter)``, its line break (``\\n``
+    or ``\\r\\n``) left out; a carriage return anywhere else would be special to it, so a
+    file whose lines do not all end the same way is not for this path. When every line after
+    the header has exactly one delimiter fewer than the header has columns, the lines joined
+    by the delimiter split into the cells row after row.
+    """
+    if b'"' in data or b"\x00" in data:
+        return None
+    text = data.decode("utf-8")
+    lines = text.split("\r\n" if "\r" in text else "\n")
+    del text
+    if lines[-1] == "":
+        lines.pop()  # the break that ends the last line
+    if len(lines) < 2 or not lines[0].strip() or "\r" in lines[0] or "\n" in lines[0]:
+        return None  # no rows, blank lines before the header, mixed line breaks: the csv path
+    records = DelimitedRecords([lines[0] + "\n"], reading.file_name, delimiter)
+    columns = records.columns
+    if columns != reading.columns:
+        return None
+    assert columns is not None
+    if not TableNormaliser(reading.schema, columns, file_name=reading.file_name).identity:
+        return None
+    width = len(columns)
+    del lines[0]
+    if "" in lines or delimiter * (width - 1) in lines:
+        return None  # blank rows, skipped by the record reader
+    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
+        return None  # ragged rows: padded or refused by the record reader
+    joined = delimiter.join(lines)
+    if "\r" in joined or "\n" in joined:
+        return None  # a line break other than the file's own
+    n = len(lines)
+    cells = joined.split(delimiter) if width > 1 else lines
+    del joined, lines
+    by_column = [cells[i::width] for i in range(width)] if width > 1 else [cells]
+    return TextColumns(columns, dict(zip(columns, by_column, strict=True)), list(range(2, n + 2)))
 
 
 def _lines(stream: IO[bytes]) -> io.TextIOWrapper:

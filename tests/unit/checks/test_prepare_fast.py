@@ -505,3 +505,59 @@ def test_a_cut_inside_the_header_is_not_mistaken_for_a_header(
     assert cut is not None and data.index(b"multi") < cut <= data.index(b"line")
     fast = _columns(path, 2)
     assert fast is None or fast == _streamed(path)
+
+
+def test_a_file_without_quotes_is_split_by_str_methods_as_csv_reads_it(tmp_path: Path) -> None:
+    """Random unquoted files (line breaks of either kind or mixed, lone carriage returns,
+    blank, delimiter-only and ragged lines): the plain split gives the streamed table, or
+    nothing and the csv path decides."""
+    import random
+
+    from lib.checks.prepare import table_from_columns
+    from lib.core.errors import UserError
+    from lib.datasets.io.columns import read_plain
+    from lib.datasets.service import read_examples
+
+    rng = random.Random(12)
+    alphabet = ["a", "B", " ", "é", "Ω", "\u2028", "\t", "x", "NA", "\x0b", "\x85"]
+    taken = 0
+    for trial in range(300):
+        delimiter = rng.choice([",", "\t"])
+        width = rng.choice([1, 2, 2, 3])
+        header = delimiter.join({1: ["completion"], 2: ["prompt", "completion"]}.get(
+            width, ["prompt", "completion", "id"]))  # fmt: skip
+        rows = []
+        for _ in range(rng.randint(1, 12)):
+            cells = [
+                "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 5)))
+                for _ in range(width)
+            ]
+            if rng.random() < 0.05:
+                cells = cells[:-1] if width > 1 else [""]  # ragged or blank
+            if rng.random() < 0.03:
+                cells = [""] * width  # delimiters only
+            if rng.random() < 0.03:
+                cells[0] += rng.choice(["\r", "\n", "\r\n"])  # a break inside a line
+            rows.append(delimiter.join(cells))
+        newline = rng.choice(["\n", "\r\n"])
+        text = newline.join([header, *rows]) + rng.choice(["", newline])
+        if rng.random() < 0.05:
+            text = text.replace(newline, "\n", 1)  # mixed line breaks
+        name = "data.tsv" if delimiter == "\t" else "data.csv"
+        path = tmp_path / f"{trial}{name}"
+        path.write_bytes(text.encode())
+        try:
+            reading = read_examples(path, file_name=path.name)
+        except UserError:  # e.g. a header the reader needs a mapping for
+            continue
+        plain = read_plain(text.encode(), reading, delimiter)
+        if plain is None:
+            continue
+        taken += 1
+        fast = table_from_columns(plain.columns, plain.cells, plain.rows)
+        try:
+            streamed = _streamed(path)
+        except UserError:
+            streamed = None
+        assert fast == streamed, (trial, text)
+    assert taken >= 40  # most files; the others are the csv path's
