@@ -135,9 +135,13 @@ def read_plain(data: bytes, reading: Reading, delimiter: str) -> TextColumns | N
     if "\r" in joined or "\n" in joined:
         return None  # a line break other than the file's own
     n = len(lines)
-    cells = joined.split(delimiter) if width > 1 else lines
-    del joined, lines
-    by_column = [cells[i::width] for i in range(width)] if width > 1 else [cells]
+    if width == 1:
+        by_column = [lines]
+    else:
+        del lines  # the lines go before the cells are made: two copies of the text at most
+        cells = joined.split(delimiter)
+        del joined
+        by_column = [cells[i::width] for i in range(width)]
     return TextColumns(columns, dict(zip(columns, by_column, strict=True)), list(range(2, n + 2)))
 
 
