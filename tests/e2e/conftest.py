@@ -147,8 +147,11 @@ def app_url(app_server: AppServer) -> str:
     return app_server.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Playwright's driver keeps a watcher thread in this
+    process while it runs; closing it after each module leaves later tests (the unit tests
+    that fork, which refuse to in a multi-threaded process) with the one thread they had."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
