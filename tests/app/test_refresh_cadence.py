@@ -25,6 +25,16 @@ from tests.unit.evaluate.helpers import BASE, review_rows
 NOW = datetime(2026, 11, 30, 12, 0, 0)
 
 
+def _test_set(engine, ana, n: int) -> evaluate.TestSet:  # noqa: ANN001 - a SQLAlchemy Engine
+    """The test split of a snapshot of the first ``n`` sample reviews."""
+    rows = [Example(data=r, source_row=i + 1) for i, r in enumerate(review_rows()[:n])]
+    dataset = import_examples(engine, name="Reviews", schema="completion", rows=rows).dataset_id
+    snapshot = create_snapshot(engine, dataset, author="Ana", train=0.5, valid=0.1, test=0.4)
+    return evaluate.testset_from_snapshot(
+        engine, getattr(snapshot, "id", snapshot), split="test", actor=ana
+    )
+
+
 def _job(status: str, *, age: timedelta) -> JobRow:
     created = NOW - age
     return JobRow(
@@ -75,12 +85,7 @@ def test_evaluation_progress_refreshes_while_live_and_stops_when_finished(
     app_store, slow_engine
 ) -> None:
     engine, ana = app_store, local_actor("Ana")
-    rows = [Example(data=r, source_row=i + 1) for i, r in enumerate(review_rows()[:60])]
-    dataset = import_examples(engine, name="Reviews", schema="completion", rows=rows).dataset_id
-    snapshot = create_snapshot(engine, dataset, author="Ana", train=0.5, valid=0.1, test=0.4)
-    tests = evaluate.testset_from_snapshot(
-        engine, getattr(snapshot, "id", snapshot), split="test", actor=ana
-    )
+    tests = _test_set(engine, ana, 60)
 
     at = AppTest.from_function(_watched_every, default_timeout=60)
     at.run()
@@ -105,12 +110,7 @@ def test_results_reruns_share_the_loaded_predictions(app_store, engine_url, monk
 
     monkeypatch.setenv("TUNELAB_ENGINE_URL", engine_url)
     engine, ana = app_store, local_actor("Ana")
-    rows = [Example(data=r, source_row=i + 1) for i, r in enumerate(review_rows()[:40])]
-    dataset = import_examples(engine, name="Reviews", schema="completion", rows=rows).dataset_id
-    snapshot = create_snapshot(engine, dataset, author="Ana", train=0.5, valid=0.1, test=0.4)
-    tests = evaluate.testset_from_snapshot(
-        engine, getattr(snapshot, "id", snapshot), split="test", actor=ana
-    )
+    tests = _test_set(engine, ana, 40)
     run_id = start_evaluation(
         engine, tests, [ModelSpec(BASE)], task="auto", top_k=1, batch=False, concurrency=4,
         secrets=None, actor=ana,
@@ -130,12 +130,7 @@ def test_resuming_from_the_page_turns_the_refresh_back_on(app_store, slow_engine
     from lib.evaluate.ui.run import LIVE_KEY
 
     engine, ana = app_store, local_actor("Ana")
-    rows = [Example(data=r, source_row=i + 1) for i, r in enumerate(review_rows()[:60])]
-    dataset = import_examples(engine, name="Reviews", schema="completion", rows=rows).dataset_id
-    snapshot = create_snapshot(engine, dataset, author="Ana", train=0.5, valid=0.1, test=0.4)
-    tests = evaluate.testset_from_snapshot(
-        engine, getattr(snapshot, "id", snapshot), split="test", actor=ana
-    )
+    tests = _test_set(engine, ana, 60)
     run_id = create_evaluation(engine, tests, [ModelSpec(BASE)], created_by="Ana")  # not started
     at = AppTest.from_file(str(REPO_ROOT / "pages" / "evaluate.py"), default_timeout=60)
     at.session_state["reviewer_name"] = "Ana"
