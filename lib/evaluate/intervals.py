@@ -5,7 +5,8 @@ take ``N_RESAMPLES`` and ``SEED`` from here (they used 500 and 300 draws and dis
 
 The per-class bootstrap resamples examples with replacement (percentile interval, as
 ``metrics.bootstrap_ci``) and recomputes every class's counts from one set of draws, vectorised
-with numpy: with 1,000 draws over a few thousand examples it takes well under a second.
+with numpy and drawn in blocks (``metrics.bootstrap_draws``, ``metrics.class_score_rows``: the
+accuracy intervals' code), so 1,000 draws over 10,000 examples never hold 80 MB at once.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.evaluate.metrics import Interval
+from lib.evaluate.metrics import Interval, bootstrap_draws, class_score_rows
 
 N_RESAMPLES = 1000
 SEED = 0
 CONFIDENCE = 0.95
-CHUNK = 1_000_000  # indices per chunk of draws
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +32,6 @@ class ClassIntervals:
     precision: Interval
     recall: Interval
     f1: Interval
-
-
-def _scores(g: np.ndarray, p: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Precision, recall and F1 per class for rows of draws (``g``, ``p``: draws × n codes)."""
-    hit = g == p
-    tp = np.stack([((g == c) & hit).sum(axis=-1) for c in range(k)], axis=-1).astype(float)
-    support = np.stack([(g == c).sum(axis=-1) for c in range(k)], axis=-1).astype(float)
-    predicted = np.stack([(p == c).sum(axis=-1) for c in range(k)], axis=-1).astype(float)
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
-    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    total = precision + recall
-    f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(tp), where=total > 0)
-    return precision, recall, f1
 
 
 def per_class_intervals(
@@ -60,15 +47,18 @@ def per_class_intervals(
     percentile bootstrap intervals; an invalid prediction counts against recall only."""
     k = len(labels)
     index = {label: i for i, label in enumerate(labels)}
-    g = np.fromiter((index.get(x, k) for x in gold), dtype=int, count=len(gold))
-    p = np.fromiter((index.get(x, k + 1) for x in pred), dtype=int, count=len(pred))
-    precision, recall, f1 = _scores(g, p, k)
+    g = np.fromiter((index.get(x, k) for x in gold), dtype=np.int64, count=len(gold))
+    p = np.fromiter((index.get(x, k + 1) for x in pred), dtype=np.int64, count=len(pred))
+    width = k + 2
+    precision, recall, f1 = (row[0] for row in class_score_rows(g[None, :], p[None, :], k, width))
     support = [int((g == c).sum()) for c in range(k)]
     if len(g):
-        rng = np.random.default_rng(seed)
-        draws = rng.integers(0, len(g), (n_resamples, len(g)))
-        # In chunks of draws: a 1,000 × 10,000 index matrix per class would hold 80 MB.
-        parts = [_scores(g[d], p[d], k) for d in np.array_split(draws, max(1, draws.size // CHUNK))]
+        # Block by block, as the accuracy intervals: the same draws as one
+        # ``default_rng(seed).integers(0, n, (n_resamples, n))`` without holding them all.
+        parts = [
+            class_score_rows(g[d], p[d], k, width)
+            for d in bootstrap_draws(len(g), n_resamples, seed)
+        ]
         bp, br, bf = (np.concatenate([part[i] for part in parts]) for i in range(3))
     alpha = (1 - confidence) / 2
 

@@ -242,7 +242,7 @@ def bootstrap_accuracy_macro_f1(
     accuracy, f1 = _accuracy_f1_rows(g[None, :], p[None, :], k, width)
     if n == 0:
         return AccuracyF1Intervals(_point(accuracy[0]), _point(f1[0]))
-    parts = [_accuracy_f1_rows(g[d], p[d], k, width) for d in _draws(n, n_resamples, seed)]
+    parts = [_accuracy_f1_rows(g[d], p[d], k, width) for d in bootstrap_draws(n, n_resamples, seed)]
     accs = np.concatenate([a for a, _ in parts])
     f1s = np.concatenate([f for _, f in parts])
     alpha = (1 - confidence) / 2
@@ -256,7 +256,7 @@ def _point(value: float) -> Interval:
     return Interval(float(value), float(value), float(value))
 
 
-def _draws(n: int, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
+def bootstrap_draws(n: int, n_resamples: int, seed: int) -> Iterator[np.ndarray]:
     """The resamples' indices, ``BOOTSTRAP_CHUNK`` at a time: the same numbers as one
     ``default_rng(seed).integers(0, n, (n_resamples, n))`` (numpy draws 64-bit integers one
     after the other), without holding all of them (160 MB for 2,000 × 10,000)."""
@@ -273,19 +273,30 @@ def _accuracy_f1_rows(
     r, n = g.shape
     if n == 0:
         return np.zeros(r), np.zeros(r)
+    _, _, f1 = class_score_rows(g, p, k, width)
+    macro = f1.mean(axis=1) if k else np.zeros(r)
+    return (g == p).mean(axis=1), macro
+
+
+def class_score_rows(
+    g: np.ndarray, p: np.ndarray, k: int, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall and F1 of classes ``0 … k-1`` for each row (``g``, ``p``: resamples ×
+    examples, integer codes below ``width``; codes ≥ k are no class). One ``bincount`` per
+    count over the whole block, with each row's codes shifted into a range of its own."""
+    r = g.shape[0]
     hit = g == p
     offset = (np.arange(r) * width)[:, None]
     size = r * width
-    tp = np.bincount((g + offset)[hit], minlength=size).reshape(r, width)[:, :k]
-    support = np.bincount((g + offset).ravel(), minlength=size).reshape(r, width)[:, :k]
+    shifted = g + offset
+    tp = np.bincount(shifted[hit], minlength=size).reshape(r, width)[:, :k].astype(float)
+    support = np.bincount(shifted.ravel(), minlength=size).reshape(r, width)[:, :k]
     predicted = np.bincount((p + offset).ravel(), minlength=size).reshape(r, width)[:, :k]
-    tp = tp.astype(float)
     precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
     recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
     total = precision + recall
     f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(tp), where=total > 0)
-    macro = f1.mean(axis=1) if k else np.zeros(r)
-    return hit.mean(axis=1), macro
+    return precision, recall, f1
 
 
 def paired_difference_ci(
@@ -304,7 +315,10 @@ def paired_difference_ci(
     if len(a) == 0:
         return Interval(value, value, value)
     diffs = np.concatenate(
-        [b[idx].mean(axis=1) - a[idx].mean(axis=1) for idx in _draws(len(a), n_resamples, seed)]
+        [
+            b[idx].mean(axis=1) - a[idx].mean(axis=1)
+            for idx in bootstrap_draws(len(a), n_resamples, seed)
+        ]
     )
     alpha = (1 - confidence) / 2
     return Interval(value, float(np.quantile(diffs, alpha)), float(np.quantile(diffs, 1 - alpha)))

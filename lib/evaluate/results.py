@@ -25,6 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy.engine import Engine
 
 from lib.evaluate import metrics
@@ -199,8 +200,46 @@ def prompt_text(body: dict[str, Any]) -> str:
     )
 
 
+class _Labels:
+    """A run's label parsing, done once per distinct text: a 10,000-example run has a handful
+    of distinct answers, golds and top tokens, and normalising each of the 20,000 answers and
+    100,000 top tokens again was most of loading a run. The same rules as :func:`_prediction`
+    (which stays the one-item form, for callers holding an ``ItemResult``)."""
+
+    def __init__(self, labels: list[str], stops: list[str]) -> None:
+        self.labels, self.stops, self.known = labels, stops, set(labels)
+        self._norm: dict[str | None, str] = {}
+        self._target: dict[str, str | None] = {}
+
+    def norm(self, text: str | None) -> str:
+        found = self._norm.get(text)
+        if found is None:
+            found = self._norm[text] = normalise_label(text, stops=self.stops)
+        return found
+
+    def target(self, token: str) -> str | None:
+        """The label a top token's probability adds to (``_label_probs``'s rule), or None."""
+        if token in self._target:
+            return self._target[token]
+        norm = normalise_label(token, stops=self.stops)
+        found: str | None = None
+        if norm:
+            if norm in self.known:
+                found = norm
+            else:
+                starts = [label for label in self.labels if label.startswith(norm)]
+                found = starts[0] if len(starts) == 1 else None
+        self._target[token] = found
+        return found
+
+
 def load(engine: Engine, run_id: int) -> EvalData:
-    """Predictions of a run, aligned by example (only examples every model has answered)."""
+    """Predictions of a run, aligned by example (only examples every model has answered).
+
+    Reads the run in one query (``result_rows``) and decodes only what a prediction keeps: a
+    request body only for the prompt of an example that is scored, the answer's logprobs
+    once (orjson: its floats are correctly rounded, the same numbers as ``json.loads``), each
+    distinct label text parsed once (:class:`_Labels`)."""
     with engine.connect() as conn:
         run = runner.get_run(conn, run_id)
     settings = run.settings
@@ -209,28 +248,63 @@ def load(engine: Engine, run_id: int) -> EvalData:
     classification = task == "classification"
     stops = [settings["ending"]] if settings.get("ending") else []
     labels = list(settings.get("labels") or [])
+    parse = _Labels(labels, stops)
+    known, exp, loads = parse.known, math.exp, orjson.loads
     rows: dict[str, dict[str, Prediction]] = defaultdict(dict)
-    bodies: dict[str, str] = {}
+    bodies: dict[str, str] = {}  # example key → its first request body, still JSON text
     order: list[str] = []
     failed: dict[str, list[Prediction]] = {m: [] for m in models}
     has_failure: set[str] = set()
     reused = 0
-    for item in runner.iter_results(engine, run_id):
-        index = int(item.meta.get("model_index", 0))
-        model = models[index] if index < len(models) else item.model
-        prediction = _prediction(
-            item, model=model, labels=labels, stops=stops, classification=classification
-        )
-        if prediction.example not in rows:
-            order.append(prediction.example)
-            bodies[prediction.example] = prompt_text(item.body)
-        rows[prediction.example][model] = prediction
-        reused += item.from_cache and item.status == "done"
-        if item.status == "pending":
-            rows[prediction.example]["__pending__"] = prediction
-        elif item.status == "failed":
+    for row in runner.result_rows(engine, run_id):
+        meta = loads(row.meta)
+        index = int(meta.get("model_index", 0))
+        model = models[index] if index < len(models) else row.model
+        status = row.status
+        gold_raw = meta.get("gold")
+        output = row.output or ""
+        logprobs = loads(row.logprobs) if row.logprobs else None
+        confidence = exp(sum(float(e["logprob"]) for e in logprobs)) if logprobs else None
+        probs: dict[str, float] = {}
+        top: list[tuple[str, float]] = []
+        if classification:
+            gold = parse.norm(gold_raw)
+            if status != "done":
+                label = INVALID  # never scored: left out below
+            else:
+                norm = parse.norm(output)
+                label = norm if norm in known else INVALID
+            if logprobs:
+                top = [(str(t), exp(float(lp))) for t, lp in logprobs[0].get("top") or []]
+                for token, p in top:
+                    target = parse.target(token)
+                    if target is not None:
+                        probs[target] = probs.get(target, 0.0) + p
+            restricted = restricted_label(probs, labels, answer=label)
+        else:
+            gold = str(gold_raw or "")
+            label = output if status == "done" else INVALID
+            restricted = label
+        example = str(meta.get("example"))
+        prediction = Prediction(
+            example=example, model=model, gold_text=str(gold_raw or ""), gold=gold,
+            output=output, label=label, restricted=restricted, status=status, error=row.error,
+            confidence=confidence, label_probs=probs, top=top,
+            example_id=meta.get("example_id"), dataset_id=meta.get("dataset_id"),
+            source_row=meta.get("source_row"), latency_ms=row.latency_ms, cost=row.cost or 0.0,
+            prompt_tokens=row.prompt_tokens or 0, completion_tokens=row.completion_tokens or 0,
+        )  # fmt: skip
+        entry = rows[example]
+        if not entry:
+            order.append(example)
+            bodies[example] = row.body
+        entry[model] = prediction
+        reused += bool(row.from_cache) and status == "done"
+        if status == "pending":
+            entry["__pending__"] = prediction
+        elif status == "failed":
             failed.setdefault(model, []).append(prediction)
-            has_failure.add(prediction.example)
+            has_failure.add(example)
     waiting = [key for key in order if "__pending__" in rows[key]]
     complete = [
         key
@@ -252,7 +326,7 @@ def load(engine: Engine, run_id: int) -> EvalData:
     )
     for model in models:
         data.by_model[model] = [rows[key][model] for key in complete]
-    data.prompts = {key: bodies[key] for key in complete}
+    data.prompts = {key: prompt_text(loads(bodies[key])) for key in complete}
     return data
 
 

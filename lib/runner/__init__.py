@@ -88,6 +88,7 @@ from lib.runner.runs import (
     iter_results,
     list_runs,
     request_cancel,
+    result_rows,
     runs_with_model,
     wait_until_finished,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "is_active",
     "is_running_here",
     "iter_results",
+    "result_rows",
     "list_runs",
     "parse_response",
     "request_cancel",

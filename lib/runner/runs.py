@@ -343,6 +343,32 @@ def iter_results(engine: Engine, run_id: int, *, batch: int = 2_000) -> Iterator
         last = rows[-1].position
 
 
+def result_rows(engine: Engine, run_id: int) -> list[Any]:
+    """Every item of a run with its answer, in run order, as the database's rows (one query).
+
+    For readers of a whole run (the Results screen reads 20,000 answers at 10,000 examples ×
+    2 models): no ``ItemResult`` per row and no JSON decoded here, so a reader decodes only
+    what it uses (``iter_results`` decoded every request body and answer, about a third of the
+    screen's first render). Columns: ``position, item, model, body, meta, status, error,
+    from_cache, output, logprobs, latency_ms, prompt_tokens, completion_tokens, cost`` (the
+    answer's columns are None while an item is pending or failed)."""
+    query = (
+        sa.select(
+            runner_items.c.position, runner_items.c.item, runner_items.c.model,
+            runner_items.c.body, runner_items.c.meta, runner_items.c.status,
+            runner_items.c.error, runner_items.c.from_cache, runner_results.c.output,
+            runner_results.c.logprobs, runner_results.c.latency_ms,
+            runner_results.c.prompt_tokens, runner_results.c.completion_tokens,
+            runner_results.c.cost,
+        )
+        .select_from(runner_items.outerjoin(runner_results, sa.and_(runner_results.c.request_key == runner_items.c.request_key, runner_items.c.status == "done")))
+        .where(runner_items.c.run_id == run_id)
+        .order_by(runner_items.c.position)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        return list(conn.execute(query).fetchall())
+
+
 # ----------------------------------------------------------------------------- ownership
 
 
