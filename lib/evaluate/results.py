@@ -122,26 +122,6 @@ class EvalData:
         )
 
 
-def _label_probs(
-    logprobs: list[dict[str, Any]] | None, labels: list[str], stops: list[str]
-) -> tuple[dict[str, float], list[tuple[str, float]]]:
-    if not logprobs:
-        return {}, []
-    top = [(str(t), math.exp(float(lp))) for t, lp in logprobs[0].get("top") or []]
-    probs: dict[str, float] = defaultdict(float)
-    for token, p in top:
-        norm = normalise_label(token, stops=stops)
-        if not norm:
-            continue
-        if norm in labels:
-            probs[norm] += p
-            continue
-        starts = [label for label in labels if label.startswith(norm)]
-        if len(starts) == 1:
-            probs[starts[0]] += p
-    return dict(probs), top
-
-
 def restricted_label(probs: dict[str, float], labels: list[str], *, answer: str) -> str:
     """The known label with the highest probability (see the module docstring)."""
     best = max((probs.get(label, 0.0) for label in labels), default=0.0)
@@ -149,44 +129,6 @@ def restricted_label(probs: dict[str, float], labels: list[str], *, answer: str)
         return INVALID
     tied = [label for label in labels if math.isclose(probs.get(label, 0.0), best, rel_tol=1e-9)]
     return answer if answer in tied else tied[0]
-
-
-def _prediction(
-    item: runner.ItemResult,
-    *,
-    model: str,
-    labels: list[str],
-    stops: list[str],
-    classification: bool,
-) -> Prediction:
-    meta = item.meta
-    gold = (
-        normalise_label(meta.get("gold"), stops=stops)
-        if classification
-        else str(meta.get("gold") or "")
-    )
-    output = item.output or ""
-    if item.status != "done":
-        label = INVALID  # never scored: load() leaves failed and pending requests out
-    elif classification:
-        norm = normalise_label(output, stops=stops)
-        label = norm if norm in labels else INVALID
-    else:
-        label = output
-    confidence = None
-    if item.logprobs:
-        confidence = math.exp(sum(float(e["logprob"]) for e in item.logprobs))
-    probs, top = _label_probs(item.logprobs, labels, stops) if classification else ({}, [])
-    restricted = restricted_label(probs, labels, answer=label) if classification else label
-    return Prediction(
-        example=str(meta.get("example")), model=model, gold_text=str(meta.get("gold") or ""),
-        gold=gold, output=output, label=label, restricted=restricted, status=item.status,
-        error=item.error,
-        confidence=confidence, label_probs=probs, top=top, example_id=meta.get("example_id"),
-        dataset_id=meta.get("dataset_id"), source_row=meta.get("source_row"),
-        latency_ms=item.latency_ms, cost=item.cost, prompt_tokens=item.prompt_tokens,
-        completion_tokens=item.completion_tokens,
-    )  # fmt: skip
 
 
 def prompt_text(body: dict[str, Any]) -> str:
@@ -203,8 +145,7 @@ def prompt_text(body: dict[str, Any]) -> str:
 class _Labels:
     """A run's label parsing, done once per distinct text: a 10,000-example run has a handful
     of distinct answers, golds and top tokens, and normalising each of the 20,000 answers and
-    100,000 top tokens again was most of loading a run. The same rules as :func:`_prediction`
-    (which stays the one-item form, for callers holding an ``ItemResult``)."""
+    100,000 top tokens again was most of loading a run (the module docstring gives the rules)."""
 
     def __init__(self, labels: list[str], stops: list[str]) -> None:
         self.labels, self.stops, self.known = labels, stops, set(labels)
