@@ -5,8 +5,8 @@ take ``N_RESAMPLES`` and ``SEED`` from here (they used 500 and 300 draws and dis
 
 The per-class bootstrap resamples examples with replacement (percentile interval, as
 ``metrics.bootstrap_ci``) and recomputes every class's counts from one set of draws, vectorised
-with numpy and drawn in blocks (``metrics.bootstrap_draws``, ``metrics.class_score_rows``: the
-accuracy intervals' code), so 1,000 draws over 10,000 examples never hold 80 MB at once.
+with numpy and drawn in blocks (``metrics.bootstrap_scores``: the draws and counts the accuracy
+and macro-F1 intervals come from), so 1,000 draws over 10,000 examples never hold 80 MB at once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lib.evaluate.metrics import Interval, bootstrap_draws, class_score_rows
+from lib.evaluate.metrics import BootstrapScores, Interval, bootstrap_scores
 
 N_RESAMPLES = 1000
 SEED = 0
@@ -45,36 +45,31 @@ def per_class_intervals(
 ) -> dict[str, ClassIntervals]:
     """Each label's precision/recall/F1 (the same numbers as ``classification_report``) with
     percentile bootstrap intervals; an invalid prediction counts against recall only."""
-    k = len(labels)
-    index = {label: i for i, label in enumerate(labels)}
-    g = np.fromiter((index.get(x, k) for x in gold), dtype=np.int64, count=len(gold))
-    p = np.fromiter((index.get(x, k + 1) for x in pred), dtype=np.int64, count=len(pred))
-    width = k + 2
-    precision, recall, f1 = (row[0] for row in class_score_rows(g[None, :], p[None, :], k, width))
-    support = [int((g == c).sum()) for c in range(k)]
-    if len(g):
-        # Block by block, as the accuracy intervals: the same draws as one
-        # ``default_rng(seed).integers(0, n, (n_resamples, n))`` without holding them all.
-        parts = [
-            class_score_rows(g[d], p[d], k, width)
-            for d in bootstrap_draws(len(g), n_resamples, seed)
-        ]
-        bp, br, bf = (np.concatenate([part[i] for part in parts]) for i in range(3))
-    alpha = (1 - confidence) / 2
+    scores = bootstrap_scores(gold, pred, labels, n_resamples=n_resamples, seed=seed)
+    return class_intervals_of(scores, labels, confidence=confidence)
 
-    def interval(value: float, column: np.ndarray | None) -> Interval:
-        if column is None:
+
+def class_intervals_of(
+    scores: BootstrapScores, labels: Sequence[str], *, confidence: float = CONFIDENCE
+) -> dict[str, ClassIntervals]:
+    """The per-class intervals of :func:`per_class_intervals` from scores already drawn (the
+    draws the accuracy and macro-F1 intervals come from, see ``results.bootstrap``)."""
+    alpha = (1 - confidence) / 2
+    support = scores.support
+
+    def interval(value: float, draws: np.ndarray | None, c: int) -> Interval:
+        if draws is None:
             return Interval(value, value, value)
-        low, high = np.quantile(column, [alpha, 1 - alpha])
+        low, high = np.quantile(draws[:, c], [alpha, 1 - alpha])
         return Interval(float(value), float(low), float(high))
 
-    out: dict[str, ClassIntervals] = {}
-    for c, label in enumerate(labels):
-        out[label] = ClassIntervals(
+    return {
+        label: ClassIntervals(
             label=label,
-            support=support[c],
-            precision=interval(precision[c], bp[:, c] if len(g) else None),
-            recall=interval(recall[c], br[:, c] if len(g) else None),
-            f1=interval(f1[c], bf[:, c] if len(g) else None),
+            support=int(support[c]),
+            precision=interval(scores.precision[c], scores.precisions, c),
+            recall=interval(scores.recall[c], scores.recalls, c),
+            f1=interval(scores.f1[c], scores.f1s, c),
         )
-    return out
+        for c, label in enumerate(labels)
+    }

@@ -215,6 +215,79 @@ class AccuracyF1Intervals:
 BOOTSTRAP_CHUNK = 1_000_000  # drawn indices per block of resamples (8 MB of int64)
 
 
+@dataclass(frozen=True, slots=True)
+class BootstrapScores:
+    """Scores of predictions against gold labels on the examples and on each resample.
+
+    ``precision``, ``recall``, ``f1``: one value per label on the examples; ``accuracies``
+    and ``precisions``, ``recalls``, ``f1s`` (resamples × labels): the same on each resample,
+    None when there are no examples. Accuracy and macro-F1 intervals and the per-class
+    intervals are read from one object, so the Results screen draws and counts once."""
+
+    n: int
+    support: np.ndarray  # gold examples of each label
+    accuracy: float
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    accuracies: np.ndarray | None
+    precisions: np.ndarray | None
+    recalls: np.ndarray | None
+    f1s: np.ndarray | None
+
+
+def bootstrap_scores(
+    gold: Sequence[str],
+    pred: Sequence[str],
+    labels: Sequence[str],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+) -> BootstrapScores:
+    """Accuracy and each label's precision/recall/F1, on the examples and on ``n_resamples``
+    seeded resamples (the draws of ``bootstrap_ci`` with the same seed).
+
+    The labels are turned into integer codes once (values that are no label get codes of their
+    own, ≥ k: wrong for every label, right for accuracy only when equal) and every block of
+    resamples is counted with one ``bincount`` (:func:`class_score_rows`)."""
+    k = len(labels)
+    codes = {label: i for i, label in enumerate(labels)}
+    for value in (*gold, *pred):
+        codes.setdefault(value, len(codes))
+    g = np.fromiter((codes[x] for x in gold), dtype=np.int64, count=len(gold))
+    p = np.fromiter((codes[x] for x in pred), dtype=np.int64, count=len(pred))
+    n, width = len(g), len(codes)
+    precision, recall, f1 = (row[0] for row in class_score_rows(g[None, :], p[None, :], k, width))
+    accuracy = float((g == p).mean()) if n else 0.0
+    support = np.bincount(g, minlength=width)[:k]
+    if n == 0:
+        return BootstrapScores(0, support, accuracy, precision, recall, f1, None, None, None, None)
+    accs, parts = [], []
+    for d in bootstrap_draws(n, n_resamples, seed):
+        gd, pd_ = g[d], p[d]
+        accs.append((gd == pd_).mean(axis=1))
+        parts.append(class_score_rows(gd, pd_, k, width))
+    ps, rs, fs = (np.concatenate([part[i] for part in parts]) for i in range(3))
+    accuracies = np.concatenate(accs)
+    return BootstrapScores(n, support, accuracy, precision, recall, f1, accuracies, ps, rs, fs)
+
+
+def accuracy_macro_f1_intervals(
+    scores: BootstrapScores, *, confidence: float = 0.95
+) -> AccuracyF1Intervals:
+    """Accuracy and macro-F1 with percentile intervals, from :func:`bootstrap_scores`."""
+    k = scores.f1.shape[0]
+    macro = float(scores.f1.mean()) if k else 0.0
+    if scores.accuracies is None or scores.f1s is None:
+        return AccuracyF1Intervals(_point(scores.accuracy), _point(macro))
+    f1s = scores.f1s.mean(axis=1) if k else np.zeros(len(scores.accuracies))
+    alpha = (1 - confidence) / 2
+    return AccuracyF1Intervals(
+        Interval(scores.accuracy, *map(float, np.quantile(scores.accuracies, [alpha, 1 - alpha]))),
+        Interval(macro, *map(float, np.quantile(f1s, [alpha, 1 - alpha]))),
+    )
+
+
 def bootstrap_accuracy_macro_f1(
     gold: Sequence[str],
     pred: Sequence[str],
@@ -228,28 +301,12 @@ def bootstrap_accuracy_macro_f1(
 
     The same numbers as ``bootstrap_ci(gold, pred, accuracy_of)`` and
     ``bootstrap_ci(gold, pred, macro_f1_of(labels))`` with the same seed (the same draws), but
-    the labels are turned into integer codes once and every block of resamples is counted with
-    one ``bincount``: at 10,000 examples the per-draw Python loop over labels took about 5 s
-    per model on the Results screen, this takes a few hundredths.
+    counted a block of resamples at a time (:func:`bootstrap_scores`): at 10,000 examples the
+    per-draw Python loop over labels took about 5 s per model on the Results screen, this
+    takes a few hundredths.
     """
-    k = len(labels)
-    codes = {label: i for i, label in enumerate(labels)}
-    for value in (*gold, *pred):  # values that are no label get codes of their own (≥ k)
-        codes.setdefault(value, len(codes))
-    g = np.fromiter((codes[x] for x in gold), dtype=np.int64, count=len(gold))
-    p = np.fromiter((codes[x] for x in pred), dtype=np.int64, count=len(pred))
-    n, width = len(g), len(codes)
-    accuracy, f1 = _accuracy_f1_rows(g[None, :], p[None, :], k, width)
-    if n == 0:
-        return AccuracyF1Intervals(_point(accuracy[0]), _point(f1[0]))
-    parts = [_accuracy_f1_rows(g[d], p[d], k, width) for d in bootstrap_draws(n, n_resamples, seed)]
-    accs = np.concatenate([a for a, _ in parts])
-    f1s = np.concatenate([f for _, f in parts])
-    alpha = (1 - confidence) / 2
-    return AccuracyF1Intervals(
-        Interval(float(accuracy[0]), *map(float, np.quantile(accs, [alpha, 1 - alpha]))),
-        Interval(float(f1[0]), *map(float, np.quantile(f1s, [alpha, 1 - alpha]))),
-    )
+    scores = bootstrap_scores(gold, pred, labels, n_resamples=n_resamples, seed=seed)
+    return accuracy_macro_f1_intervals(scores, confidence=confidence)
 
 
 def _point(value: float) -> Interval:
@@ -264,18 +321,6 @@ def bootstrap_draws(n: int, n_resamples: int, seed: int) -> Iterator[np.ndarray]
     rows = max(1, BOOTSTRAP_CHUNK // n)
     for start in range(0, n_resamples, rows):
         yield rng.integers(0, n, (min(rows, n_resamples - start), n))
-
-
-def _accuracy_f1_rows(
-    g: np.ndarray, p: np.ndarray, k: int, width: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Accuracy and macro-F1 of each row (``g``, ``p``: resamples × examples, integer codes)."""
-    r, n = g.shape
-    if n == 0:
-        return np.zeros(r), np.zeros(r)
-    _, _, f1 = class_score_rows(g, p, k, width)
-    macro = f1.mean(axis=1) if k else np.zeros(r)
-    return (g == p).mean(axis=1), macro
 
 
 def class_score_rows(

@@ -29,7 +29,7 @@ import orjson
 from sqlalchemy.engine import Engine
 
 from lib.evaluate import metrics
-from lib.evaluate.intervals import N_RESAMPLES, SEED, ClassIntervals, per_class_intervals
+from lib.evaluate.intervals import N_RESAMPLES, SEED, ClassIntervals, class_intervals_of
 from lib.evaluate.metrics import INVALID, normalise_label
 from lib.runner import service as runner
 
@@ -86,6 +86,9 @@ class EvalData:
     failed: dict[str, list[Prediction]] = field(default_factory=dict)  # model → failed requests
     left_out: int = 0  # examples not scored because a request for them failed
     reused: int = 0  # answers taken from earlier runs (same server, same request)
+    # Computed once per loaded run (the bootstrap, see :func:`bootstrap`): an ``EvalData`` is
+    # one version of a run, never changed after ``load``, so nothing kept here can go stale.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -124,6 +127,8 @@ class EvalData:
 
 def restricted_label(probs: dict[str, float], labels: list[str], *, answer: str) -> str:
     """The known label with the highest probability (see the module docstring)."""
+    if not probs:
+        return INVALID  # the common case at scale: no top token is a label
     best = max((probs.get(label, 0.0) for label in labels), default=0.0)
     if best <= 0.0:
         return INVALID
@@ -290,10 +295,26 @@ def reports(data: EvalData) -> dict[str, metrics.Report]:
     }
 
 
+def bootstrap(
+    data: EvalData, model: str, *, seed: int = SEED, n_resamples: int = N_RESAMPLES
+) -> metrics.BootstrapScores:
+    """One model's scores on the seeded resamples, drawn once per loaded run: the accuracy and
+    macro-F1 intervals (:func:`metric_table`) and the per-class ones (:func:`class_intervals`)
+    read the same draws, as ``per_class_intervals`` and ``bootstrap_accuracy_macro_f1`` would
+    each draw them with the same seed."""
+    key = ("bootstrap", model, seed, n_resamples)
+    found = data.memo.get(key)
+    if found is None:
+        found = metrics.bootstrap_scores(
+            data.golds(), data.labels_of(model), data.labels, n_resamples=n_resamples, seed=seed
+        )
+        data.memo[key] = found
+    return found
+
+
 def class_intervals(data: EvalData) -> dict[str, dict[str, ClassIntervals]]:
     """Per model, each gold label's precision/recall/F1 with the shared bootstrap's intervals."""
-    golds = data.golds()
-    return {m: per_class_intervals(golds, data.labels_of(m), data.labels) for m in data.models}
+    return {m: class_intervals_of(bootstrap(data, m), data.labels) for m in data.models}
 
 
 def metric_table(
@@ -310,8 +331,8 @@ def metric_table(
     rows: list[MetricRow] = []
     # One pass of draws per model gives both intervals (the same draws as bootstrap_ci's).
     boot = {
-        m: metrics.bootstrap_accuracy_macro_f1(
-            golds, data.labels_of(m), data.labels, seed=seed, n_resamples=n_resamples
+        m: metrics.accuracy_macro_f1_intervals(
+            bootstrap(data, m, seed=seed, n_resamples=n_resamples)
         )
         for m in data.models
     }

@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from lib.core.tables import utcnow
+from lib.evaluate import metrics
 from lib.evaluate import results as res
 from lib.evaluate.intervals import ClassIntervals, per_class_intervals
 from lib.evaluate.metrics import INVALID, Interval, normalise_label
@@ -206,6 +207,50 @@ def _reference_intervals(
     }
 
 
+def _reference_accuracy_f1(
+    gold: list[str], pred: list[str], labels: list[str], *, n_resamples: int = 1000, seed: int = 0
+) -> tuple[Interval, Interval]:
+    """Accuracy and macro-F1 intervals as ``bootstrap_accuracy_macro_f1`` drew them before the
+    per-class intervals shared its draws."""
+
+    def rows(g: np.ndarray, p: np.ndarray, k: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        r, n = g.shape
+        if n == 0:
+            return np.zeros(r), np.zeros(r)
+        hit = g == p
+        offset = (np.arange(r) * width)[:, None]
+        size = r * width
+        tp = np.bincount((g + offset)[hit], minlength=size).reshape(r, width)[:, :k]
+        support = np.bincount((g + offset).ravel(), minlength=size).reshape(r, width)[:, :k]
+        predicted = np.bincount((p + offset).ravel(), minlength=size).reshape(r, width)[:, :k]
+        tp = tp.astype(float)
+        precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+        recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+        total = precision + recall
+        f1 = np.divide(2 * precision * recall, total, out=np.zeros_like(tp), where=total > 0)
+        return hit.mean(axis=1), f1.mean(axis=1) if k else np.zeros(r)
+
+    k = len(labels)
+    codes = {label: i for i, label in enumerate(labels)}
+    for value in (*gold, *pred):
+        codes.setdefault(value, len(codes))
+    g = np.array([codes[x] for x in gold], dtype=np.int64)
+    p = np.array([codes[x] for x in pred], dtype=np.int64)
+    accuracy, f1 = rows(g[None, :], p[None, :], k, len(codes))
+    if not len(g):
+        return (
+            Interval(float(accuracy[0]), float(accuracy[0]), float(accuracy[0])),
+            Interval(float(f1[0]), float(f1[0]), float(f1[0])),
+        )
+    draws = np.random.default_rng(seed).integers(0, len(g), (n_resamples, len(g)))
+    accs, f1s = rows(g[draws], p[draws], k, len(codes))
+    alpha = (1 - 0.95) / 2
+    return (
+        Interval(float(accuracy[0]), *map(float, np.quantile(accs, [alpha, 1 - alpha]))),
+        Interval(float(f1[0]), *map(float, np.quantile(f1s, [alpha, 1 - alpha]))),
+    )
+
+
 # ----------------------------------------------------------------------------- a stored run
 
 
@@ -313,9 +358,18 @@ def test_the_one_query_loader_gives_what_the_item_reader_gave(db: sa.Engine, see
     assert {"4", "two"} <= set(new.golds())
     assert new.pending and new.left_out and new.reused and all(new.failed.values())
     assert any(p.label_probs for p in new.by_model[MODELS[0]])
-    # Everything the screen shows from it is the same.
-    assert res.metric_table(new) == res.metric_table(old)
+    # Everything the screen shows from it is the same …
+    table = res.metric_table(new)
+    assert table == res.metric_table(old)
     assert res.class_intervals(new) == res.class_intervals(old)
+    # … and the intervals, drawn once for both tables, are those each table drew for itself.
+    golds = new.golds()
+    for model in MODELS:
+        predicted = new.labels_of(model)
+        accuracy, macro_f1 = _reference_accuracy_f1(golds, predicted, LABELS)
+        assert (table[0].metric, table[0].intervals[model]) == ("accuracy", accuracy)
+        assert (table[1].metric, table[1].intervals[model]) == ("macro F1", macro_f1)
+        assert res.class_intervals(new)[model] == _reference_intervals(golds, predicted, LABELS)
     for model, report in res.reports(new).items():
         before = res.reports(old)[model]
         assert report.confusion_labels == before.confusion_labels
@@ -339,21 +393,20 @@ def test_a_run_with_no_answers_loads_empty(db: sa.Engine) -> None:
     _same(new, old)
     assert new.examples == [] and new.pending == 5
     assert res.class_intervals(new) == res.class_intervals(old)
+    assert res.class_intervals(new)[MODELS[0]] == _reference_intervals([], [], LABELS)
     for label, scores in res.class_intervals(new)[MODELS[0]].items():
         assert scores.support == 0 and scores.f1 == Interval(0.0, 0.0, 0.0), label
 
 
 @pytest.mark.parametrize("n", [0, 1, 37, 2500])
-def test_blocked_per_class_intervals_equal_all_draws_at_once(
-    n: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_blocked_intervals_equal_all_draws_at_once(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(n)
     values = [*LABELS, "4", INVALID]  # gold and predictions outside the labels too
     gold = [rng.choice(values[:-1]) for _ in range(n)]
     pred = [rng.choice(values) for _ in range(n)]
     expected = _reference_intervals(gold, pred, LABELS)
     assert per_class_intervals(gold, pred, LABELS) == expected
-    from lib.evaluate import metrics
-
+    both = metrics.bootstrap_accuracy_macro_f1(gold, pred, LABELS, n_resamples=1000)
+    assert (both.accuracy, both.macro_f1) == _reference_accuracy_f1(gold, pred, LABELS)
     monkeypatch.setattr(metrics, "BOOTSTRAP_CHUNK", 7 * max(n, 1))  # blocks of 7 resamples
     assert per_class_intervals(gold, pred, LABELS) == expected
