@@ -64,6 +64,7 @@ __all__ = [
     "predictions",
     "reference_agreement",
     "results_version",
+    "version_of",
     "resume_run",
     "run_status",
     "start_evaluation",
@@ -195,7 +196,11 @@ def batch_table(engine: Engine, run_id: int, *, actor: Actor | None) -> list[dic
 
 def results_version(engine: Engine, run_id: int, *, actor: Actor | None) -> tuple[Any, ...]:
     """Changes whenever the run's predictions do: the key screens cache them under."""
-    status = run_status(engine, run_id, actor=actor)
+    return version_of(run_status(engine, run_id, actor=actor))
+
+
+def version_of(status: RunStatus) -> tuple[Any, ...]:
+    """:func:`results_version` from a status already read (the Results screen reads it once)."""
     p = status.progress
     # created_at too: SQLite may give a deleted run's id to a new one.
     return (p.done, p.failed, p.status, str(status.run.created_at))

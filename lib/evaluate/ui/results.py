@@ -13,10 +13,12 @@ from lib.core.identity import Actor
 from lib.evaluate import charts, metrics
 from lib.evaluate import results as res
 from lib.evaluate.service import (
+    RunStatus,
     blind_order,
     flag_for_review,
     predictions,
     results_version,
+    version_of,
     vote,
     voted,
     win_rates,
@@ -45,8 +47,11 @@ def load_cached(
     return predictions(_engine, run_id, actor=actor)
 
 
-def load(engine: Engine, run_id: int, actor: Actor | None) -> res.EvalData:
-    version = results_version(engine, run_id, actor=actor)
+def load(
+    engine: Engine, run_id: int, actor: Actor | None, *, status: RunStatus | None = None
+) -> res.EvalData:
+    """The run's predictions as of ``status`` when given (read this rerun), else as of now."""
+    version = version_of(status) if status else results_version(engine, run_id, actor=actor)
     return load_cached(engine, run_id, version, actor)
 
 

@@ -120,11 +120,12 @@ def render_results_screen(engine: Engine, actor: Actor | None) -> None:
         key="res_run",
     )  # fmt: skip
     st.session_state[RUN_KEY] = run_id
-    progress = run_status(engine, run_id, actor=actor).progress
+    status = run_status(engine, run_id, actor=actor)
+    progress = status.progress
     if progress.pending:
         st.progress(progress.fraction, text=progress_text(progress))
         st.caption("The run is not finished: the numbers below cover the examples answered so far.")
-    data = view.load(engine, run_id, actor)
+    data = view.load(engine, run_id, actor, status=status)
     failures.failures_panel(engine, data, actor=actor)
     if not data.examples:
         st.info("No example has been answered by every model yet.")
