@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy.engine import Engine
@@ -32,6 +33,8 @@ from lib.evaluate import metrics
 from lib.evaluate.intervals import N_RESAMPLES, SEED, ClassIntervals, class_intervals_of
 from lib.evaluate.metrics import INVALID, normalise_label
 from lib.runner import service as runner
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +296,17 @@ def reports(data: EvalData) -> dict[str, metrics.Report]:
         m: metrics.classification_report(golds, data.labels_of(m), labels=data.labels)
         for m in data.models
     }
+
+
+def once(data: EvalData, name: str, compute: Callable[[EvalData], T]) -> T:
+    """``compute(data)``, computed once per loaded run and kept with it (``EvalData.memo``).
+
+    The screens cache an ``EvalData`` per run and version (``results_version``), so what is
+    kept here is as fresh as the predictions it was computed from, and a live run's next
+    version is a new ``EvalData`` that computes again."""
+    if name not in data.memo:
+        data.memo[name] = compute(data)
+    return cast(T, data.memo[name])
 
 
 def bootstrap(

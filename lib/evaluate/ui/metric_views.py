@@ -14,19 +14,9 @@ from lib.shell.messages import show_caption, show_warning
 HEADLINE = ("accuracy", "macro F1")
 
 
-@st.cache_data(max_entries=8, show_spinner="Computing intervals…")
-def _class_intervals(_data: res.EvalData, key: object) -> dict[str, dict[str, ClassIntervals]]:
-    return res.class_intervals(_data)
-
-
-def _key(data: res.EvalData) -> tuple[object, ...]:
-    return (
-        data.run.id,
-        str(data.run.created_at),
-        len(data.examples),
-        data.pending,
-        data.run.status,
-    )
+def _class_intervals(data: res.EvalData) -> dict[str, dict[str, ClassIntervals]]:
+    """Once per run version, from the draws of the accuracy intervals (``res.bootstrap``)."""
+    return res.once(data, "class_intervals", res.class_intervals)
 
 
 def headline_chart(data: res.EvalData, rows: list[res.MetricRow]) -> None:
@@ -49,7 +39,7 @@ def _cell(iv: metrics.Interval) -> str:
 def per_class(data: res.EvalData) -> None:
     """Per-class bars (one colour per candidate) and a narrow table: one line per class and
     candidate, so nothing scrolls sideways however many candidates there are."""
-    scores = _class_intervals(data, _key(data))
+    scores = _class_intervals(data)
     st.plotly_chart(
         metric_charts.per_class_figure(scores, models=data.models, labels=data.labels),
         key="res_per_class",

@@ -55,10 +55,10 @@ def load(
     return load_cached(engine, run_id, version, actor)
 
 
-@st.cache_data(max_entries=8, show_spinner="Computing intervals…")
-def _metric_rows(_data: res.EvalData, key: object) -> list[res.MetricRow]:
-    """Bootstrap intervals are the slow part of the screen: computed once per run version."""
-    return res.metric_table(_data)
+def _metric_rows(data: res.EvalData) -> list[res.MetricRow]:
+    """Bootstrap intervals are the slow part of the screen: computed once per run version
+    (kept with the loaded run, which ``load_cached`` keys by the run's version)."""
+    return res.once(data, "metric_table", res.metric_table)
 
 
 def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
@@ -69,10 +69,7 @@ def _fmt(value: float, interval: metrics.Interval | None = None) -> str:
 def metrics_table(data: res.EvalData) -> None:
     base = data.models[0]
     rows = []
-    metric_rows = _metric_rows(
-        data,
-        (data.run.id, str(data.run.created_at), len(data.examples), data.pending, data.run.status),
-    )
+    metric_rows = _metric_rows(data)
     views.headline_chart(data, metric_rows)
     for row in metric_rows:
         line = {"metric": row.metric}

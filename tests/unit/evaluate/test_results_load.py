@@ -410,3 +410,43 @@ def test_blocked_intervals_equal_all_draws_at_once(n: int, monkeypatch: pytest.M
     assert (both.accuracy, both.macro_f1) == _reference_accuracy_f1(gold, pred, LABELS)
     monkeypatch.setattr(metrics, "BOOTSTRAP_CHUNK", 7 * max(n, 1))  # blocks of 7 resamples
     assert per_class_intervals(gold, pred, LABELS) == expected
+
+
+def test_a_live_runs_next_version_is_computed_again(db: sa.Engine) -> None:
+    """Metrics kept with a loaded run never outlive its version: once the pending requests
+    are answered, the screen's loader gives a new run whose numbers include them."""
+    from lib.core.identity import local_actor
+    from lib.evaluate.ui import results as view
+
+    actor = local_actor("Ana")
+    run_id = _store_run(db, 60, seed=3)
+    first = view.load(db, run_id, actor)
+    assert view.load(db, run_id, actor) is first  # the same version: the loaded run is shared
+    rows = view._metric_rows(first)
+    assert view._metric_rows(first) is rows  # computed once for that version
+    with db.begin() as conn:
+        pending = conn.execute(
+            sa.select(runner_items.c.id, runner_items.c.request_key, runner_items.c.model).where(
+                runner_items.c.run_id == run_id, runner_items.c.status == "pending"
+            )
+        ).fetchall()
+        assert pending
+        for item in pending:
+            conn.execute(
+                runner_results.insert().values(
+                    request_key=item.request_key,
+                    model=item.model,
+                    endpoint="chat",
+                    output="2",
+                    logprobs=None,
+                    latency_ms=1.0,
+                    created_at=utcnow(),
+                )  # fmt: skip
+            )
+            conn.execute(
+                runner_items.update().where(runner_items.c.id == item.id).values(status="done")
+            )
+    second = view.load(db, run_id, actor)
+    assert second is not first and second.pending == 0 < first.pending
+    assert len(second.examples) > len(first.examples)
+    assert view._metric_rows(second) == res.metric_table(res.load(db, run_id)) != rows
