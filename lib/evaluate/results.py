@@ -129,13 +129,15 @@ class EvalData:
 
 
 def restricted_label(probs: dict[str, float], labels: list[str], *, answer: str) -> str:
-    """The known label with the highest probability (see the module docstring)."""
-    if not probs:
-        return INVALID  # the common case at scale: no top token is a label
-    best = max((probs.get(label, 0.0) for label in labels), default=0.0)
+    """The known label with the highest probability (see the module docstring).
+
+    Only the labels ``probs`` holds are looked at: a label it lacks has probability 0, which
+    is never the highest (0 gives INVALID) nor tied with a positive one."""
+    scored = [(label, probs[label]) for label in labels if label in probs]
+    best = max((p for _, p in scored), default=0.0)
     if best <= 0.0:
         return INVALID
-    tied = [label for label in labels if math.isclose(probs.get(label, 0.0), best, rel_tol=1e-9)]
+    tied = [label for label, p in scored if math.isclose(p, best, rel_tol=1e-9)]
     return answer if answer in tied else tied[0]
 
 

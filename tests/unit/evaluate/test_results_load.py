@@ -450,3 +450,22 @@ def test_a_live_runs_next_version_is_computed_again(db: sa.Engine) -> None:
     assert second is not first and second.pending == 0 < first.pending
     assert len(second.examples) > len(first.examples)
     assert view._metric_rows(second) == res.metric_table(res.load(db, run_id)) != rows
+
+
+def _reference_restricted(probs: dict[str, float], labels: list[str], *, answer: str) -> str:
+    best = max((probs.get(label, 0.0) for label in labels), default=0.0)
+    if best <= 0.0:
+        return INVALID
+    tied = [label for label in labels if math.isclose(probs.get(label, 0.0), best, rel_tol=1e-9)]
+    return answer if answer in tied else tied[0]
+
+
+def test_restricted_label_as_before_with_ties_zeros_and_other_keys() -> None:
+    rng = random.Random(11)
+    values = [0.0, 0.25, 0.25 * (1 + 1e-12), 0.5, 0.125]  # ties within rel_tol, and zeros
+    for _ in range(3000):
+        keys = rng.sample([*LABELS, "4", INVALID], rng.randint(0, 5))
+        probs = {key: rng.choice(values) for key in keys}
+        answer = rng.choice([*LABELS, INVALID])
+        want = _reference_restricted(probs, LABELS, answer=answer)
+        assert res.restricted_label(probs, LABELS, answer=answer) == want, (probs, answer)
