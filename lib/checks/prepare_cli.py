@@ -22,9 +22,10 @@ from lib.checks.prepare import (
 )
 from lib.core.errors import UserError
 from lib.core.examples import labels_are_classification
-from lib.core.tokens import DEFAULT_MODEL, get_encoder
+from lib.core.tokens import DEFAULT_MODEL, counting_worker, get_encoder
 
 if TYPE_CHECKING:
+    from lib.core.forked import Worker
     from lib.datasets.service import Reading
 
 HELP = "analyse a file and write a fixed copy ready for fine-tuning (successor of prepare_data)"
@@ -69,6 +70,17 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    # With --tokens a worker is forked first, while this process is small: it loads the
+    # tokenizer while the file is read and analysed, then counts most of the prompts.
+    worker = counting_worker(args.model) if args.tokens else None
+    try:
+        return _run(path, args, worker)
+    finally:
+        if worker is not None:
+            worker.close()  # not left behind, whatever happened
+
+
+def _run(path: Path, args: argparse.Namespace, worker: Worker | None) -> int:
     from lib.datasets.service import read_examples
 
     print("Analyzing...")
@@ -83,7 +95,10 @@ def run(args: argparse.Namespace) -> int:
             ask=ask,
             stratified=args.stratified,
             tokens_model=args.model if args.tokens else None,
+            worker=worker,
         )
+    if worker is not None:
+        worker.close()  # chat files are counted by the view
     examples = list(reading.examples())
     return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
 
@@ -113,6 +128,7 @@ def _prepare_completion(
     ask: _Asker,
     stratified: bool,
     tokens_model: str | None = None,
+    worker: Worker | None = None,
 ) -> int:
     """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
     exact tokens (counted by forked children while the files are written)."""
@@ -151,12 +167,12 @@ def _prepare_completion(
         print(f"\nYour file is ready for fine-tuning as it is: {path}")
         _next_steps([path], table)
         if tokens_model:
-            _start_tokens(table, model=tokens_model)()
+            _start_tokens(table, model=tokens_model, worker=worker)()
         return 0
     if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
         print("Aborting... did not write the file")
         return 0
-    print_tokens = _start_tokens(table.materialized(), model=tokens_model) if tokens_model else None
+    print_tokens = _start_tokens(table, model=tokens_model, worker=worker) if tokens_model else None
     written = _write(path, table, split=split, stratified=stratified)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
@@ -165,19 +181,32 @@ def _prepare_completion(
     return 0
 
 
-def _start_tokens(table: Table, *, model: str) -> Callable[[], None]:
+def _start_tokens(table: Table, *, model: str, worker: Worker | None) -> Callable[[], None]:
     """Start counting the table's tokens; the returned call prints the figures.
 
-    Forked children count every text (``parent_share=0``) on the machine's cores while this
-    process writes the files, so the counts cost little wall time beyond the writing.
+    With a worker (forked at the start, its tokenizer loaded by now) most prompts are handed
+    to it now and this process counts the rest after writing the files, so both cores count.
+    Without one, forked children count every text (``parent_share=0``) while this process
+    writes the files. The counts are the same either way.
     """
     from lib.core.forked import usable_cpus
-    from lib.core.tokens import start_completion_count
+    from lib.core.tokens import start_columns_count, start_completion_count
 
-    sys.stdout.flush()  # nothing buffered is copied into the children
-    finish = start_completion_count(
-        table.prompts, table.completions, model=model, processes=usable_cpus(), parent_share=0.0
-    )
+    if worker is not None:
+        finish = start_columns_count(
+            table.prompts,
+            table.completions,
+            prompt_end=table.prompt_end,
+            completion_start=table.completion_start,
+            model=model,
+            worker=worker,
+        )
+    else:
+        sys.stdout.flush()  # nothing buffered is copied into the children
+        whole = table.materialized()
+        finish = start_completion_count(
+            whole.prompts, whole.completions, model=model, processes=usable_cpus(), parent_share=0.0
+        )
 
     def print_tokens() -> None:
         stats = finish()  # the three figures shown, not the whole summary (percentiles, billing)

@@ -19,9 +19,11 @@ measure: two helpers that looked worthwhile were slower for it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
+import struct
 import sys
 import threading
 from array import array
@@ -201,3 +203,151 @@ def start_map_ints(
 def map_ints(fn: Callable[[str], int], texts: Sequence[str], *, processes: int) -> list[int]:
     """``[fn(t) for t in texts]``, the texts split over up to ``processes`` processes."""
     return start_map_ints(fn, texts, processes=processes).result()
+
+
+# --- a worker forked before the work is known -----------------------------------------------------
+
+_REQUEST = struct.Struct("<QQB")  # bytes of the joined texts, number of texts, separator
+_SEPARATORS = "\x00\x1e\x1f\x01"  # tried in turn: one that no text holds joins them
+
+
+class Worker:
+    """A child forked early, while this process is still small (so that the pages the
+    parent later fills are its own, not copied on write), that prepares a function
+    meanwhile (e.g. loads a tokenizer) and then maps it over texts sent to it.
+
+    The texts travel as one UTF-8 blob, joined by a control character that none of them
+    holds, in an anonymous memory file made before the fork (``os.memfd_create``): writing
+    it never waits for the child, which may still be loading. A short request on a pipe says
+    how long it is; the child answers with its numbers on another pipe and exits. Whatever
+    goes wrong in the child (a crash, a short answer, a kill) makes ``result`` return None,
+    and the caller counts those texts itself; ``close`` stops and reaps a child whose answer
+    is not wanted (the parent never leaves one behind).
+    """
+
+    def __init__(self, pid: int, memfd: int, to_child: int, from_child: int) -> None:
+        self.pid = pid
+        self._memfd, self._to_child, self._from_child = memfd, to_child, from_child
+        self._sent = 0  # texts sent (0: nothing asked yet)
+        self._done = False
+
+    def send(self, joined: Callable[[str], str], n: int) -> bool:
+        """Hand the child ``n`` texts: ``joined(separator)`` is them joined by ``separator``
+        (the caller joins, e.g. with a common suffix in the same pass). False when no
+        separator fits or the hand-over failed: the caller keeps the texts."""
+        if self._done or self._sent or n <= 0:
+            return False
+        for separator in _SEPARATORS:
+            text = joined(separator)
+            if text.count(separator) == n - 1:  # no text holds it: it splits them back exactly
+                break
+        else:
+            return False
+        try:
+            blob = text.encode("utf-8", "surrogatepass")
+            del text
+            _write_all(self._memfd, blob)
+            _write_all(self._to_child, _REQUEST.pack(len(blob), n, ord(separator)))
+        except OSError:
+            return False
+        self._sent = n
+        return True
+
+    def result(self) -> array | None:
+        """The child's numbers for the texts sent (waits for them); None when it failed or
+        nothing was sent. Either way the child is gone afterwards."""
+        if self._done or not self._sent:
+            self.close()
+            return None
+        self._done = True
+        os.close(self._to_child)
+        os.close(self._memfd)
+        return _collect(self.pid, self._from_child, self._sent)
+
+    def close(self) -> None:
+        """Stop and reap the child unless ``result`` already did (idempotent)."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        for fd in (self._to_child, self._from_child, self._memfd):
+            os.close(fd)
+        os.waitpid(self.pid, 0)
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(
+    setup: Callable[[], Callable[[str], int]], memfd: int, requests: int, answers: int
+) -> None:
+    """The worker's life (in the child; never returns): prepare, wait for the texts, answer."""
+    status = 1
+    try:
+        fn = setup()
+        header = _read_exactly(requests, _REQUEST.size)
+        if len(header) == _REQUEST.size:  # else the parent wants nothing: just leave
+            size, n, separator = _REQUEST.unpack(header)
+            blob = os.pread(memfd, size, 0) if size else b""
+            while len(blob) < size:  # a large pread may come back short
+                more = os.pread(memfd, size - len(blob), len(blob))
+                if not more:
+                    break
+                blob += more
+            texts = blob.decode("utf-8", "surrogatepass").split(chr(separator))
+            del blob
+            if len(texts) == n:
+                _write_all(answers, array("q", _slice_values(fn, texts)).tobytes())
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def start_worker(setup: Callable[[], Callable[[str], int]]) -> Worker | None:
+    """Fork a :class:`Worker` now that runs ``setup()`` at once and later maps its result over
+    the texts sent; None when there is one CPU, forking is not safe here or failed (the caller
+    then does the work itself)."""
+    if usable_cpus() < 2 or not can_fork() or not hasattr(os, "memfd_create"):
+        return None
+    try:
+        memfd = os.memfd_create("tunelab-worker-texts", os.MFD_CLOEXEC)
+    except OSError:
+        return None
+    requests_r, requests_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+    sys.stdout.flush()  # nothing buffered is copied into the child
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (memfd, requests_r, requests_w, answers_r, answers_w):
+            os.close(fd)
+        return None
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        os.close(requests_w)
+        os.close(answers_r)
+        _serve(setup, memfd, requests_r, answers_w)
+    os.close(requests_r)
+    os.close(answers_w)
+    return Worker(pid, memfd, requests_w, answers_r)

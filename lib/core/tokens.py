@@ -25,10 +25,13 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lib.core.examples import default_epochs
 from lib.core.paths import tiktoken_cache_dir
+
+if TYPE_CHECKING:
+    from lib.core.forked import Worker
 
 O200K = "o200k_base"
 CL100K = "cl100k_base"
@@ -118,6 +121,13 @@ class Encoder:
         if self._encoding is None:
             return _approx(text)
         return len(self._encoding.encode_ordinary(text))
+
+    def counter(self) -> Callable[[str], int]:
+        """``count`` as a plain function of the text (no method lookup per text)."""
+        if self._encoding is None:
+            return _approx
+        encode = self._encoding.encode_ordinary
+        return lambda text: len(encode(text))
 
     def count_many(self, texts: Sequence[str], *, processes: int = 1) -> list[int]:
         """Counts of many texts; each distinct text is encoded once.
@@ -436,6 +446,78 @@ def start_completion_count(
         )
 
     return stats
+
+
+def counting_worker(model: str = DEFAULT_MODEL) -> Worker | None:
+    """A forked worker (``lib.core.forked.start_worker``) that loads ``model``'s tokenizer at
+    once and later counts the texts it is sent; None where forking is not possible.
+
+    For command-line programs (no other thread): started first thing, while the process is
+    small, it loads the tokenizer while the caller reads and analyses its data.
+    """
+    from lib.core.forked import start_worker
+
+    return start_worker(lambda: get_encoder(model).counter())
+
+
+def start_columns_count(
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    *,
+    prompt_end: str = "",
+    completion_start: str = "",
+    model: str = DEFAULT_MODEL,
+    worker: Worker | None = None,
+    parent_share: float = 0.35,
+) -> Callable[[], TokenStats]:
+    """``count_completion_columns`` of the texts ``prompt + prompt_end`` and
+    ``completion_start + completion``, the first prompts (all but ``parent_share`` of their
+    characters) handed to ``worker`` now; the returned call counts the rest and collects.
+
+    The pending end/start are joined on in the hand-over's single join, not in 200k new
+    strings; completions are counted once per distinct text (labels repeat). If the worker
+    fails, this process counts its prompts too: the counts never depend on it.
+    """
+    from lib.core.forked import _slice_values, _slices
+
+    n = len(prompts)
+    theirs = 0  # prompts handed to the worker
+    if worker is not None and n:
+        theirs = _slices(prompts, [1.0 - parent_share, parent_share])[0][1]
+        handed = prompts[:theirs]
+        if not worker.send(lambda sep: (prompt_end + sep).join(handed) + prompt_end, theirs):
+            theirs = 0
+        del handed
+
+    def stats() -> TokenStats:
+        encoder = get_encoder(model)
+        count = encoder.counter()
+        distinct = dict.fromkeys(completions)
+        labels = dict(zip(distinct, map(count, _prefixed(completion_start, distinct)), strict=True))
+        own = _slice_values(count, _suffixed(prompts[theirs:], prompt_end))
+        got: Sequence[int] | None = worker.result() if worker is not None and theirs else None
+        if worker is not None:
+            worker.close()
+        if theirs and got is None:  # the worker failed: count its prompts here
+            got = _slice_values(count, _suffixed(prompts[:theirs], prompt_end))
+        prompt_counts = own if got is None else [*got, *own]
+        return TokenStats(
+            model=model,
+            encoding=encoder.name,
+            approximate=encoder.approximate,
+            per_example=list(map(int.__add__, prompt_counts, map(labels.__getitem__, completions))),
+            context_limit=context_limit(model),
+        )
+
+    return stats
+
+
+def _suffixed(texts: Sequence[str], suffix: str) -> Sequence[str]:
+    return [text + suffix for text in texts] if suffix else texts
+
+
+def _prefixed(prefix: str, texts: Iterable[str]) -> Iterable[str]:
+    return (prefix + text for text in texts) if prefix else texts
 
 
 # --- context limits -----------------------------------------------------------------------------

@@ -369,18 +369,39 @@ def test_separator_long_rows_and_labels_match_their_definitions() -> None:
     assert rules.long_indexes(["a"], ["b"]) == []
 
 
+@pytest.mark.parametrize("worker", ["counts", "dies", "none"])
 def test_prepare_tokens_counted_by_children_equal_the_written_examples(
-    tmp_path: Path, monkeypatch, capsys
+    tmp_path: Path, monkeypatch, capsys, worker: str
 ) -> None:
+    """Counted by the worker forked at the start and this process; by this process alone
+    when the worker dies; by children forked late when there is no worker. Same figures,
+    and no child is left behind."""
     import csv
     import json
+    import os
     import random
 
     from lib.__main__ import main
+    from lib.checks import prepare_cli
     from lib.core import forked
     from lib.core.tokens import count_examples
 
     monkeypatch.setattr(forked, "MIN_CHARS_PER_PROCESS", 1)  # fork for this small file too
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 2)
+    started: list[forked.Worker | None] = []
+    real = prepare_cli.counting_worker
+
+    def counting_worker(model: str) -> forked.Worker | None:
+        if worker == "none":
+            got = None
+        elif worker == "dies":
+            got = forked.start_worker(lambda: os._exit(5))
+        else:
+            got = real(model)
+        started.append(got)
+        return got
+
+    monkeypatch.setattr(prepare_cli, "counting_worker", counting_worker)
     rng = random.Random(8)
     words = ["alpha", "Beta", "naïve", "Ωmega", "x", "endoftext", "###"]
     source = tmp_path / "data.csv"
@@ -404,6 +425,9 @@ def test_prepare_tokens_counted_by_children_equal_the_written_examples(
         f"{expected['min']:,}–{expected['max']:,} per example." in out
     )
     assert out.index("Wrote") < out.index("Tokens (")
+    assert (started[0] is None) == (worker == "none")
+    with pytest.raises(ChildProcessError):  # no child of this process is left
+        os.waitpid(-1, os.WNOHANG)
 
 
 def test_a_cut_inside_a_quoted_cell_is_found_and_the_file_parsed_whole(

@@ -127,3 +127,119 @@ def test_an_abandoned_child_is_stopped_and_reaped():
         os.waitpid(child._pid, os.WNOHANG)
     done = forked.start_child(lambda: b"bytes back")
     assert done is not None and done.result() == b"bytes back"
+
+
+# --- a worker forked before the work is known (``start_worker``) ------------------------------
+
+
+def _gone(pid: int) -> bool:
+    """No such child is left: neither running nor waiting to be reaped."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@pytest.fixture
+def two_cpus(monkeypatch):
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 2)
+
+
+def _send(worker: forked.Worker, texts: list[str], suffix: str = "") -> bool:
+    return worker.send(lambda sep: (suffix + sep).join(texts) + suffix, len(texts))
+
+
+def test_a_worker_prepares_in_the_child_and_maps_the_texts_sent(two_cpus):
+    parent = os.getpid()
+
+    def setup():
+        prepared_in = os.getpid()  # "loading" happens in the child, before the texts come
+        return lambda text: len(text) * 10_000_000 + prepared_in
+
+    worker = forked.start_worker(setup)
+    assert worker is not None, "the test process should be able to fork"
+    texts = _texts(3000) + ["", "", "naïve \U0001f600 text", "\ud800 lone surrogate"]
+    assert _send(worker, texts, suffix=" ->")
+    got = worker.result()
+    assert got is not None
+    assert [g // 10_000_000 for g in got] == [len(t) + 3 for t in texts]
+    assert {g % 10_000_000 for g in got} == {worker.pid} and worker.pid != parent
+    assert _gone(worker.pid)
+    worker.close()  # after result(): nothing more to do
+
+
+def test_texts_holding_the_separator_go_with_another_one(two_cpus):
+    worker = forked.start_worker(lambda: len)
+    assert worker is not None
+    texts = ["a\x00b", "c", "\x00", "d\x1ee"]
+    assert _send(worker, texts)
+    assert list(worker.result() or []) == [3, 1, 1, 3]
+
+
+def test_texts_holding_every_separator_stay_with_the_parent(two_cpus):
+    worker = forked.start_worker(lambda: len)
+    assert worker is not None
+    assert not _send(worker, [forked._SEPARATORS, "x"])
+    assert worker.result() is None
+    worker.close()
+    assert _gone(worker.pid)
+
+
+def test_a_worker_that_dies_gives_no_result_and_is_reaped(two_cpus):
+    worker = forked.start_worker(lambda: os._exit(3))  # e.g. killed while loading
+    assert worker is not None
+    _send(worker, _texts(500))  # may find the child gone already: either way no result
+    assert worker.result() is None
+    assert _gone(worker.pid)
+
+
+def test_a_worker_whose_answer_is_not_wanted_is_stopped_and_reaped(two_cpus):
+    import time
+
+    worker = forked.start_worker(lambda: len)
+    assert worker is not None
+    started = time.monotonic()
+    worker.close()  # before anything was sent (a chat file, an error, the user said no)
+    assert time.monotonic() - started < 5 and _gone(worker.pid)
+    stuck = forked.start_worker(lambda: (time.sleep(30), len)[1])
+    assert stuck is not None and _send(stuck, ["a", "b"])
+    started = time.monotonic()
+    stuck.close()  # sent, but the caller failed before collecting
+    assert time.monotonic() - started < 5 and _gone(stuck.pid)
+
+
+def test_no_worker_without_a_second_cpu(monkeypatch):
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 1)
+    assert forked.start_worker(lambda: len) is None
+
+
+@pytest.mark.parametrize("dies", [False, True])
+def test_columns_counted_with_a_worker_equal_one_process(two_cpus, monkeypatch, dies):
+    """The worker counts most prompts; if it dies the parent counts them: same numbers."""
+    from lib.core import tokens
+
+    prompts = _texts(3000, seed=6) * 2  # repeats, counted once per slice
+    completions = [["yes", "no", " maybe", ""][i % 4] for i in range(len(prompts))]
+    end, start = "\n\n###\n\n", " "
+    whole = [p + end for p in prompts], [start + c for c in completions]
+    expected = count_completion_columns(*whole, model="babbage-002")
+    if dies:
+        worker = forked.start_worker(lambda: os._exit(9))
+    else:
+        worker = tokens.counting_worker("babbage-002")
+    assert worker is not None
+    stats = tokens.start_columns_count(
+        prompts,
+        completions,
+        prompt_end=end,
+        completion_start=start,
+        model="babbage-002",
+        worker=worker,
+    )()
+    assert stats == expected
+    assert _gone(worker.pid)
+    alone = tokens.start_columns_count(
+        prompts, completions, prompt_end=end, completion_start=start, model="babbage-002"
+    )()
+    assert alone == expected
