@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,8 @@ from lib.checks.prepare import (
 )
 from lib.core.errors import UserError
 from lib.core.examples import labels_are_classification
-from lib.core.tokens import DEFAULT_MODEL, counting_worker, get_encoder
+from lib.core.forked import usable_cpus
+from lib.core.tokens import DEFAULT_MODEL, counting_workers, get_encoder
 
 if TYPE_CHECKING:
     from lib.core.forked import Worker
@@ -70,17 +71,17 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
-    # With --tokens a worker is forked first, while this process is small: it loads the
-    # tokenizer while the file is read and analysed, then counts most of the prompts.
-    worker = counting_worker(args.model) if args.tokens else None
+    # With --tokens the counting workers are forked first, while this process is small: they
+    # load the tokenizer while the file is read and analysed, then count the prepared texts.
+    workers = counting_workers(args.model, processes=usable_cpus()) if args.tokens else []
     try:
-        return _run(path, args, worker)
+        return _run(path, args, workers)
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.close()  # not left behind, whatever happened
 
 
-def _run(path: Path, args: argparse.Namespace, worker: Worker | None) -> int:
+def _run(path: Path, args: argparse.Namespace, workers: list[Worker]) -> int:
     from lib.datasets.service import read_examples
 
     print("Analyzing...")
@@ -95,16 +96,15 @@ def _run(path: Path, args: argparse.Namespace, worker: Worker | None) -> int:
             ask=ask,
             stratified=args.stratified,
             tokens_model=args.model if args.tokens else None,
-            worker=worker,
+            workers=workers,
         )
-    if worker is not None:
+    for worker in workers:
         worker.close()  # chat files are counted by the view
     examples = list(reading.examples())
     return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
 
 
 def _read_table(reading: Reading, *, tokens_model: str | None) -> tuple[Table, list[str]]:
-    from lib.core.forked import usable_cpus
     from lib.datasets.service import read_text_columns
 
     # A CSV/TSV read in bulk (a big one on every core), or None: stream it. While a child
@@ -128,7 +128,7 @@ def _prepare_completion(
     ask: _Asker,
     stratified: bool,
     tokens_model: str | None = None,
-    worker: Worker | None = None,
+    workers: Sequence[Worker] = (),
 ) -> int:
     """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
     exact tokens (counted by forked children while the files are written)."""
@@ -167,12 +167,14 @@ def _prepare_completion(
         print(f"\nYour file is ready for fine-tuning as it is: {path}")
         _next_steps([path], table)
         if tokens_model:
-            _start_tokens(table, model=tokens_model, worker=worker)()
+            _start_tokens(table, model=tokens_model, workers=workers)()
         return 0
     if not ask("\n\nYour data will be written to a new JSONL file. Proceed [Y/n]: "):
         print("Aborting... did not write the file")
         return 0
-    print_tokens = _start_tokens(table, model=tokens_model, worker=worker) if tokens_model else None
+    print_tokens = (
+        _start_tokens(table, model=tokens_model, workers=workers) if tokens_model else None
+    )
     written = _write(path, table, split=split, stratified=stratified)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
@@ -181,25 +183,23 @@ def _prepare_completion(
     return 0
 
 
-def _start_tokens(table: Table, *, model: str, worker: Worker | None) -> Callable[[], None]:
+def _start_tokens(table: Table, *, model: str, workers: Sequence[Worker]) -> Callable[[], None]:
     """Start counting the table's tokens; the returned call prints the figures.
 
-    With a worker (forked at the start, its tokenizer loaded by now) most prompts are handed
-    to it now and this process counts the rest after writing the files, so both cores count.
-    Without one, forked children count every text (``parent_share=0``) while this process
-    writes the files. The counts are the same either way.
+    With workers (forked at the start, their tokenizer loaded by now) the texts are handed to
+    them now and they count while this process writes the files. Without (no fork here),
+    children forked now count every text (``parent_share=0``). The counts are the same.
     """
-    from lib.core.forked import usable_cpus
     from lib.core.tokens import start_columns_count, start_completion_count
 
-    if worker is not None:
+    if workers:
         finish = start_columns_count(
             table.prompts,
             table.completions,
             prompt_end=table.prompt_end,
             completion_start=table.completion_start,
             model=model,
-            worker=worker,
+            workers=workers,
         )
     else:
         sys.stdout.flush()  # nothing buffered is copied into the children

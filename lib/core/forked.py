@@ -219,7 +219,9 @@ class Worker:
     The texts travel as one UTF-8 blob, joined by a control character that none of them
     holds, in an anonymous memory file made before the fork (``os.memfd_create``): writing
     it never waits for the child, which may still be loading. A short request on a pipe says
-    how long it is; the child answers with its numbers on another pipe and exits. Whatever
+    how long it is; the child answers with the function of each text (repeats are not looked
+    for: the caller sends distinct texts when it expects many repeats) on another pipe and
+    exits. Whatever
     goes wrong in the child (a crash, a short answer, a kill) makes ``result`` return None,
     and the caller counts those texts itself; ``close`` stops and reaps a child whose answer
     is not wanted (the parent never leaves one behind).
@@ -318,7 +320,7 @@ def _serve(
             texts = blob.decode("utf-8", "surrogatepass").split(chr(separator))
             del blob
             if len(texts) == n:
-                _write_all(answers, array("q", _slice_values(fn, texts)).tobytes())
+                _write_all(answers, array("q", map(fn, texts)).tobytes())
         status = 0
     finally:
         os._exit(status)

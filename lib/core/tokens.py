@@ -200,17 +200,19 @@ def _bpe_file_known(name: str) -> bool:
     return os.path.exists(os.path.join(folder, key))
 
 
+def _name(model_or_encoding: str) -> str:
+    if model_or_encoding in (O200K, CL100K):
+        return model_or_encoding
+    return encoding_name(model_or_encoding)
+
+
 def get_encoder(model_or_encoding: str) -> Encoder:
     """The encoder for a model (or an encoding name); approximate if tiktoken cannot load it.
 
     Sets ``TIKTOKEN_CACHE_DIR`` from ``lib.core.paths.tiktoken_cache_dir()`` before the first load
     when the user has not set it, so the shared offline files are found.
     """
-    name = (
-        model_or_encoding
-        if model_or_encoding in (O200K, CL100K)
-        else encoding_name(model_or_encoding)
-    )
+    name = _name(model_or_encoding)
     with _lock:
         cached = _encoders.get(name)
         if cached is not None:
@@ -448,16 +450,33 @@ def start_completion_count(
     return stats
 
 
-def counting_worker(model: str = DEFAULT_MODEL) -> Worker | None:
-    """A forked worker (``lib.core.forked.start_worker``) that loads ``model``'s tokenizer at
-    once and later counts the texts it is sent; None where forking is not possible.
+def counting_workers(model: str = DEFAULT_MODEL, *, processes: int = 2) -> list[Worker]:
+    """Forked workers (``lib.core.forked.start_worker``), one per CPU up to ``processes``, that
+    each load ``model``'s tokenizer at once and later count the texts they are sent; none
+    where forking is not possible.
 
     For command-line programs (no other thread): started first thing, while the process is
-    small, it loads the tokenizer while the caller reads and analyses its data.
+    small, they load the tokenizer while the caller reads and analyses its data (a core that
+    would otherwise wait), and the caller need not load it at all.
     """
-    from lib.core.forked import start_worker
+    from lib.core.forked import start_worker, usable_cpus
 
-    return start_worker(lambda: get_encoder(model).counter())
+    workers: list[Worker] = []
+    for _ in range(min(processes, usable_cpus())):
+        worker = start_worker(lambda: _exact_counter(model))
+        if worker is None:
+            break
+        workers.append(worker)
+    return workers
+
+
+def _exact_counter(model: str) -> Callable[[str], int]:
+    """A worker's counter; without the real tokenizer the worker stops (the caller then counts
+    here, approximately, and says so), so that a worker's numbers are always exact."""
+    encoder = get_encoder(model)
+    if encoder.approximate:
+        raise RuntimeError("no tokenizer")
+    return encoder.counter()
 
 
 def start_columns_count(
@@ -467,45 +486,86 @@ def start_columns_count(
     prompt_end: str = "",
     completion_start: str = "",
     model: str = DEFAULT_MODEL,
-    worker: Worker | None = None,
-    parent_share: float = 0.35,
+    workers: Sequence[Worker] = (),
+    parent_share: float = 0.0,
 ) -> Callable[[], TokenStats]:
     """``count_completion_columns`` of the texts ``prompt + prompt_end`` and
-    ``completion_start + completion``, the first prompts (all but ``parent_share`` of their
-    characters) handed to ``worker`` now; the returned call counts the rest and collects.
+    ``completion_start + completion``, handed to ``workers`` now (about equal shares of the
+    characters; this process keeps ``parent_share`` of a worker's); the returned call counts
+    what is left here and collects.
 
-    The pending end/start are joined on in the hand-over's single join, not in 200k new
-    strings; completions are counted once per distinct text (labels repeat). If the worker
-    fails, this process counts its prompts too: the counts never depend on it.
+    The pending end/start are joined on in each hand-over's single join, not in 200k new
+    strings. Completions are counted once per distinct text (labels repeat), by the last
+    worker; prompts each (they rarely repeat, duplicates being a legacy fix: finding repeats
+    among 100k prompts cost a worker 0.03 s, more than it saved). A worker that fails or
+    cannot be reached has its texts counted here: the counts never depend on the workers.
     """
-    from lib.core.forked import _slice_values, _slices
+    from lib.core.forked import _slices
 
-    n = len(prompts)
-    theirs = 0  # prompts handed to the worker
-    if worker is not None and n:
-        theirs = _slices(prompts, [1.0 - parent_share, parent_share])[0][1]
-        handed = prompts[:theirs]
-        if not worker.send(lambda sep: (prompt_end + sep).join(handed) + prompt_end, theirs):
-            theirs = 0
-        del handed
+    labels = list(dict.fromkeys(completions))
+    label_texts = _prefixed(completion_start, labels)
+    # Texts of each part: prompts[start:end] (+ the labels for the last worker).
+    shares = [parent_share] + [1.0] * len(workers) if workers else [1.0]
+    slices = _slices(prompts, shares)
+    parts: list[tuple[int, int, bool]] = [(*slices[0], not workers)]
+    sent: list[tuple[Worker, int, int, bool]] = []
+    for k, worker in enumerate(workers):
+        start, end = slices[k + 1]
+        with_labels = k == len(workers) - 1
+        handed = prompts[start:end]
+        n = len(handed) + (len(labels) if with_labels else 0)
+
+        def joined(
+            sep: str, handed: Sequence[str] = handed, with_labels: bool = with_labels
+        ) -> str:
+            text = (prompt_end + sep).join(handed) + prompt_end if handed else ""
+            if with_labels:
+                text = sep.join([text, *label_texts]) if handed else sep.join(label_texts)
+            return text
+
+        if n and worker.send(joined, n):
+            sent.append((worker, start, end, with_labels))
+        else:
+            worker.close()
+            parts.append((start, end, with_labels))
 
     def stats() -> TokenStats:
-        encoder = get_encoder(model)
-        count = encoder.counter()
-        distinct = dict.fromkeys(completions)
-        labels = dict(zip(distinct, map(count, _prefixed(completion_start, distinct)), strict=True))
-        own = _slice_values(count, _suffixed(prompts[theirs:], prompt_end))
-        got: Sequence[int] | None = worker.result() if worker is not None and theirs else None
-        if worker is not None:
-            worker.close()
-        if theirs and got is None:  # the worker failed: count its prompts here
-            got = _slice_values(count, _suffixed(prompts[:theirs], prompt_end))
-        prompt_counts = own if got is None else [*got, *own]
+        encoder: Encoder | None = None
+        prompt_counts: list[int] = [0] * len(prompts)
+        label_counts: list[int] | None = None
+
+        def here(start: int, end: int, with_labels: bool) -> None:
+            nonlocal encoder, label_counts
+            if encoder is None:
+                encoder = get_encoder(model)
+            count = encoder.counter()
+            prompt_counts[start:end] = map(count, _suffixed(prompts[start:end], prompt_end))
+            if with_labels:
+                label_counts = list(map(count, label_texts))
+
+        for start, end, with_labels in parts:
+            if end > start or with_labels:
+                here(start, end, with_labels)
+        for worker, start, end, with_labels in sent:
+            got = worker.result()
+            if got is None:  # the worker failed: its texts are counted here
+                here(start, end, with_labels)
+                continue
+            prompt_counts[start:end] = got[: end - start]
+            if with_labels:
+                label_counts = list(got[end - start :])
+        # Counted here with ``encoder``, or all by workers, whose counts are exact.
+        name, approximate = (
+            (encoder.name, encoder.approximate) if encoder else (_name(model), False)
+        )
+        by_label = dict(zip(labels, label_counts or [], strict=True))
         return TokenStats(
             model=model,
-            encoding=encoder.name,
-            approximate=encoder.approximate,
-            per_example=list(map(int.__add__, prompt_counts, map(labels.__getitem__, completions))),
+            encoding=name,
+            approximate=approximate,
+            per_example=list(
+                map(int.__add__, prompt_counts, map(by_label.__getitem__, completions))
+            ),
             context_limit=context_limit(model),
         )
 
@@ -516,8 +576,8 @@ def _suffixed(texts: Sequence[str], suffix: str) -> Sequence[str]:
     return [text + suffix for text in texts] if suffix else texts
 
 
-def _prefixed(prefix: str, texts: Iterable[str]) -> Iterable[str]:
-    return (prefix + text for text in texts) if prefix else texts
+def _prefixed(prefix: str, texts: list[str]) -> list[str]:
+    return [prefix + text for text in texts] if prefix else texts
 
 
 # --- context limits -----------------------------------------------------------------------------

@@ -214,32 +214,56 @@ def test_no_worker_without_a_second_cpu(monkeypatch):
     assert forked.start_worker(lambda: len) is None
 
 
-@pytest.mark.parametrize("dies", [False, True])
-def test_columns_counted_with_a_worker_equal_one_process(two_cpus, monkeypatch, dies):
-    """The worker counts most prompts; if it dies the parent counts them: same numbers."""
+@pytest.mark.parametrize(
+    ("workers", "parent_share"), [("ok ok", 0.0), ("ok", 0.5), ("dies ok", 0.0), ("ok dies", 0.3)]
+)
+def test_columns_counted_with_workers_equal_one_process(two_cpus, workers, parent_share):
+    """Workers count the prompts (the last one the labels too); a worker that dies has its
+    texts counted here: the same numbers, and no child is left."""
     from lib.core import tokens
 
-    prompts = _texts(3000, seed=6) * 2  # repeats, counted once per slice
+    prompts = _texts(3000, seed=6) * 2  # repeats too
     completions = [["yes", "no", " maybe", ""][i % 4] for i in range(len(prompts))]
     end, start = "\n\n###\n\n", " "
     whole = [p + end for p in prompts], [start + c for c in completions]
     expected = count_completion_columns(*whole, model="babbage-002")
-    if dies:
-        worker = forked.start_worker(lambda: os._exit(9))
-    else:
-        worker = tokens.counting_worker("babbage-002")
-    assert worker is not None
+    started = [
+        forked.start_worker(lambda: os._exit(9))
+        if kind == "dies"
+        else tokens.counting_workers("babbage-002", processes=1)[0]
+        for kind in workers.split()
+    ]
+    assert all(started)
     stats = tokens.start_columns_count(
         prompts,
         completions,
         prompt_end=end,
         completion_start=start,
         model="babbage-002",
-        worker=worker,
+        workers=started,
+        parent_share=parent_share,
     )()
     assert stats == expected
-    assert _gone(worker.pid)
-    alone = tokens.start_columns_count(
-        prompts, completions, prompt_end=end, completion_start=start, model="babbage-002"
-    )()
-    assert alone == expected
+    assert all(_gone(worker.pid) for worker in started)
+
+
+def test_columns_counted_without_workers_or_tokenizer_say_so(two_cpus, monkeypatch):
+    from lib.core import tokens
+
+    prompts, completions = ["a b c", "dd"], ["x", "x"]
+    alone = tokens.start_columns_count(prompts, completions, prompt_end=" ->", model="babbage-002")
+    assert alone() == count_completion_columns(
+        ["a b c ->", "dd ->"], completions, model="babbage-002"
+    )
+    monkeypatch.setenv("TUNELAB_OFFLINE", "1")
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "/nonexistent")
+    tokens.reset_encoders()
+    try:
+        workers = tokens.counting_workers("babbage-002")  # each stops: no real tokenizer
+        stats = tokens.start_columns_count(
+            prompts, completions, prompt_end=" ->", model="babbage-002", workers=workers
+        )()
+        assert stats.approximate and stats.per_example == [2 + 1, 2 + 1]
+        assert all(_gone(worker.pid) for worker in workers)
+    finally:
+        tokens.reset_encoders()
