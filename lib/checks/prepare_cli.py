@@ -104,16 +104,20 @@ def _run(path: Path, args: argparse.Namespace, workers: list[Worker]) -> int:
     return _prepare_messages(path, reading.schema, examples, fmt=fmt, ask=ask, model=args.model)
 
 
-def _read_table(reading: Reading, *, tokens_model: str | None) -> tuple[Table, list[str]]:
+def _read_table(
+    reading: Reading, *, tokens_model: str | None, workers: Sequence[Worker] = ()
+) -> tuple[Table, list[str]]:
     from lib.datasets.service import read_text_columns
 
     # A CSV/TSV read in bulk (a big one on every core), or None: stream it. While a child
-    # parses part of it, this process loads the tokenizer the --tokens count will need.
+    # parses part of it, this process loads the tokenizer the --tokens count will need,
+    # unless counting workers (which load their own) will count.
+    load = tokens_model is not None and not workers
     columns = read_text_columns(
         reading,
         processes=usable_cpus(),
-        meanwhile=(lambda: get_encoder(tokens_model)) if tokens_model else None,
-        own_share=0.35 if tokens_model else 0.56,
+        meanwhile=(lambda: get_encoder(tokens_model)) if load and tokens_model else None,
+        own_share=0.35 if load else 0.56,
     )
     if columns is not None:
         return table_from_columns(columns.columns, columns.cells, columns.rows)
@@ -132,7 +136,7 @@ def _prepare_completion(
 ) -> int:
     """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
     exact tokens (counted by forked children while the files are written)."""
-    table, extra = _read_table(reading, tokens_model=tokens_model)
+    table, extra = _read_table(reading, tokens_model=tokens_model, workers=workers)
     analysis = analyse(table, extra_columns=extra, file_format=fmt)
     for step in analysis.steps:
         print(f"\n- {step.found}", end="")
