@@ -388,6 +388,8 @@ def test_prepare_tokens_counted_by_children_equal_the_written_examples(
 
     monkeypatch.setattr(forked, "MIN_CHARS_PER_PROCESS", 1)  # fork for this small file too
     monkeypatch.setattr(forked, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(prepare_cli, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(prepare_cli, "WORKER_MIN_BYTES", 1)  # one worker per CPU here too
     started: list[forked.Worker] = []
     real = prepare_cli.counting_workers
 
