@@ -88,10 +88,12 @@ def cut_small_files(monkeypatch):
 def _counting(start_child):
     def start(work):
         child = start_child(work)
-        start.children += child is not None
+        if child is not None:
+            start.children += 1
+            start.pids.append(child._pid)
         return child
 
-    start.children = 0
+    start.children, start.pids = 0, []
     return start
 
 
@@ -428,8 +430,9 @@ def test_prepare_tokens_counted_by_children_equal_the_written_examples(
     )
     assert out.index("Wrote") < out.index("Tokens (")
     assert len(started) == (0 if worker == "none" else 2)
-    with pytest.raises(ChildProcessError):  # no child of this process is left
-        os.waitpid(-1, os.WNOHANG)
+    for worker in started:  # none is left (its own pid: the test process may have others)
+        with pytest.raises(ChildProcessError):
+            os.waitpid(worker.pid, os.WNOHANG)
 
 
 def test_a_cut_inside_a_quoted_cell_is_found_and_the_file_parsed_whole(
@@ -514,8 +517,10 @@ def test_a_bad_first_part_stops_the_child(tmp_path: Path, cut_small_files) -> No
     path.write_text("prompt,completion\nshort row\n" + rows)
     assert _columns(path, 2) is None  # the record reader pads that row: not this path
     assert cut_small_files.start_child.children == 1
-    with pytest.raises(ChildProcessError):  # the child was reaped, not left waiting
-        os.waitpid(-1, os.WNOHANG)
+    # The child was reaped, not left waiting (its own pid: the test process may have others).
+    (pid,) = cut_small_files.start_child.pids
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def test_a_cut_inside_the_header_is_not_mistaken_for_a_header(
