@@ -111,8 +111,10 @@ def test_move_a_fine_tuned_model_in_the_browser(
 
     # 2. Pull
     page.get_by_role("button", name="Pull training data").click()
+    # The lines arrive one by one over the websocket: wait for each, then for the run's end.
     page.get_by_text(f"training file {tuned.training_file}: imported").wait_for(timeout=LONG)
-    assert f"validation file {tuned.validation_file}: imported" in _main(page)
+    page.get_by_text(f"validation file {tuned.validation_file}: imported").wait_for(timeout=LONG)
+    wait_for_idle(page)
     assert "(200 examples)" in _main(page) and "(60 examples)" in _main(page)
     assert_no_exception(page)
 
