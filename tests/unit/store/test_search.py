@@ -263,3 +263,38 @@ def test_a_large_import_leaves_the_search_ready_in_the_background(any_db, monkey
             ).scalar()
             assert described == 1  # the index's expression: the joined text
     assert _found(any_db, ds, "refund") == _scanned(any_db, ds, "refund")
+
+
+def test_a_short_page_is_counted_from_its_own_rows(any_db, monkeypatch):
+    """A page shorter than asked for ends the matches: its count is exact and the same as the
+    bounded count's, without reading the rows a second time (a text in no row, which no
+    index narrows, is read once)."""
+    from lib.review import service
+
+    ds = _make(any_db)  # "refund" in 10 of 60 rows, "Review" in all
+    _make(any_db, name="other")
+    counted: list[Filters] = []
+    bounded_count = query.bounded_count
+
+    def spy(conn, dataset_id, filters, *, past=0):  # noqa: ANN001, ANN202 - a pass-through
+        counted.append(filters)
+        return bounded_count(conn, dataset_id, filters, past=past)
+
+    monkeypatch.setattr(query, "bounded_count", spy)
+    cases = [
+        ("refund", 0, 25, 10),  # fewer matches than the page holds
+        ("zzzz never", 0, 25, 0),  # no match at all
+        ("Review", 50, 25, 60),  # the last, partial page
+    ]
+    for text, offset, limit, total in cases:
+        got = service.page(any_db, ds, Filters(text=text), offset=offset, limit=limit, actor=None)
+        assert got.total == query.Count(total, exact=True), text
+        assert [row.id for row in got.rows] == _scanned(any_db, ds, text)[offset : offset + limit]
+        with any_db.connect() as conn:
+            assert got.total == bounded_count(conn, ds, Filters(text=text), past=offset + limit)
+    assert counted == []
+    # A full page, or an empty one past the end, says nothing of the rest: it is counted.
+    full = service.page(any_db, ds, Filters(text="Review"), offset=0, limit=25, actor=None)
+    past_end = service.page(any_db, ds, Filters(text="refund"), offset=40, limit=25, actor=None)
+    assert (full.total, past_end.total) == (query.Count(60, exact=True), query.Count(10))
+    assert counted == [Filters(text="Review"), Filters(text="refund")]
