@@ -13,7 +13,24 @@
 - :mod:`lib.evaluate.report` — HTML report and CSV of predictions.
 """
 
-from lib.evaluate.requests import ModelSpec
-from lib.evaluate.runs import KIND, create_evaluation, run_evaluation, runs_for_model, start
+from typing import TYPE_CHECKING
+
+from lib.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from lib.evaluate.requests import ModelSpec
+    from lib.evaluate.runs import KIND, create_evaluation, run_evaluation, runs_for_model, start
+
+lazy_exports(
+    __name__,
+    {
+        "ModelSpec": "lib.evaluate.requests",
+        "KIND": "lib.evaluate.runs",
+        "create_evaluation": "lib.evaluate.runs",
+        "run_evaluation": "lib.evaluate.runs",
+        "runs_for_model": "lib.evaluate.runs",
+        "start": "lib.evaluate.runs",
+    },
+)
 
 __all__ = ["KIND", "ModelSpec", "create_evaluation", "run_evaluation", "runs_for_model", "start"]

@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy.engine import Connection, Engine
 
 from lib.core.errors import UserError
@@ -34,6 +33,9 @@ from lib.providers.service import (
     url_config,
 )
 from lib.runner import service as runner
+
+if TYPE_CHECKING:
+    import openai
 
 KIND = "evaluation"
 MAX_MODELS = 8

@@ -13,9 +13,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -26,6 +25,9 @@ from lib.datasets import service as datasets
 from lib.migrate.inventory import ModelRecord
 from lib.migrate.tables import migrate_pulls
 from lib.providers.service import ProviderConfig, client_for, provider_errors
+
+if TYPE_CHECKING:
+    pass
 
 ROLES = ("training", "validation")
 FROM_PROVIDER = "provider"
@@ -59,6 +61,8 @@ def download(
     config: ProviderConfig, file_id: str, *, secrets: Mapping[str, Any] | None
 ) -> bytes | None:
     """The file's bytes, or None when the provider no longer has it (404)."""
+    import openai
+
     client = client_for(config, secrets=secrets)
     try:
         with provider_errors(config, f"download the file {file_id}", secrets=secrets):

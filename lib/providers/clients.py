@@ -9,11 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx2
-import openai
 
 from lib.core.errors import UserError
 from lib.core.paths import engine_data_dir
@@ -30,6 +27,10 @@ from lib.providers.config import (
     ProviderConfig,
     is_openai_api,
 )
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
 
 
 def _lookup_secret(name: str, secrets: Mapping[str, Any] | None) -> str | None:
@@ -158,6 +159,8 @@ def client_for(
     The key is always passed explicitly so that the SDK never picks ``OPENAI_API_KEY`` up by
     itself and sends it to a server that is not OpenAI.
     """
+    import openai
+
     key = api_key(config, secrets=secrets)
     if adapters.is_adapter_kind(config.kind):
         if not key and not key_env_of(config):
@@ -219,6 +222,8 @@ def keyless_client(
     placeholder it is given is taken off every request before it leaves, so a server that
     needs no key learns nothing, not even a made-up one.
     """
+    import openai
+
     return openai.OpenAI(
         api_key=NO_KEY_PLACEHOLDER,
         base_url=base_url or None,

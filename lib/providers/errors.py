@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from lib.core.errors import UserError
 from lib.providers.clients import api_key, base_url_of, key_env_of
 from lib.providers.config import WIND_DOWN_TEXT, ProviderConfig
+
+if TYPE_CHECKING:
+    import openai
 
 # ---------------------------------------------------------------------------- errors
 
@@ -47,6 +48,8 @@ def translate_error(
     secret: str | None = None,
 ) -> UserError:
     """A sentence for a person from an ``openai`` exception (never a key, never a traceback)."""
+    import openai
+
     who = "The provider"
     if config is not None:
         same = config.name == config.kind_label
@@ -131,6 +134,8 @@ def provider_errors(
     config: ProviderConfig | None, action: str, *, secrets: Mapping[str, Any] | None = None
 ) -> Iterator[None]:
     """``with provider_errors(config, "list models"): ...`` — SDK errors become UserErrors."""
+    import openai
+
     try:
         yield
     except UserError:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from lib.core.errors import UserError
 from lib.core.tokens import base_model, is_fine_tuned
@@ -23,6 +21,9 @@ from lib.providers.config import (
     ProviderConfig,
 )
 from lib.providers.errors import provider_errors
+
+if TYPE_CHECKING:
+    import openai
 
 # ---------------------------------------------------------------------------- models
 

@@ -55,42 +55,91 @@ API (everything keyword-only after the store engine)::
   ``{"token": str, "logprob": float, "top": [[token, logprob], ...]}``.
 """
 
-from lib.runner.batch import batch_status, collect_batches, submit_batches
-from lib.runner.calls import (
-    FAILURE_REASONS,
-    Answer,
-    ClientFor,
-    Endpoint,
-    Price,
-    Request,
-    RunOptions,
-    backoff_s,
-    call_with_retries,
-    failure_kind,
-    parse_response,
-    request_key,
-    retry_after_s,
-)
-from lib.runner.execute import ProgressCallback, execute, is_running_here, start_background
-from lib.runner.runs import (
-    STALE_AFTER_S,
-    ItemResult,
-    Progress,
-    RunInfo,
-    count_stored,
-    create_run,
-    delete_run,
-    failures,
-    finish_reasons,
-    get_progress,
-    get_run,
-    is_active,
-    iter_results,
-    list_runs,
-    request_cancel,
-    result_rows,
-    runs_with_model,
-    wait_until_finished,
+from typing import TYPE_CHECKING
+
+from lib.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from lib.runner.batch import batch_status, collect_batches, submit_batches
+    from lib.runner.calls import (
+        FAILURE_REASONS,
+        Answer,
+        ClientFor,
+        Endpoint,
+        Price,
+        Request,
+        RunOptions,
+        backoff_s,
+        call_with_retries,
+        failure_kind,
+        parse_response,
+        request_key,
+        retry_after_s,
+    )
+    from lib.runner.execute import ProgressCallback, execute, is_running_here, start_background
+    from lib.runner.runs import (
+        STALE_AFTER_S,
+        ItemResult,
+        Progress,
+        RunInfo,
+        count_stored,
+        create_run,
+        delete_run,
+        failures,
+        finish_reasons,
+        get_progress,
+        get_run,
+        is_active,
+        iter_results,
+        list_runs,
+        request_cancel,
+        result_rows,
+        runs_with_model,
+        wait_until_finished,
+    )
+
+lazy_exports(
+    __name__,
+    {
+        "batch_status": "lib.runner.batch",
+        "collect_batches": "lib.runner.batch",
+        "submit_batches": "lib.runner.batch",
+        "FAILURE_REASONS": "lib.runner.calls",
+        "Answer": "lib.runner.calls",
+        "ClientFor": "lib.runner.calls",
+        "Endpoint": "lib.runner.calls",
+        "Price": "lib.runner.calls",
+        "Request": "lib.runner.calls",
+        "RunOptions": "lib.runner.calls",
+        "backoff_s": "lib.runner.calls",
+        "call_with_retries": "lib.runner.calls",
+        "failure_kind": "lib.runner.calls",
+        "parse_response": "lib.runner.calls",
+        "request_key": "lib.runner.calls",
+        "retry_after_s": "lib.runner.calls",
+        "ProgressCallback": "lib.runner.execute",
+        "execute": "lib.runner.execute",
+        "is_running_here": "lib.runner.execute",
+        "start_background": "lib.runner.execute",
+        "STALE_AFTER_S": "lib.runner.runs",
+        "ItemResult": "lib.runner.runs",
+        "Progress": "lib.runner.runs",
+        "RunInfo": "lib.runner.runs",
+        "count_stored": "lib.runner.runs",
+        "create_run": "lib.runner.runs",
+        "delete_run": "lib.runner.runs",
+        "failures": "lib.runner.runs",
+        "finish_reasons": "lib.runner.runs",
+        "get_progress": "lib.runner.runs",
+        "get_run": "lib.runner.runs",
+        "is_active": "lib.runner.runs",
+        "iter_results": "lib.runner.runs",
+        "list_runs": "lib.runner.runs",
+        "request_cancel": "lib.runner.runs",
+        "result_rows": "lib.runner.runs",
+        "runs_with_model": "lib.runner.runs",
+        "wait_until_finished": "lib.runner.runs",
+    },
 )
 
 __all__ = [

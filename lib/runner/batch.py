@@ -12,9 +12,8 @@ run can still be finished directly with :func:`lib.runner.execute`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -30,6 +29,10 @@ URLS = {"chat": "/v1/chat/completions", "completions": "/v1/completions"}
 OPEN = ("submitting", "validating", "in_progress", "finalizing", "cancelling")
 FINISHED_BADLY = ("failed", "expired", "cancelled")
 WAITING = "batch"  # the run's status while its batches are with the provider
+
+
+if TYPE_CHECKING:
+    import openai  # annotations only: the SDK loads when a batch is sent
 
 
 def _open_batches(engine: Engine, run_id: int) -> list[Any]:
@@ -56,6 +59,8 @@ def _set_run(engine: Engine, run_id: int, status: str) -> None:
 
 def submit_batches(engine: Engine, run_id: int, *, client_for: ClientFor) -> list[str]:
     """Send the unanswered requests of a run as batches; returns the provider's batch ids."""
+    import openai
+
     if _open_batches(engine, run_id):
         raise UserError(f"run {run_id} already has batches with the provider; collect them first")
     todo = pending_requests(engine, run_id, retry_failed=True)

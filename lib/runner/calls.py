@@ -13,13 +13,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx2
-import openai
+if TYPE_CHECKING:
+    # Loaded where a request is sent, not on import: a screen that only reads stored answers
+    # (Results) must not pay for the SDK (bench/import_time_bench.py).
+    import openai
 
 Endpoint = Literal["chat", "completions"]
-ClientFor = Callable[[str], openai.OpenAI]
+ClientFor = Callable[[str], "openai.OpenAI"]
 Price = Callable[[str, int, int], float]
 RETRY_STATUSES = frozenset({408, 409, 429})
 
@@ -151,6 +153,8 @@ def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
 
 
 def _retryable(exc: Exception) -> tuple[bool, float | None]:
+    import openai  # loaded once a request has been sent (see the imports above)
+
     if isinstance(exc, openai.APITimeoutError | openai.APIConnectionError):
         return True, None
     if isinstance(exc, openai.APIStatusError):
@@ -169,6 +173,8 @@ def backoff_s(attempt: int, *, options: RunOptions, retry_after: float | None) -
 
 
 def _describe(exc: Exception) -> str:
+    import openai
+
     if isinstance(exc, openai.APIStatusError):
         message = exc.message or str(exc)
         return f"HTTP {exc.status_code}: {message}"[:2000]
@@ -233,6 +239,8 @@ def _call_once(client: openai.OpenAI, endpoint: str, body: dict[str, Any]) -> di
     path = PATHS.get(endpoint)
     if path is None:
         raise ValueError(f"unknown endpoint {endpoint!r}")
+    import httpx2
+
     response = client.post(path, body=body, cast_to=httpx2.Response)
     return json.loads(response.content)
 

@@ -8,8 +8,8 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
-import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -18,6 +18,9 @@ from lib.core.tables import utcnow
 from lib.runner.calls import ClientFor, Outcome, Price, RunOptions, call_with_retries, canonical
 from lib.runner.runs import INSERT_CHUNK, Progress, claim, get_progress, owner_id, release
 from lib.runner.tables import runner_items, runner_results, runner_runs
+
+if TYPE_CHECKING:
+    import openai  # annotations only: the SDK loads when a client is built
 
 HEARTBEAT_S = 1.0
 STORE_EVERY_S = 0.1  # answers wait at most this long in memory before they are stored

@@ -12,27 +12,62 @@
 - :mod:`lib.train.repo` — the ``train_jobs`` / ``train_uploads`` rows.
 """
 
-from lib.train.launch import (
-    METADATA_KEY,
-    LaunchRequest,
-    LaunchResult,
-    claim,
-    find_provider_job,
-    launch,
-    launch_key,
-    reconcile,
+from typing import TYPE_CHECKING
+
+from lib.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from lib.train.launch import (
+        METADATA_KEY,
+        LaunchRequest,
+        LaunchResult,
+        claim,
+        find_provider_job,
+        launch,
+        launch_key,
+        reconcile,
+    )
+    from lib.train.models import FineTunedModel, delete_model, fine_tuned_models, runs_with_model
+    from lib.train.repo import (
+        FINAL_STATUSES,
+        JobRow,
+        UploadRow,
+        get_job,
+        get_upload,
+        jobs_for_model,
+        list_jobs,
+    )
+    from lib.train.watch import JobDetail, job_action, refresh_job, refresh_open_jobs, wait_for_job
+
+lazy_exports(
+    __name__,
+    {
+        "METADATA_KEY": "lib.train.launch",
+        "LaunchRequest": "lib.train.launch",
+        "LaunchResult": "lib.train.launch",
+        "claim": "lib.train.launch",
+        "find_provider_job": "lib.train.launch",
+        "launch": "lib.train.launch",
+        "launch_key": "lib.train.launch",
+        "reconcile": "lib.train.launch",
+        "FineTunedModel": "lib.train.models",
+        "delete_model": "lib.train.models",
+        "fine_tuned_models": "lib.train.models",
+        "runs_with_model": "lib.train.models",
+        "FINAL_STATUSES": "lib.train.repo",
+        "JobRow": "lib.train.repo",
+        "UploadRow": "lib.train.repo",
+        "get_job": "lib.train.repo",
+        "get_upload": "lib.train.repo",
+        "jobs_for_model": "lib.train.repo",
+        "list_jobs": "lib.train.repo",
+        "JobDetail": "lib.train.watch",
+        "job_action": "lib.train.watch",
+        "refresh_job": "lib.train.watch",
+        "refresh_open_jobs": "lib.train.watch",
+        "wait_for_job": "lib.train.watch",
+    },
 )
-from lib.train.models import FineTunedModel, delete_model, fine_tuned_models, runs_with_model
-from lib.train.repo import (
-    FINAL_STATUSES,
-    JobRow,
-    UploadRow,
-    get_job,
-    get_upload,
-    jobs_for_model,
-    list_jobs,
-)
-from lib.train.watch import JobDetail, job_action, refresh_job, refresh_open_jobs, wait_for_job
 
 __all__ = [
     "FINAL_STATUSES",

@@ -12,9 +12,8 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -36,6 +35,9 @@ from lib.train.repo import (
 )
 from lib.train.request import LAUNCH_LEASE, METADATA_KEY, LaunchRequest, clean_hyperparameters
 from lib.train.tables import train_jobs
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,8 @@ def find_provider_job(client: openai.OpenAI, key: str) -> Any | None:
     Filters on the server where it can, and again here: a server that ignores the filter
     must not make us adopt someone else's job.
     """
+    import openai
+
     try:
         page = client.fine_tuning.jobs.list(metadata={METADATA_KEY: key}, limit=_RECONCILE_PAGE)
         candidates = list(page.data)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
@@ -21,6 +20,9 @@ from lib.core.tokens import is_legacy_completion_model
 from lib.providers.service import ProviderConfig
 from lib.snapshots.service import SnapshotInfo
 from lib.train.repo import UploadRow, add_upload, find_uploads, forget_upload
+
+if TYPE_CHECKING:
+    import openai
 
 MAX_FILES_SCANNED = 1_000  # how far back an orphaned upload is looked for
 
@@ -86,6 +88,8 @@ def training_files(
 
 
 def _still_there(client: openai.OpenAI, file_id: str) -> bool:
+    import openai
+
     try:
         found = client.files.retrieve(file_id)
     except openai.NotFoundError:

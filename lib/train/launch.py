@@ -22,9 +22,8 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
@@ -54,6 +53,9 @@ from lib.train.request import (
     validate_request,
 )
 
+if TYPE_CHECKING:
+    import openai
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -80,6 +82,8 @@ def _method_payload(request: LaunchRequest) -> dict[str, Any]:
 def _create(
     client: openai.OpenAI, request: LaunchRequest, *, key: str, train_id: str, valid_id: str | None
 ) -> Any:
+    import openai
+
     params: dict[str, Any] = {
         "model": request.model,
         "training_file": train_id,

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
 from sqlalchemy.engine import Engine
 
 from lib.core.errors import UserError
@@ -29,6 +28,9 @@ from lib.core.tables import utcnow
 from lib.providers.service import capabilities, client_for, get_provider, provider_errors
 from lib.train.claims import expire_stale_claim, reconcile
 from lib.train.repo import FINAL_STATUSES, LAUNCH_FAILED, JobRow, get_job, update_job
+
+if TYPE_CHECKING:
+    import openai
 
 MAX_EVENTS = 2_000
 # A launch that failed this recently is looked for at its provider once more (a create that
@@ -160,6 +162,8 @@ def _checkpoints(client: openai.OpenAI, job_id: str) -> list[CheckpointInfo]:
 
 
 def _result_points(client: openai.OpenAI, job: Any) -> list[dict[str, Any]]:
+    import openai
+
     for file_id in job.result_files or []:
         try:
             content = client.files.content(file_id).content

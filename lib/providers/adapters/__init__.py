@@ -11,8 +11,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-import openai
-
 from lib.providers.adapters import fireworks, mistral, together
 from lib.providers.adapters.base import Adapter, Http
 
@@ -33,6 +31,8 @@ def build(
     max_retries: int,
 ) -> Adapter:
     """The adapter client for one provider kind (the key is used, never kept elsewhere)."""
+    import openai
+
     module = MODULES[kind]
     http = Http(
         base_url or module.DEFAULT_BASE_URL,

@@ -21,13 +21,14 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
-import openai
-from openai.types import FileDeleted, FileObject, Model, ModelDeleted
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+    from openai.types import FileDeleted, FileObject, Model, ModelDeleted
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 METADATA_KEY = "tunelab_key"  # the same name lib.train.request uses
 # Retried like the SDK, except 409: Fireworks answers a repeated create with 409
@@ -86,6 +87,8 @@ def status_error(response: httpx2.Response, message: str, *, code: str | None = 
 
     402 (payment required: out of credit) becomes a quota error, which is what it means to a
     person launching a job."""
+    import openai
+
     body: dict[str, Any] = {"message": message, "code": code}
     status = response.status_code
     if status == 402:
@@ -119,6 +122,8 @@ class Http:
         max_retries: int,
         error_message: Any,
     ) -> None:
+        import httpx2
+
         self.client = httpx2.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {key}", "User-Agent": "tunelab"},
@@ -128,6 +133,9 @@ class Http:
         self.error_message = error_message  # (response) -> (message, code)
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
+        import httpx2
+        import openai
+
         attempt = 0
         while True:
             try:
@@ -190,6 +198,8 @@ def body_message(response: httpx2.Response) -> str:
 
 
 def job_object(**fields: Any) -> FineTuningJob:
+    from openai.types.fine_tuning import FineTuningJob
+
     values: dict[str, Any] = {
         "object": "fine_tuning.job", "organization_id": "", "result_files": [], "seed": 0,
         "hyperparameters": {}, "error": None, "fine_tuned_model": None, "finished_at": None,
@@ -201,18 +211,24 @@ def job_object(**fields: Any) -> FineTuningJob:
 
 
 def event_object(**fields: Any) -> FineTuningJobEvent:
+    from openai.types.fine_tuning import FineTuningJobEvent
+
     values: dict[str, Any] = {"object": "fine_tuning.job.event", "level": "info", "type": "message"}
     values.update(fields)
     return FineTuningJobEvent.construct(**values)
 
 
 def checkpoint_object(**fields: Any) -> FineTuningJobCheckpoint:
+    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+
     values: dict[str, Any] = {"object": "fine_tuning.job.checkpoint"}
     values.update(fields)
     return FineTuningJobCheckpoint.construct(**values)
 
 
 def file_object(**fields: Any) -> FileObject:
+    from openai.types import FileObject
+
     values: dict[str, Any] = {"object": "file", "purpose": "fine-tune", "status": "processed"}
     values.update(fields)
     return FileObject.construct(**values)
@@ -220,6 +236,8 @@ def file_object(**fields: Any) -> FileObject:
 
 def model_object(*, fine_tuned: bool, fine_tunable: bool, **fields: Any) -> Model:
     """A model; ``fine_tuned`` / ``fine_tunable`` ride along as extra fields for pickers."""
+    from openai.types import Model
+
     values: dict[str, Any] = {"object": "model", "owned_by": "", "created": 0}
     values.update(fields, fine_tuned=fine_tuned, fine_tunable=fine_tunable)
     return Model.construct(**values)
@@ -316,9 +334,13 @@ class _Files:
         return Page(self._a.list_files())
 
     def content(self, file_id: str, **_: Any) -> httpx2.Response:
+        import httpx2
+
         return httpx2.Response(200, content=self._a.file_content(file_id))
 
     def delete(self, file_id: str, **_: Any) -> FileDeleted:
+        from openai.types import FileDeleted
+
         self._a.delete_file(file_id)
         return FileDeleted.construct(id=file_id, object="file", deleted=True)
 
@@ -391,6 +413,8 @@ class _Models:
         return Page(self._a.list_models())
 
     def delete(self, model_id: str, **_: Any) -> ModelDeleted:
+        from openai.types import ModelDeleted
+
         self._a.delete_model(model_id)
         return ModelDeleted.construct(id=model_id, object="model", deleted=True)
 

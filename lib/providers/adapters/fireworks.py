@@ -31,17 +31,17 @@ import hashlib
 import re
 import time
 from datetime import datetime
-from typing import Any
-
-import httpx2
-import openai
-from openai.types import FileObject, Model
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+from typing import TYPE_CHECKING, Any
 
 from lib.providers.adapters import base
 from lib.providers.adapters.base import JobSpec
 from lib.providers.config import Capabilities
+
+if TYPE_CHECKING:
+    import httpx2
+    from openai.types import FileObject, Model
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 KIND = "fireworks"
 LABEL = "Fireworks AI"
@@ -134,6 +134,8 @@ class FireworksAdapter(base.Adapter):
         return file_id.rsplit("/", 1)[-1]
 
     def upload(self, filename: str, data: bytes) -> FileObject:
+        import openai
+
         dataset_id = "tl-" + hashlib.sha256(data).hexdigest()[:24]
         spec = {"displayName": filename[:120], "userUploaded": {}, "format": "CHAT",
                 "exampleCount": str(data.count(b"\n"))}  # fmt: skip
@@ -203,6 +205,8 @@ class FireworksAdapter(base.Adapter):
         )  # fmt: skip
 
     def create_job(self, spec: JobSpec) -> FineTuningJob:
+        import openai
+
         if spec.method != "supervised":
             raise ValueError("Fireworks jobs here are supervised only")
         job_id = job_id_for(spec.key) if spec.key else None
@@ -234,6 +238,8 @@ class FireworksAdapter(base.Adapter):
         return self._job(raw, key=spec.key)
 
     def find_jobs(self, key: str | None) -> list[FineTuningJob]:
+        import openai
+
         url = f"{self.prefix}/supervisedFineTuningJobs"
         if key:
             try:
@@ -303,6 +309,8 @@ class FireworksAdapter(base.Adapter):
         return bases + own
 
     def delete_model(self, model_id: str) -> None:
+        import httpx2
+
         prefix = f"accounts/{self.account}/models/"
         if not model_id.startswith(prefix):
             request = httpx2.Request("DELETE", f"{self.http.client.base_url}{self.prefix}/models")

@@ -31,16 +31,17 @@ Mapping: ``n_epochs`` = ``epochs``; ``learning_rate_multiplier`` × 1e-4 = ``lea
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import httpx2
-from openai.types import FileObject, Model
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+from typing import TYPE_CHECKING, Any
 
 from lib.providers.adapters import base
 from lib.providers.adapters.base import JobSpec, jobs_of_key, key_tag
 from lib.providers.config import Capabilities
+
+if TYPE_CHECKING:
+    import httpx2
+    from openai.types import FileObject, Model
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 KIND = "mistral"
 LABEL = "Mistral AI"

@@ -29,17 +29,17 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any
-
-import httpx2
-import openai
-from openai.types import FileObject, Model
-from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
-from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
+from typing import TYPE_CHECKING, Any
 
 from lib.providers.adapters import base
 from lib.providers.adapters.base import JobSpec, jobs_of_key, key_tag
 from lib.providers.config import Capabilities
+
+if TYPE_CHECKING:
+    import httpx2
+    from openai.types import FileObject, Model
+    from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
+    from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 KIND = "together"
 LABEL = "Together AI"
@@ -210,6 +210,8 @@ class TogetherAdapter(base.Adapter):
         return self._job(self.http.json("POST", f"/fine-tunes/{job_id}/cancel"))
 
     def job_events(self, job_id: str) -> list[FineTuningJobEvent]:
+        import openai
+
         raws = self.http.json("GET", f"/fine-tunes/{job_id}/events").get("data") or []
         events = [
             base.event_object(
@@ -278,6 +280,8 @@ class TogetherAdapter(base.Adapter):
         ]  # fmt: skip
 
     def delete_model(self, model_id: str) -> None:
+        import httpx2
+
         jobs = [j for j in self._jobs() if j.get("model_output_name") == model_id]
         if not jobs:
             request = httpx2.Request("DELETE", f"{self.http.client.base_url}/fine-tunes")
