@@ -130,18 +130,24 @@ def start_engine(
     """Start ``python -m lib engine`` and wait until it answers its health check.
 
     ``env`` adds environment variables (e.g. ``TUNELAB_ENGINE_FAULT_429``); ``args`` adds
-    command-line flags. ``port=0`` picks a free loopback port.
+    command-line flags. ``port=0`` picks a free loopback port. The engine exits when this
+    process does (``--exit-with-parent``), unless ``args`` names another parent.
     """
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     port_file = folder / f"port-{os.getpid()}-{time.monotonic_ns()}"
+    extra = list(args or [])
+    if "--exit-with-parent" not in extra:
+        # A child engine stops with the process that started it, however that process ends
+        # (a killed test run or bench left engines holding ports and CPU).
+        extra += ["--exit-with-parent", str(os.getpid())]
     child_env = {**os.environ, **(env or {})}
     child_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(CHECKOUT), child_env.get("PYTHONPATH", "")) if p
     )
     command = [
         sys.executable, "-m", "lib.engine", "--host", host, "--port", str(port),
-        "--data-dir", str(folder), "--port-file", str(port_file), *(args or []),
+        "--data-dir", str(folder), "--port-file", str(port_file), *extra,
     ]  # fmt: skip
     log = (folder / "engine.log").open("ab")
     process = subprocess.Popen(

@@ -160,3 +160,37 @@ def test_cli_refuses_bad_fault_rate(tmp_path) -> None:  # type: ignore[no-untype
     assert (
         result.stderr.strip() == "error: engine settings: fault_429 must be a rate between 0 and 1"
     )
+
+
+def test_an_engine_stops_when_the_process_that_started_it_is_killed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+
+    starter = subprocess.Popen(
+        [
+            sys.executable, "-c",
+            "import sys, time; from lib.engine.local import start_engine\n"
+            "handle = start_engine(data_dir=sys.argv[1])\n"
+            "print(handle.process.pid, flush=True); time.sleep(600)",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert starter.stdout is not None
+    engine_pid = int(starter.stdout.readline())
+    os.kill(starter.pid, signal.SIGKILL)  # no cleanup runs in the starter
+    starter.wait()
+
+    def gone() -> bool:
+        try:
+            os.kill(engine_pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    deadline = time.monotonic() + 20
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not gone():
+        os.kill(engine_pid, signal.SIGKILL)
+        raise AssertionError("the engine outlived the process that started it")
