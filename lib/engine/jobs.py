@@ -103,21 +103,34 @@ class JobManager:
         self.state.put("event", obj, parent=job_id)
 
     def transition(
-        self, job_id: str, allowed: tuple[str, ...], **changes: Any
+        self,
+        job_id: str,
+        allowed: tuple[str, ...],
+        *,
+        events: tuple[str, ...] = (),
+        event_level: str = "info",
+        **changes: Any,
     ) -> dict[str, Any] | None:
-        """Change a job only if its status is one of ``allowed`` (None otherwise)."""
+        """Change a job only if its status is one of ``allowed`` (None otherwise).
+
+        ``events`` are stored in the same transaction: a client that sees the new status
+        also sees the events that explain it (a poller saw "failed" before its error event).
+        """
         with self.state.transaction():
             job = self.state.get("job", job_id)
             if job is None or job["status"] not in allowed:
                 return None
-            return self.state.update("job", job_id, **changes)
+            updated = self.state.update("job", job_id, **changes)
+            for message in events:
+                self.event(job_id, message, level=event_level)
+            return updated
 
     def fail(self, job_id: str, code: str, message: str, *, param: str | None = None) -> None:
         error = {"code": code, "message": message, "param": param}
-        if self.transition(
-            job_id, ACTIVE + ("paused",), status="failed", error=error, finished_at=now()
-        ):
-            self.event(job_id, message, level="error")
+        self.transition(
+            job_id, ACTIVE + ("paused",), events=(message,), event_level="error",
+            status="failed", error=error, finished_at=now(),
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ worker
 
@@ -169,10 +182,11 @@ class JobManager:
                 return
         train, valid = files["training_file"], files["validation_file"]
         assert train is not None
-        if job["status"] == "validating_files" and self.transition(
-            job_id, ("validating_files",), status="queued"
-        ):
-            self.event(job_id, "Files validated, moving job to queued state")
+        if job["status"] == "validating_files":
+            self.transition(
+                job_id, ("validating_files",), status="queued",
+                events=("Files validated, moving job to queued state",),
+            )  # fmt: skip
         self._check(job_id)
         kind = job["method"]["type"]
         requested = job["method"][kind]["hyperparameters"]
@@ -181,11 +195,11 @@ class JobManager:
         method = {"type": kind, kind: {"hyperparameters": resolved}}
         shown = {k: v for k, v in resolved.items() if k != "beta"}
         started = self.transition(
-            job_id, ("queued", "running"), status="running", hyperparameters=shown, method=method
-        )
+            job_id, ("queued", "running"), status="running", hyperparameters=shown, method=method,
+            events=("Fine-tuning job started",),
+        )  # fmt: skip
         if started is None:
             return
-        self.event(job_id, "Fine-tuning job started")
         try:
             trainer = build_trainer(
                 start=self._start_model(job),
@@ -284,8 +298,12 @@ class JobManager:
         job = self.state.get("job", job_id)
         if job is not None and job["status"] == "pausing" and not self._stopping.is_set():
             save_snapshot(self._snapshot_path(job_id), trainer)
-            if self.transition(job_id, ("pausing",), status="paused"):
-                self.event(job_id, f"Job paused at step {trainer.step}")
+            self.transition(
+                job_id,
+                ("pausing",),
+                status="paused",
+                events=(f"Job paused at step {trainer.step}",),
+            )
         raise _Stop
 
     # ------------------------------------------------------------------ outputs
@@ -351,12 +369,11 @@ class JobManager:
             job_id, ("running",), status="succeeded", fine_tuned_model=model_id, finished_at=now(),
             result_files=[result["id"]], trained_tokens=tokens * trainer.hyper.n_epochs,
             estimated_finish=None,
+            events=(f"New fine-tuned model created: {model_id}", "The job has successfully completed"),
         )  # fmt: skip
         if done is None:  # cancelled at the last moment: the model must not outlive the job
             self.engine.registry.delete(model_id)
             return
-        self.event(job_id, f"New fine-tuned model created: {model_id}")
-        self.event(job_id, "The job has successfully completed")
         self._snapshot_path(job_id).unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ snapshots

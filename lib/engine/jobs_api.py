@@ -183,14 +183,12 @@ def _control(engine: Engine, job_id: str, action: str) -> dict[str, Any]:
             ("validating_files", "queued", "running", "pausing", "paused"),
             status="cancelled",
             finished_at=now(),
+            events=("Job cancelled",),
         )
-        message = "Job cancelled"
     elif action == "pause":
-        job = manager.transition(job_id, ("running",), status="pausing")
-        message = "Pausing job"
+        job = manager.transition(job_id, ("running",), status="pausing", events=("Pausing job",))
     else:
-        job = manager.transition(job_id, ("paused",), status="queued")
-        message = "Job resumed"
+        job = manager.transition(job_id, ("paused",), status="queued", events=("Job resumed",))
         if job is not None:
             manager.enqueue(job_id)
     if job is None:
@@ -198,7 +196,6 @@ def _control(engine: Engine, job_id: str, action: str) -> dict[str, Any]:
         raise bad_request(
             f"Cannot {action} a job whose status is '{current}'.", param="fine_tuning_job_id"
         )
-    manager.event(job_id, message)
     return job
 
 

@@ -174,9 +174,10 @@ def start_job(
 def cancel_job(engine: Engine, job_id: str) -> dict[str, Any]:
     """Cancel an engine job if it is still active; the job as it is afterwards."""
     manager = engine.jobs
-    job = manager.transition(job_id, ACTIVE, status="cancelled", finished_at=now())
+    job = manager.transition(
+        job_id, ACTIVE, status="cancelled", finished_at=now(), events=("Job cancelled",)
+    )
     if job is not None:
-        manager.event(job_id, "Job cancelled")
         return job
     return get_job(engine, job_id)
 
