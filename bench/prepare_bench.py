@@ -293,6 +293,16 @@ def completion_section(folder: Path, rows: int, env: dict[str, str], repeat: int
             print(
                 f"  data_prepared{name}.jsonl of {side} identical to the legacy file: {theirs == ours}"
             )
+    # What each interpreter costs before any work: a .pth file in one side's site-packages
+    # (e.g. one that imports a package at every start) is paid by that side alone.
+    starts = {
+        name: best([measure([cmd[0], "-c", "pass"], cwd=folder) for _ in range(5)])
+        for name, cmd in (("legacy", sides["legacy"]), ("ours", sides["ours"]))
+    }
+    print(
+        f"  interpreter start (python -c pass): legacy's venv {starts['legacy'].wall * 1000:.0f} ms,"
+        f" ours ({sys.executable}) {starts['ours'].wall * 1000:.0f} ms"
+    )
     tokens_line = [
         line for line in (folder / "tokens.out").read_text().splitlines() if "Tokens" in line
     ]
