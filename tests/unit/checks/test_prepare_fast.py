@@ -476,6 +476,10 @@ def test_legacy_split_is_numpys_permutation() -> None:
         assert (train, valid) == rules.legacy_split(n)
         assert train == permutation[: n - rules.valid_size(n)]
         assert valid == sorted(set(range(n)) - set(train))
+    # Across the chunks of drawn outputs and the bit lengths' boundaries, any seed.
+    for n, seed in ((3, 0), (17, 7), (65_537, 42), (70_000, 2**32 - 1)):
+        expected = [int(i) for i in np.random.RandomState(seed).permutation(n)]
+        assert rules.legacy_permutation(n, seed) == expected, (n, seed)
 
 
 def test_column_fixes_match_their_definitions() -> None:
