@@ -58,15 +58,20 @@ def _loaded_after(modules: list[str]) -> set[str]:
         "    importlib.import_module(name)\n"
         "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
+    return set(json.loads(_fresh(code, modules).splitlines()[-1]))
+
+
+def _fresh(code: str, args: list[str]) -> str:
+    """Standard output of ``code`` run in a fresh interpreter (test order cannot matter)."""
     out = subprocess.run(
-        [sys.executable, "-c", code, *modules],
+        [sys.executable, "-c", code, *args],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return out.stdout.strip()
 
 
 @pytest.mark.parametrize("module", LIGHT)
@@ -104,12 +109,4 @@ def test_lazy_exports_resolve_like_eager_imports() -> None:
         "    raise AssertionError('unknown name resolved')\n"
         "print('ok')\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, *LAZY_PACKAGES],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().endswith("ok")
+    assert _fresh(code, LAZY_PACKAGES).endswith("ok")
