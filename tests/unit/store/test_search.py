@@ -184,7 +184,7 @@ def test_text_in_most_rows_is_scanned_with_the_same_result(any_db, monkeypatch):
     if any_db.dialect.name == "postgresql":
         with any_db.begin() as conn:
             conn.exec_driver_sql("ANALYZE examples")
-    marker = "examples_fts" if any_db.dialect.name == "sqlite" else "|| ' ' ||"
+    marker = "examples_fts" if any_db.dialect.name == "sqlite" else "replace(prompt"
     with any_db.connect() as conn:
         broad = str(search.text_condition(conn, ds, "Review"))
         narrow = str(search.text_condition(conn, ds, "Review 7:"))
@@ -298,3 +298,60 @@ def test_a_short_page_is_counted_from_its_own_rows(any_db, monkeypatch):
     past_end = service.page(any_db, ds, Filters(text="refund"), offset=40, limit=25, actor=None)
     assert (full.total, past_end.total) == (query.Count(60, exact=True), query.Count(10))
     assert counted == [Filters(text="Review"), Filters(text="refund")]
+
+
+def _phrase_examples(n: int):
+    """Rows in which every word of "kettle kettle" is common and the phrase itself is rare."""
+    for i in range(n):
+        prompt = f"Note {i}: the kettle boils and the kettle sings\n\n###\n\n"
+        if i == 7:
+            prompt = f"Note {i}: my teakettle kettle whistles\n\n###\n\n"
+        yield Example(data={"prompt": prompt, "completion": " ok"}, source_row=i + 1)
+
+
+def test_a_rare_phrase_of_common_words_is_narrowed_by_the_index(any_db):
+    """Words in every row, a phrase in one: the index offers that row alone (PostgreSQL's
+    trigrams span the words once spaces are removed), and the rows are the scan's, including a
+    phrase whose first word ends a longer one and text that only spans two columns."""
+    ds = import_examples(
+        any_db, name="phrases", schema="completion", rows=_phrase_examples(60)
+    ).dataset_id
+    for text in ("kettle kettle", "teakettle kettle", "e kettle w", "sings ok", "KETTLE  KETTLE"):
+        assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
+    assert len(_found(any_db, ds, "kettle kettle")) == 1
+    assert _found(any_db, ds, "sings ok") == []  # prompt's end and completion: not one column
+    if any_db.dialect.name == "postgresql":
+        with any_db.connect() as conn:
+            condition = search.text_condition(conn, ds, "kettle kettle")
+            joined = sa.literal_column(f"({search._PG_TEXT})", sa.Text)
+            offered = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(examples)
+                .where(examples.c.dataset_id == ds, joined.ilike("%kettlekettle%"))
+            ).scalar()
+        assert "replace(prompt" in str(condition)
+        assert offered == 1
+
+
+def test_a_store_indexed_before_phrases_is_reindexed_on_upgrade(any_db_url):
+    """A store whose index kept no word order gets the new one when it upgrades, rows kept."""
+    from lib.core.db import create_engine_for
+    from lib.core.migrations import migrate
+
+    engine = create_engine_for(any_db_url)
+    try:
+        migrate(engine, upto="m0700_access")
+        ds = import_examples(
+            engine, name="phrases", schema="completion", rows=_phrase_examples(30)
+        ).dataset_id
+        assert migrate(engine) == ["m0005_search_phrases"]
+        assert len(_found(engine, ds, "kettle kettle")) == 1
+        assert _found(engine, ds, "kettle kettle") == _scanned(engine, ds, "kettle kettle")
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                definition = conn.exec_driver_sql(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_examples_text_trgm'"
+                ).scalar()
+            assert "replace(" in str(definition)
+    finally:
+        engine.dispose()
