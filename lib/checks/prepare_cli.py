@@ -15,6 +15,7 @@ from lib.checks.prepare import (
     analyse,
     output_names,
     split_positions,
+    start_legacy_split,
     table_from_columns,
     table_from_examples,
     write_completion_jsonl,
@@ -23,10 +24,11 @@ from lib.checks.prepare import (
 from lib.core.errors import UserError
 from lib.core.examples import labels_are_classification
 from lib.core.forked import usable_cpus
+from lib.core.malloc_tuning import keep_freed_memory
 from lib.core.tokens import DEFAULT_MODEL, counting_workers, get_encoder
 
 if TYPE_CHECKING:
-    from lib.core.forked import Worker
+    from lib.core.forked import Ahead, Worker
     from lib.datasets.service import Reading
 
 HELP = "analyse a file and write a fixed copy ready for fine-tuning (successor of prepare_data)"
@@ -71,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    keep_freed_memory()  # a command that exits when done: freed buffers are reused, not re-faulted
     # With --tokens the counting workers are forked first, while this process is small: they
     # load the tokenizer while the file is read and analysed, then count the prepared texts.
     workers = counting_workers(args.model, processes=_workers_for(path)) if args.tokens else []
@@ -145,8 +148,43 @@ def _prepare_completion(
 ) -> int:
     """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
     exact tokens (counted by forked children while the files are written)."""
+    # The legacy split's order is worked out by a child forked now, while this process is
+    # small, as soon as the analysis knows how many rows a split would see.
+    ahead = None if stratified else start_legacy_split()
+    try:
+        return _analyse_fix_write(
+            path,
+            reading,
+            fmt=fmt,
+            ask=ask,
+            stratified=stratified,
+            tokens_model=tokens_model,
+            workers=workers,
+            ahead=ahead,
+        )
+    finally:
+        if ahead is not None:
+            ahead.close()  # not left behind, whatever happened
+
+
+def _analyse_fix_write(
+    path: Path,
+    reading: Reading,
+    *,
+    fmt: str,
+    ask: _Asker,
+    stratified: bool,
+    tokens_model: str | None,
+    workers: Sequence[Worker],
+    ahead: Ahead | None,
+) -> int:
     table, extra = _read_table(reading, tokens_model=tokens_model, workers=workers)
-    analysis = analyse(table, extra_columns=extra, file_format=fmt)
+    analysis = analyse(
+        table,
+        extra_columns=extra,
+        file_format=fmt,
+        expected_rows=ahead.ask if ahead is not None else None,
+    )
     for step in analysis.steps:
         print(f"\n- {step.found}", end="")
     if analysis.error:
@@ -188,7 +226,7 @@ def _prepare_completion(
     print_tokens = (
         _start_tokens(table, model=tokens_model, workers=workers) if tokens_model else None
     )
-    written = _write(path, table, split=split, stratified=stratified)
+    written = _write(path, table, split=split, stratified=stratified, ahead=ahead)
     print(f"\nWrote {' and '.join(str(p) for p in written)}\nFeel free to take a look!")
     _next_steps(written, table)
     if print_tokens:
@@ -233,7 +271,9 @@ def _start_tokens(table: Table, *, model: str, workers: Sequence[Worker]) -> Cal
     return print_tokens
 
 
-def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[Path]:
+def _write(
+    path: Path, table: Table, *, split: bool, stratified: bool, ahead: Ahead | None = None
+) -> list[Path]:
     prompts, completions = table.prompts, table.completions
     ends = {"prompt_end": table.prompt_end, "completion_start": table.completion_start}
     names = output_names(path, split=split)
@@ -241,7 +281,7 @@ def _write(path: Path, table: Table, *, split: bool, stratified: bool) -> list[P
         write_completion_jsonl(names[0], prompts, completions, range(len(table)), **ends)
         return names
     labels = [c.strip() for c in table.materialized().completions] if stratified else None
-    train, valid = split_positions(len(table), labels=labels)
+    train, valid = split_positions(len(table), labels=labels, ahead=ahead)
     write_completion_jsonl(names[0], prompts, completions, train, **ends)
     try:
         write_completion_jsonl(names[1], prompts, completions, valid, **ends)

@@ -1,5 +1,6 @@
 """Work done by forked children on the parent's data: integer maps over many texts
-(``start_map_ints``/``map_ints``) and the bytes of any function (``start_child``).
+(``start_map_ints``/``map_ints``), the bytes of any function (``start_child``), and work that
+waits for a number the parent learns later (``start_ahead``).
 
 Why: counting tokens of 200k texts is CPU-bound inside tiktoken, and tiktoken's own thread
 pool (``encode_ordinary_batch``) costs 3-4× the CPU for no gain here. A forked child sees the
@@ -353,3 +354,91 @@ def start_worker(setup: Callable[[], Callable[[str], int]]) -> Worker | None:
     os.close(requests_r)
     os.close(answers_w)
     return Worker(pid, memfd, requests_w, answers_r)
+
+
+_NUMBER = struct.Struct("<q")
+
+
+class Ahead:
+    """A child forked early, while this process is small, that waits for one number and
+    answers with ``work(number)``: work that depends only on a figure the parent learns part
+    way (e.g. a row count), done on the other core while the parent goes on.
+
+    The parent ``ask``s as soon as it expects the number, and takes the ``answer`` for the
+    number it finally needs: another number, or a child that failed, gives None and the caller
+    does the work itself. ``close`` stops and reaps a child whose answer is not wanted.
+    """
+
+    def __init__(self, pid: int, to_child: int, from_child: int) -> None:
+        self.pid = pid
+        self._to_child, self._from_child = to_child, from_child
+        self._asked: int | None = None
+        self._done = False
+
+    def ask(self, number: int) -> None:
+        """Start the work for ``number`` (the first ask counts; a failed hand-over is not an
+        error, the answer is then None)."""
+        if self._done or self._asked is not None:
+            return
+        try:
+            _write_all(self._to_child, _NUMBER.pack(number))
+        except OSError:
+            return
+        self._asked = number
+
+    def answer(self, number: int) -> bytes | None:
+        """``work(number)`` when that was asked (waits for it), else None; either way the
+        child is gone afterwards."""
+        if self._done or self._asked != number:
+            self.close()
+            return None
+        self._done = True
+        os.close(self._to_child)
+        return _collect_bytes(self.pid, self._from_child)
+
+    def close(self) -> None:
+        """Stop and reap the child unless ``answer`` already did (idempotent)."""
+        if self._done:
+            return
+        self._done = True
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.close(self._to_child)
+        os.close(self._from_child)
+        os.waitpid(self.pid, 0)
+
+
+def _wait_and_answer(work: Callable[[int], bytes], requests: int, answers: int) -> None:
+    """The ``Ahead`` child's life (never returns): wait for the number, answer, exit."""
+    status = 1
+    try:
+        asked = _read_exactly(requests, _NUMBER.size)
+        if len(asked) == _NUMBER.size:  # else the parent wants nothing: just leave
+            _write_all(answers, work(_NUMBER.unpack(asked)[0]))
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def start_ahead(work: Callable[[int], bytes]) -> Ahead | None:
+    """Fork an :class:`Ahead` child now; None when there is one CPU, forking is not safe here
+    or failed (the caller then does the work itself)."""
+    if usable_cpus() < 2 or not can_fork():
+        return None
+    requests_r, requests_w = os.pipe()
+    answers_r, answers_w = os.pipe()
+    sys.stdout.flush()  # nothing buffered is copied into the child
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in (requests_r, requests_w, answers_r, answers_w):
+            os.close(fd)
+        return None
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        os.close(requests_w)
+        os.close(answers_r)
+        _wait_and_answer(work, requests_r, answers_w)
+    os.close(requests_r)
+    os.close(answers_w)
+    return Ahead(pid, requests_w, answers_r)

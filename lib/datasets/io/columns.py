@@ -127,10 +127,12 @@ def read_plain(data: bytes, reading: Reading, delimiter: str) -> TextColumns | N
         return None
     width = len(columns)
     del lines[0]
-    if "" in lines or delimiter * (width - 1) in lines:
-        return None  # blank rows, skipped by the record reader
+    # Rows of delimiters only (blank ones when there is one column) are skipped by the record
+    # reader; with more columns a blank row has too few delimiters for the next test.
+    if delimiter * (width - 1) in lines:
+        return None
     if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
-        return None  # ragged rows: padded or refused by the record reader
+        return None  # ragged or blank rows: padded, refused or skipped by the record reader
     joined = delimiter.join(lines)
     if "\r" in joined or "\n" in joined:
         return None  # a line break other than the file's own

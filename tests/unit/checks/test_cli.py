@@ -88,3 +88,37 @@ def test_prepare_stratified_keeps_sizes(tmp_path):
     ]
     assert len(valid) == 20
     assert sum(1 for r in valid if r["completion"].strip() == "b") == 2  # 10% of 20
+
+
+def _split_file(tmp_path, answers: str | None) -> tuple[list[str], list[str], str]:
+    source = tmp_path / "dups.csv"
+    prompts = [f"item {i % 70}" for i in range(100)]  # items 0-29 appear twice
+    rows = "\n".join(f"{p},{'ab'[i % 70 % 3 == 0]}" for i, p in enumerate(prompts))
+    source.write_text("prompt,completion\n" + rows + "\n")
+    args = ("prepare", str(source)) + (() if answers is not None else ("-q",))
+    result = _run(*args, stdin=answers)
+    assert result.returncode == 0, result.stderr
+
+    def read(name: str) -> list[str]:
+        text = (tmp_path / f"dups_prepared_{name}.jsonl").read_text()
+        return [json.loads(line)["prompt"] for line in text.splitlines()]
+
+    return read("train"), read("valid"), result.stdout
+
+
+def test_prepare_splits_the_rows_kept_whatever_was_answered(tmp_path):
+    """The split is worked out ahead for the rows -q keeps; an answer that keeps others
+    (duplicates kept) gets the split of the rows it kept, as the legacy tool would."""
+    from lib.checks import legacy_rules as rules
+
+    def expected(prompts: list[str]) -> tuple[list[str], list[str]]:
+        train, valid = rules.legacy_split(len(prompts))
+        return [prompts[i] + " ->" for i in train], [prompts[i] + " ->" for i in valid]
+
+    everything = [f"item {i % 70}" for i in range(100)]
+    assert _split_file(tmp_path, None)[:2] == expected(everything[:70])
+    # duplicates: no; separator, leading space, split, proceed: yes
+    (tmp_path / "asked").mkdir()
+    train, valid, shown = _split_file(tmp_path / "asked", "n\ny\ny\ny\ny\n")
+    assert "Remove 30 duplicate rows" in shown
+    assert (train, valid) == expected(everything)

@@ -267,3 +267,50 @@ def test_columns_counted_without_workers_or_tokenizer_say_so(two_cpus, monkeypat
         assert all(_gone(worker.pid) for worker in workers)
     finally:
         tokens.reset_encoders()
+
+
+# --- a child forked before the number it works on is known (``start_ahead``) ---------------
+
+
+def test_an_ahead_child_answers_the_number_it_was_asked(two_cpus):
+    parent = os.getpid()
+    ahead = forked.start_ahead(lambda n: f"{n * 2} from {os.getpid()}".encode())
+    assert ahead is not None, "the test process should be able to fork"
+    ahead.ask(21)
+    ahead.ask(5)  # the first ask counts
+    assert ahead.answer(21) == f"42 from {ahead.pid}".encode() and ahead.pid != parent
+    assert _gone(ahead.pid)
+    ahead.close()  # after answer(): nothing more to do
+
+
+def test_an_ahead_child_asked_another_number_gives_none_and_is_reaped(two_cpus):
+    import time
+
+    asked_other = forked.start_ahead(lambda n: (time.sleep(30), b"late")[1])
+    assert asked_other is not None
+    asked_other.ask(7)
+    started = time.monotonic()
+    assert asked_other.answer(8) is None  # the parent needs another figure: it works it out
+    assert time.monotonic() - started < 5 and _gone(asked_other.pid)
+    never_asked = forked.start_ahead(lambda n: b"x")
+    assert never_asked is not None
+    assert never_asked.answer(3) is None and _gone(never_asked.pid)
+    closed = forked.start_ahead(lambda n: b"x")
+    assert closed is not None
+    closed.close()  # an error, a chat file, a stratified split: not wanted at all
+    assert _gone(closed.pid)
+
+
+def test_an_ahead_child_that_fails_gives_none(two_cpus):
+    def fails(n: int) -> bytes:
+        raise ValueError(n)
+
+    ahead = forked.start_ahead(fails)
+    assert ahead is not None
+    ahead.ask(1)
+    assert ahead.answer(1) is None and _gone(ahead.pid)
+
+
+def test_no_ahead_child_without_a_second_cpu(monkeypatch):
+    monkeypatch.setattr(forked, "usable_cpus", lambda: 1)
+    assert forked.start_ahead(lambda n: b"") is None
