@@ -129,7 +129,7 @@ def _read_table(
         reading,
         processes=usable_cpus(),
         meanwhile=(lambda: get_encoder(tokens_model)) if load and tokens_model else None,
-        own_share=0.35 if load else 0.56,
+        own_share=0.35 if load else 0.5,
     )
     if columns is not None:
         return table_from_columns(columns.columns, columns.cells, columns.rows)

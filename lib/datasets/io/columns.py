@@ -10,7 +10,8 @@ second part while this process parses the first, and the child hands its columns
 (``marshal``). The cut is proved right, not guessed: after the first part the parser is fed
 one more line, and only if that line comes back as a record of its own was the parser between
 records at the cut (inside a quoted cell it would have joined that cell). Otherwise, or if the
-child fails, this process parses the rest itself.
+child fails, this process parses the rest itself. A file without quotes (``read_plain``) is
+split by ``str`` methods instead, on two cores the same way (every line break ends a record).
 
 Same result as streaming ``Reading.examples()``, or no result: this path returns None for
 anything the record reader does more with (another format or encoding, a mapping, columns
@@ -86,7 +87,7 @@ def read_text_columns(
             if processes < 2:
                 return _read(_lines(stream), reading, delimiter)
             data = stream.read()
-        plain = read_plain(data, reading, delimiter)
+        plain = read_plain(data, reading, delimiter, processes=processes, own_share=own_share)
         if plain is not None:
             return plain
         cut = _cut(data, own_share) if len(data) >= PARALLEL_MIN_BYTES else None
@@ -98,7 +99,9 @@ def read_text_columns(
         return None
 
 
-def read_plain(data: bytes, reading: Reading, delimiter: str) -> TextColumns | None:
+def read_plain(
+    data: bytes, reading: Reading, delimiter: str, *, processes: int = 1, own_share: float = 0.5
+) -> TextColumns | None:
     """The columns of a file without any quote or NUL, split by ``str`` methods (C loops over
     the whole text, no record at a time); None for any other file, or when a line is blank,
     holds only delimiters or has not one cell per column (the ``csv`` path decides those).
@@ -108,17 +111,20 @@ def read_plain(data: bytes, reading: Reading, delimiter: str) -> TextColumns | N
     file whose lines do not all end the same way is not for this path. When every line after
     the header has exactly one delimiter fewer than the header has columns, the lines joined
     by the delimiter split into the cells row after row.
+
+    With ``processes > 1`` a big file is cut at a line break (without quotes every line break
+    ends a record) about ``own_share`` into its rows, and a forked child splits the rest.
     """
     if b'"' in data or b"\x00" in data:
         return None
-    text = data.decode("utf-8")
-    lines = text.split("\r\n" if "\r" in text else "\n")
-    del text
-    if lines[-1] == "":
-        lines.pop()  # the break that ends the last line
-    if len(lines) < 2 or not lines[0].strip() or "\r" in lines[0] or "\n" in lines[0]:
-        return None  # no rows, blank lines before the header, mixed line breaks: the csv path
-    records = DelimitedRecords([lines[0] + "\n"], reading.file_name, delimiter)
+    brk = b"\r\n" if b"\r" in data else b"\n"
+    header_end = data.find(brk)
+    if header_end < 0:
+        return None  # no rows
+    header = data[:header_end].decode("utf-8")
+    if not header.strip() or "\r" in header or "\n" in header:
+        return None  # blank lines before the header, mixed line breaks: the csv path
+    records = DelimitedRecords([header + "\n"], reading.file_name, delimiter)
     columns = records.columns
     if columns != reading.columns:
         return None
@@ -126,25 +132,75 @@ def read_plain(data: bytes, reading: Reading, delimiter: str) -> TextColumns | N
     if not TableNormaliser(reading.schema, columns, file_name=reading.file_name).identity:
         return None
     width = len(columns)
-    del lines[0]
+    start = header_end + len(brk)
+    view = memoryview(data)
+    cut = -1
+    if processes > 1 and len(data) >= PARALLEL_MIN_BYTES:
+        cut = data.find(brk, start + int((len(data) - start) * own_share))
+    if cut < 0 or cut + len(brk) >= len(data):
+        parts = [_plain_part(view[start:], brk.decode(), delimiter, width)]
+    else:
+        cut += len(brk)
+        parts = _plain_parts(view[start:cut], view[cut:], brk.decode(), delimiter, width)
+    found = [part for part in parts if part is not None]
+    if len(found) < len(parts):
+        return None
+    if len(found) == 1:
+        by_column = found[0]
+    else:
+        by_column = [list(itertools.chain.from_iterable(c)) for c in zip(*found, strict=True)]
+    n = len(by_column[0])
+    if not n:
+        return None
+    return TextColumns(columns, dict(zip(columns, by_column, strict=True)), list(range(2, n + 2)))
+
+
+PlainPart = list[list[str]] | None  # the cells by column; None: not for this path
+
+
+def _plain_parts(
+    first: memoryview, rest: memoryview, brk: str, delimiter: str, width: int
+) -> list[PlainPart]:
+    """Both parts, the ``rest`` split by a forked child while this process splits ``first``
+    (by this process alone when no child can be had or it fails)."""
+    child = start_child(lambda: marshal.dumps(_plain_part(rest, brk, delimiter, width)))
+    try:
+        mine = _plain_part(first, brk, delimiter, width)
+    except BaseException:
+        if child is not None:
+            child.abandon()
+        raise
+    if mine is None:
+        if child is not None:
+            child.abandon()
+        return [None]
+    got = child.result() if child is not None else None
+    theirs = marshal.loads(got) if got is not None else _plain_part(rest, brk, delimiter, width)
+    return [mine, theirs]
+
+
+def _plain_part(part: memoryview, brk: str, delimiter: str, width: int) -> PlainPart:
+    """The cells by column of whole lines (the header left out), or None (see ``read_plain``)."""
+    lines = str(part, "utf-8").split(brk)
+    if lines[-1] == "":
+        lines.pop()  # the break that ends the last line
     # Rows of delimiters only (blank ones when there is one column) are skipped by the record
     # reader; with more columns a blank row has too few delimiters for the next test.
     if delimiter * (width - 1) in lines:
         return None
-    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
+    if lines and set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
         return None  # ragged or blank rows: padded, refused or skipped by the record reader
     joined = delimiter.join(lines)
     if "\r" in joined or "\n" in joined:
         return None  # a line break other than the file's own
-    n = len(lines)
     if width == 1:
-        by_column = [lines]
-    else:
-        del lines  # the lines go before the cells are made: two copies of the text at most
-        cells = joined.split(delimiter)
-        del joined
-        by_column = [cells[i::width] for i in range(width)]
-    return TextColumns(columns, dict(zip(columns, by_column, strict=True)), list(range(2, n + 2)))
+        return [lines]
+    del lines  # the lines go before the cells are made: two copies of the text at most
+    if not joined:
+        return [[] for _ in range(width)]
+    cells = joined.split(delimiter)
+    del joined
+    return [cells[i::width] for i in range(width)]
 
 
 def _lines(stream: IO[bytes]) -> io.TextIOWrapper:

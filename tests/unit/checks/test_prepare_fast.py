@@ -520,11 +520,12 @@ def test_a_bad_first_part_stops_the_child(tmp_path: Path, cut_small_files) -> No
     rows = "".join(f"p{i},c{i}\n" for i in range(400))
     path.write_text("prompt,completion\nshort row\n" + rows)
     assert _columns(path, 2) is None  # the record reader pads that row: not this path
-    assert cut_small_files.start_child.children == 1
-    # The child was reaped, not left waiting (its own pid: the test process may have others).
-    (pid,) = cut_small_files.start_child.pids
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+    # No quote: the str split's child, then the csv parser's.
+    assert cut_small_files.start_child.children == 2
+    # Each child was reaped, not left waiting (its own pid: the test process may have others).
+    for pid in cut_small_files.start_child.pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def test_a_cut_inside_the_header_is_not_mistaken_for_a_header(
@@ -542,10 +543,13 @@ def test_a_cut_inside_the_header_is_not_mistaken_for_a_header(
     assert fast is None or fast == _streamed(path)
 
 
-def test_a_file_without_quotes_is_split_by_str_methods_as_csv_reads_it(tmp_path: Path) -> None:
+def test_a_file_without_quotes_is_split_by_str_methods_as_csv_reads_it(
+    tmp_path: Path, cut_small_files
+) -> None:
     """Random unquoted files (line breaks of either kind or mixed, lone carriage returns,
     blank, delimiter-only and ragged lines): the plain split gives the streamed table, or
-    nothing and the csv path decides."""
+    nothing and the csv path decides; split in two parts (a child splits the second) it gives
+    the same, wherever the cut falls."""
     import random
 
     from lib.checks.prepare import table_from_columns
@@ -586,6 +590,9 @@ def test_a_file_without_quotes_is_split_by_str_methods_as_csv_reads_it(tmp_path:
         except UserError:  # e.g. a header the reader needs a mapping for
             continue
         plain = read_plain(text.encode(), reading, delimiter)
+        for share in (0.0, 0.3, 0.7):
+            halves = read_plain(text.encode(), reading, delimiter, processes=2, own_share=share)
+            assert halves == plain, (trial, share, text)
         if plain is None:
             continue
         taken += 1
@@ -596,3 +603,4 @@ def test_a_file_without_quotes_is_split_by_str_methods_as_csv_reads_it(tmp_path:
             streamed = None
         assert fast == streamed, (trial, text)
     assert taken >= 40  # most files; the others are the csv path's
+    assert cut_small_files.start_child.children >= 200  # most splits were shared with a child
