@@ -272,17 +272,22 @@ class Worker:
         if self._done:
             return
         self._done = True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        for fd in (self._to_child, self._from_child, self._memfd):
-            os.close(fd)
-        os.waitpid(self.pid, 0)
+        _stop(self.pid, self._to_child, self._from_child, self._memfd)
 
     def __enter__(self) -> Worker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _stop(pid: int, *fds: int) -> None:
+    """Stop a child whose answer is not wanted, close its descriptors and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    for fd in fds:
+        os.close(fd)
+    os.waitpid(pid, 0)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -337,6 +342,20 @@ def start_worker(setup: Callable[[], Callable[[str], int]]) -> Worker | None:
         memfd = os.memfd_create("tunelab-worker-texts", os.MFD_CLOEXEC)
     except OSError:
         return None
+    forked = _fork_two_way(also_close=(memfd,))
+    if forked is None:
+        return None
+    pid, requests, answers = forked
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        _serve(setup, memfd, requests, answers)
+    return Worker(pid, memfd, requests, answers)
+
+
+def _fork_two_way(also_close: tuple[int, ...] = ()) -> tuple[int, int, int] | None:
+    """Fork with a pipe for requests and one for answers: ``(pid, requests, answers)``. In the
+    child ``pid`` is 0 and the descriptors are its ends (read requests, write answers); in the
+    parent, the other ends. None when no process could be made (``also_close`` is closed
+    then too)."""
     requests_r, requests_w = os.pipe()
     answers_r, answers_w = os.pipe()
     sys.stdout.flush()  # nothing buffered is copied into the child
@@ -344,16 +363,16 @@ def start_worker(setup: Callable[[], Callable[[str], int]]) -> Worker | None:
     try:
         pid = os.fork()
     except OSError:
-        for fd in (memfd, requests_r, requests_w, answers_r, answers_w):
+        for fd in (*also_close, requests_r, requests_w, answers_r, answers_w):
             os.close(fd)
         return None
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         os.close(requests_w)
         os.close(answers_r)
-        _serve(setup, memfd, requests_r, answers_w)
+        return 0, requests_r, answers_w
     os.close(requests_r)
     os.close(answers_w)
-    return Worker(pid, memfd, requests_w, answers_r)
+    return pid, requests_w, answers_r
 
 
 _NUMBER = struct.Struct("<q")
@@ -401,11 +420,7 @@ class Ahead:
         if self._done:
             return
         self._done = True
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.close(self._to_child)
-        os.close(self._from_child)
-        os.waitpid(self.pid, 0)
+        _stop(self.pid, self._to_child, self._from_child)
 
 
 def _wait_and_answer(work: Callable[[int], bytes], requests: int, answers: int) -> None:
@@ -425,20 +440,10 @@ def start_ahead(work: Callable[[int], bytes]) -> Ahead | None:
     or failed (the caller then does the work itself)."""
     if usable_cpus() < 2 or not can_fork():
         return None
-    requests_r, requests_w = os.pipe()
-    answers_r, answers_w = os.pipe()
-    sys.stdout.flush()  # nothing buffered is copied into the child
-    sys.stderr.flush()
-    try:
-        pid = os.fork()
-    except OSError:
-        for fd in (requests_r, requests_w, answers_r, answers_w):
-            os.close(fd)
+    forked = _fork_two_way()
+    if forked is None:
         return None
+    pid, requests, answers = forked
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
-        os.close(requests_w)
-        os.close(answers_r)
-        _wait_and_answer(work, requests_r, answers_w)
-    os.close(requests_r)
-    os.close(answers_w)
-    return Ahead(pid, requests_w, answers_r)
+        _wait_and_answer(work, requests, answers)
+    return Ahead(pid, requests, answers)
