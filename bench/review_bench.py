@@ -70,8 +70,8 @@ def _time(fn: Callable[[], object], *, repeat: int = 5) -> float:
 
 SEARCH_AIM_MS = 100.0
 # (what is searched, why): selective text, a rarer word pair, a word in most rows, no match,
-# and a text absent as a whole whose every word is in most rows: on SQLite every trigram of it
-# is too (the index cannot narrow it, every row is read); PostgreSQL's index spans words.
+# and a text absent as a whole whose every word is in most rows: only trigrams that span its
+# two words (the indexes hold the text without spaces) tell that no row holds it.
 SEARCHES = (
     ("Review 19999", "11 rows"),
     ("Review 5", "11,111 rows, 1 in 18: the index's candidates are rechecked"),

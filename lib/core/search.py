@@ -3,42 +3,45 @@
 What a search means is fixed by the plain scan it replaces: an example matches when its prompt,
 completion or stored JSON contains the text (``LIKE '%text%'`` on SQLite, which ignores ASCII
 case; ``ILIKE`` on PostgreSQL). The index only narrows the rows that scan has to look at, so
-results are the scan's, row for row:
+results are the scan's, row for row.
+
+Both indexes hold trigrams of the text **with its spaces removed**, and a search looks up the
+trigrams of its own text without spaces. Removing spaces on both sides keeps every match a
+match (the recheck decides), and it lets a trigram span two words: over the text as written,
+every trigram of "kettle kettle" ("e k", " ke", ...) is in every row of a kitchen review
+dataset, so the index offered all 200,000 rows and the search read them all (SQLite 91 ms,
+PostgreSQL 425 ms); without spaces "lek" and "eke" are in none, and the answer takes
+1-2 ms. Index sizes and build times did not change (PostgreSQL: 24 MB, 6-7 s at 200,000 rows).
 
 - **SQLite**: an FTS5 table ``examples_fts`` with the ``trigram`` tokenizer over the three
-  columns (external content: it stores no second copy of the text, and ``detail=none``, which
-  halves its size and build time). A search asks it for the rows holding every trigram of the
-  text (a superset: the tokenizer folds case at least as widely as ``LIKE``), then ``LIKE``
-  rechecks those rows (when the index offers more than ``MAX_INDEX_CANDIDATES`` rows, the
-  scan is cheaper and is used). Triggers on ``examples`` keep the index in step inside the writing
-  transaction, so an edit is searchable the moment it commits (and not before), whatever code
-  writes it. A dataset's rows enter the index once (about 20 µs of CPU a row): inside a small
-  import's transaction, or a chunk per transaction in a background thread for a large one
-  (``index_dataset``); ``search_datasets.upto`` records how far, so that the triggers keep
-  exactly the indexed rows in step. Until a dataset is complete, and for text shorter than
-  three characters, the search scans as before — slower, never wrong.
-- **PostgreSQL**: a ``pg_trgm`` GIN index on the three columns joined, with their spaces
-  removed, serves ``ILIKE`` of the text with its spaces removed, and the per-column ``ILIKE``
-  rechecks the rows it finds. pg_trgm takes trigrams word by word and keeps no word order, so
-  over the text as written "kettle kettle" offered every row holding "kettle" (all of them,
-  419 ms); without spaces its trigrams "lek" and "eke" span the two words and the index offers
-  the rows that hold the phrase (2 ms; same index size, 24 MB at 200,000 rows, and build time).
-  Removing spaces on both sides keeps every match a match, so the recheck alone decides.
-  PostgreSQL updates the index in the writing transaction. Text its planner expects in
-  more than ``MAX_INDEX_CANDIDATES`` rows is matched per column only (read in order, the
+  columns (external content: the view ``examples_fts_text`` gives them without spaces; no
+  second copy of the text is stored, and ``detail=none`` halves the index's size and build
+  time). A search asks it for the rows holding every trigram (a superset: the tokenizer folds
+  case at least as widely as ``LIKE``), then ``LIKE`` rechecks those rows (when the index offers
+  more than ``MAX_INDEX_CANDIDATES`` rows, the scan is cheaper and is used). Triggers on
+  ``examples`` keep the index in step inside the writing transaction, so an edit is searchable
+  the moment it commits (and not before), whatever code writes it. A dataset's rows enter the
+  index once (about 20 µs of CPU a row): inside a small import's transaction, or a chunk per
+  transaction in a background thread for a large one (``index_dataset``);
+  ``search_datasets.upto`` records how far, so that the triggers keep exactly the indexed rows
+  in step. Until a dataset is complete, and for text with fewer than three characters besides
+  spaces, the search scans as before — slower, never wrong.
+- **PostgreSQL**: a ``pg_trgm`` GIN index on the three columns joined without spaces serves
+  ``ILIKE`` of the text without spaces, and the per-column ``ILIKE`` rechecks the rows it finds
+  (pg_trgm takes its trigrams word by word, so over the text as written it kept no word order
+  at all). PostgreSQL updates the index in the writing transaction. Text its planner expects
+  in more than ``MAX_INDEX_CANDIDATES`` rows is matched per column only (read in order, the
   first page stops after its 50 matches). The planner's estimates need statistics that
   describe the table, so a large import ends with ``ANALYZE`` (in the background).
   Without the extension (no right to create it) the search stays a scan.
 
-On SQLite, a text whose every trigram is in most rows but which is itself rare or absent
-("kettle kettle": its "e k" and " ke" are in every row) still reads every row: the index
-cannot narrow it, and the scan takes about 90 ms at 200,000 rows. Indexes that know positions
-were measured at 200,000 rows and do not help: FTS5 with ``detail=full`` matches the phrase
-from the index but reads every row's positions to do so (149 ms CPU against 61 for the scan it
-avoids; index 186 MB instead of 29, built in 4.6 s of CPU instead of 2.1); on PostgreSQL a
-``tsvector`` phrase index cannot narrow a text whose first and last words may be parts of
-longer ones ("kettle kettle" has no other). The review page reads such a text once: a page
-shorter than asked for is its own exact count.
+A text whose trigrams are in most rows even without spaces, but which is itself rare or absent,
+still reads every row. Indexes that know positions were measured at 200,000 rows and did not
+help: FTS5 with ``detail=full`` matches a phrase from the index but reads every row's positions
+to do so (149 ms CPU against 61 for the scan it avoids; index 186 MB instead of 29, built in
+4.6 s of CPU instead of 2.1); a PostgreSQL ``tsvector`` phrase index cannot narrow a text whose
+first and last words may be parts of longer ones. The review page reads such a text once: a
+page shorter than asked for is its own exact count.
 
 References followed: SQLite's FTS5 documentation (sqlite.org/fts5.html: the trigram tokenizer,
 external content tables and the triggers that keep them current, ``detail=none``), and
@@ -64,6 +67,11 @@ from sqlalchemy.engine import Connection, Engine
 from lib.core.tables import examples
 
 FTS_TABLE = "examples_fts"
+# The rows the SQLite index holds: each text without its spaces, as the view ``examples_fts_text``
+# (the index's content table) gives them; the triggers index the same (``m0005_search_phrases``).
+_SPACELESS_COLUMNS = (
+    "id, replace(prompt, ' ', ''), replace(completion, ' ', ''), replace(data, ' ', '')"
+)
 STATE_TABLE = "search_datasets"
 MIN_INDEXED_CHARS = 3  # a trigram index cannot narrow shorter text
 # Past this many candidate rows, fetching them by id and rechecking costs more than the scan
@@ -125,9 +133,8 @@ def _index_chunk(conn: Connection, dataset_id: int, *, rows: int | None) -> bool
         ).scalar()
     new_upto = FINISHED if last is None else int(last)
     conn.exec_driver_sql(
-        "INSERT INTO examples_fts(rowid, prompt, completion, data) "
-        "SELECT id, prompt, completion, data FROM examples "
-        "WHERE dataset_id = ? AND id > ? AND id <= ?",
+        f"INSERT INTO examples_fts(rowid, prompt, completion, data) SELECT {_SPACELESS_COLUMNS} "
+        "FROM examples WHERE dataset_id = ? AND id > ? AND id <= ?",
         (dataset_id, upto, new_upto),
     )
     conn.exec_driver_sql(
@@ -351,12 +358,10 @@ def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
     the index's candidates when the dataset is indexed and the text is long enough.
     """
     scan = scan_condition(conn, text)
-    if len(text) < MIN_INDEXED_CHARS:
+    spaceless = text.replace(" ", "")  # as the index holds the text (see the module docstring)
+    if len(spaceless) < MIN_INDEXED_CHARS:
         return scan
     if conn.dialect.name == "postgresql":
-        spaceless = text.replace(" ", "")
-        if len(spaceless) < MIN_INDEXED_CHARS:
-            return scan
         pattern = f"%{_escape_like(spaceless)}%"
         if _remembered(
             conn,
@@ -372,7 +377,7 @@ def text_condition(conn: Connection, dataset_id: int, text: str) -> Any:
     if not is_indexed(conn, dataset_id):
         index_in_background(conn.engine, dataset_id)
         return scan
-    match = _trigram_query(text)
+    match = _trigram_query(spaceless)
     if _remembered(conn, dataset_id, text, lambda: _too_many_candidates(conn, match)):
         return scan
     candidates: sa.Select[Any] = (

@@ -320,17 +320,50 @@ def test_a_rare_phrase_of_common_words_is_narrowed_by_the_index(any_db):
         assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
     assert len(_found(any_db, ds, "kettle kettle")) == 1
     assert _found(any_db, ds, "sings ok") == []  # prompt's end and completion: not one column
-    if any_db.dialect.name == "postgresql":
-        with any_db.connect() as conn:
+    with any_db.connect() as conn:
+        if any_db.dialect.name == "postgresql":
             condition = search.text_condition(conn, ds, "kettle kettle")
+            assert "replace(prompt" in str(condition)
             joined = sa.literal_column(f"({search._PG_TEXT})", sa.Text)
             offered = conn.execute(
                 sa.select(sa.func.count())
                 .select_from(examples)
                 .where(examples.c.dataset_id == ds, joined.ilike("%kettlekettle%"))
             ).scalar()
-        assert "replace(prompt" in str(condition)
-        assert offered == 1
+        else:
+            offered = conn.exec_driver_sql(
+                "SELECT count(*) FROM examples_fts WHERE examples_fts MATCH ?",
+                (search._trigram_query("kettlekettle"),),
+            ).scalar()
+    assert offered == 1  # the index offers the one row that holds the phrase
+
+
+def test_the_index_is_rebuilt_either_way_between_revisions(any_db):
+    """Down to the revision before and up again: the index consistent at each step (FTS5's own
+    check on SQLite), and searches the scan's once up again (this code searches the index
+    this revision makes)."""
+    from alembic import command
+
+    from lib.core import migrations
+
+    ds = import_examples(
+        any_db, name="phrases", schema="completion", rows=_phrase_examples(40)
+    ).dataset_id
+    for target in ("m0700_access", "m0005_search_phrases"):
+        with any_db.begin() as conn:
+            config = migrations._config(conn)
+            if target == "m0700_access":
+                command.downgrade(config, target)
+            else:
+                command.upgrade(config, target)
+            assert migrations.current(conn) == target
+            if any_db.dialect.name == "sqlite":
+                conn.exec_driver_sql(
+                    "INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')"
+                )
+    for text in ("kettle kettle", "teakettle kettle", "Note 3:", "sings"):
+        assert _found(any_db, ds, text) == _scanned(any_db, ds, text), text
+    assert len(_found(any_db, ds, "kettle kettle")) == 1
 
 
 def test_a_store_indexed_before_phrases_is_reindexed_on_upgrade(any_db_url):
@@ -347,11 +380,19 @@ def test_a_store_indexed_before_phrases_is_reindexed_on_upgrade(any_db_url):
         assert migrate(engine) == ["m0005_search_phrases"]
         assert len(_found(engine, ds, "kettle kettle")) == 1
         assert _found(engine, ds, "kettle kettle") == _scanned(engine, ds, "kettle kettle")
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
                 definition = conn.exec_driver_sql(
                     "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_examples_text_trgm'"
                 ).scalar()
-            assert "replace(" in str(definition)
+                assert "replace(" in str(definition)
+            else:
+                definition = conn.exec_driver_sql(
+                    "SELECT sql FROM sqlite_master WHERE name = 'examples_fts'"
+                ).scalar()
+                assert "examples_fts_text" in str(definition)  # the text without spaces
+                conn.exec_driver_sql(
+                    "INSERT INTO examples_fts(examples_fts) VALUES ('integrity-check')"
+                )
     finally:
         engine.dispose()
