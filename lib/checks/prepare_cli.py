@@ -101,15 +101,23 @@ def _run(path: Path, args: argparse.Namespace, workers: list[Worker]) -> int:
     ask = _Asker(auto=args.quiet)
     fmt = path.suffix.lower().lstrip(".") or "jsonl"
     if reading.schema == "completion":
-        return _prepare_completion(
-            path,
-            reading,
-            fmt=fmt,
-            ask=ask,
-            stratified=args.stratified,
-            tokens_model=args.model if args.tokens else None,
-            workers=workers,
-        )
+        # The legacy split's order is worked out by a child forked now, while this process is
+        # small, as soon as the analysis knows how many rows a split would see.
+        ahead = None if args.stratified else start_legacy_split()
+        try:
+            return _prepare_completion(
+                path,
+                reading,
+                fmt=fmt,
+                ask=ask,
+                stratified=args.stratified,
+                tokens_model=args.model if args.tokens else None,
+                workers=workers,
+                ahead=ahead,
+            )
+        finally:
+            if ahead is not None:
+                ahead.close()  # not left behind, whatever happened
     for worker in workers:
         worker.close()  # chat files are counted by the view
     examples = list(reading.examples())
@@ -145,39 +153,11 @@ def _prepare_completion(
     stratified: bool,
     tokens_model: str | None = None,
     workers: Sequence[Worker] = (),
+    ahead: Ahead | None = None,
 ) -> int:
     """Analyse, ask, fix and write; with ``tokens_model`` also print the prepared examples'
-    exact tokens (counted by forked children while the files are written)."""
-    # The legacy split's order is worked out by a child forked now, while this process is
-    # small, as soon as the analysis knows how many rows a split would see.
-    ahead = None if stratified else start_legacy_split()
-    try:
-        return _analyse_fix_write(
-            path,
-            reading,
-            fmt=fmt,
-            ask=ask,
-            stratified=stratified,
-            tokens_model=tokens_model,
-            workers=workers,
-            ahead=ahead,
-        )
-    finally:
-        if ahead is not None:
-            ahead.close()  # not left behind, whatever happened
-
-
-def _analyse_fix_write(
-    path: Path,
-    reading: Reading,
-    *,
-    fmt: str,
-    ask: _Asker,
-    stratified: bool,
-    tokens_model: str | None,
-    workers: Sequence[Worker],
-    ahead: Ahead | None,
-) -> int:
+    exact tokens (counted by forked children while the files are written); ``ahead`` works out
+    the split's order meanwhile (``start_legacy_split``)."""
     table, extra = _read_table(reading, tokens_model=tokens_model, workers=workers)
     analysis = analyse(
         table,
