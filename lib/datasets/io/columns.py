@@ -145,14 +145,8 @@ def read_plain(
     found = [part for part in parts if part is not None]
     if len(found) < len(parts):
         return None
-    if len(found) == 1:
-        by_column = found[0]
-    else:
-        by_column = [list(itertools.chain.from_iterable(c)) for c in zip(*found, strict=True)]
-    n = len(by_column[0])
-    if not n:
-        return None
-    return TextColumns(columns, dict(zip(columns, by_column, strict=True)), list(range(2, n + 2)))
+    # Every line a record, none skipped: record k is spreadsheet row k + 2 (as ``_joined`` says).
+    return _joined(columns, [(part, None, len(part[0])) for part in found])
 
 
 PlainPart = list[list[str]] | None  # the cells by column; None: not for this path
