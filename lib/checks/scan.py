@@ -216,7 +216,7 @@ def scan_range(
     if labels.exceeded:
         Labels.drop_answers(out)
     cache: dict[str, int] = {}
-    count = encoder.counter()  # remembers words across the range's texts: same counts
+    count = encoder.count
     role_tokens = {role: count(role) for role in ROLES}
 
     def tokens_of(texts: list[str]) -> int:

@@ -123,13 +123,11 @@ class Encoder:
         return len(self._encoding.encode_ordinary(text))
 
     def counter(self) -> Callable[[str], int]:
-        """``count`` as a plain function of the text, for counting many: it remembers each
-        word's count (``lib.core.word_counts``; the same numbers)."""
+        """``count`` as a plain function of the text (no method lookup per text)."""
         if self._encoding is None:
             return _approx
-        from lib.core.word_counts import word_cached_counter
-
-        return word_cached_counter(self._encoding.encode_ordinary)
+        encode = self._encoding.encode_ordinary
+        return lambda text: len(encode(text))
 
     def count_many(self, texts: Sequence[str], *, processes: int = 1) -> list[int]:
         """Counts of many texts; each distinct text is encoded once.
