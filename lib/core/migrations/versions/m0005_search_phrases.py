@@ -110,17 +110,18 @@ def _rebuild_postgresql(expression: str) -> None:
     conn.exec_driver_sql("ANALYZE examples")
 
 
-def upgrade() -> None:
+def _rebuild(*, spaceless: bool) -> None:
+    """Whichever index this store has, over text without spaces (upgrade) or as written."""
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        _rebuild_sqlite(spaceless=True)
+        _rebuild_sqlite(spaceless=spaceless)
     elif dialect == "postgresql":
-        _rebuild_postgresql(PG_NEW_EXPRESSION)
+        _rebuild_postgresql(PG_NEW_EXPRESSION if spaceless else PG_OLD_EXPRESSION)
+
+
+def upgrade() -> None:
+    _rebuild(spaceless=True)
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        _rebuild_sqlite(spaceless=False)
-    elif dialect == "postgresql":
-        _rebuild_postgresql(PG_OLD_EXPRESSION)
+    _rebuild(spaceless=False)
