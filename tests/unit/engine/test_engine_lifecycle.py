@@ -116,11 +116,20 @@ def test_sdk_retries_survive_injected_429s_and_500s(tmp_path) -> None:  # type: 
     }
     with start_engine(data_dir=tmp_path, env=env) as engine:
         patient = client_for(engine, max_retries=10)
-        for _ in range(20):
-            answer = patient.chat.completions.create(
-                model="tunelab-base", messages=[{"role": "user", "content": "hi"}], max_tokens=2
+        # Greedy, so every answer is the same whole one: sampled at temperature 1 the base
+        # model may end its answer at once (about 1 in 300), an empty answer that proves nothing.
+        answers = {
+            patient.chat.completions.create(
+                model="tunelab-base",
+                messages=[{"role": "user", "content": "hi"}],
+                max_tokens=2,
+                temperature=0,
             )
-            assert answer.choices[0].message.content
+            .choices[0]
+            .message.content
+            for _ in range(20)
+        }
+        assert len(answers) == 1 and all(answers), answers
         impatient = client_for(engine, max_retries=0)
         seen: set[int] = set()
         for _ in range(40):
